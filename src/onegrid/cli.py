@@ -1,0 +1,22 @@
+"""The `onegrid` command: every sub-command of every package, in one place."""
+
+from __future__ import annotations
+
+import click
+
+from onegrid.demo.cli import COMMANDS as DEMO
+from onegrid.gis.cli import COMMANDS as GIS
+from onegrid.platform.cli import COMMANDS as PLATFORM
+from onegrid.platform.cli import OneGridGroup
+
+
+@click.group(cls=OneGridGroup, context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """OneGrid: one store for the city's grid data, shared once, traced always.
+
+    Configuration comes from the environment (see README); run through `make` or
+    `deploy/with-env.sh` to use the local services."""
+
+
+for command in (*PLATFORM, *GIS, *DEMO):
+    main.add_command(command)

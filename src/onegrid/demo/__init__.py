@@ -1,0 +1,1 @@
+"""The demo city: Lucheng district of Wenzhou, its departments, people and feeds."""

@@ -1,0 +1,79 @@
+"""Build the demo city: departments, Lucheng's hierarchy, grid workers and staff (idempotent)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from collections.abc import Callable
+from importlib.resources import files
+
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from onegrid.demo.factories import person_name
+from onegrid.gis.hierarchy import load_district
+from onegrid.platform.departments import add_department
+from onegrid.platform.models import Area, User, user_grid
+from onegrid.platform.trace import append
+
+CITY_CODE, CITY_NAME = "330300", "温州市"
+DISTRICT_CODE, DISTRICT_NAME = "330302", "鹿城区"
+DATA = files("onegrid.demo").joinpath("data")
+STAFF_PER_DEPARTMENT = 2
+OPERATORS = 3
+
+
+def build(session: Session, grid_size_m: int, progress: Callable[[str], None]) -> dict[str, int]:
+    """Add what the demo city lacks; a second run changes nothing. Returns row counts."""
+    rng = random.Random(330302)
+    departments = _departments(session)
+    progress(f"{len(departments)} departments")
+    if session.scalar(select(Area.id).where(Area.code == DISTRICT_CODE)) is None:
+        boundary = json.loads(DATA.joinpath(f"{DISTRICT_CODE}.geojson").read_text())
+        load_district(session, boundary, DISTRICT_CODE, DISTRICT_NAME, CITY_NAME, grid_size_m,
+                      progress=progress)
+    workers = _grid_workers(session, rng)
+    progress(f"{workers} new grid workers")
+    staff = _staff(session, departments, rng)
+    append(session, "demo", "demo.build", f"area:{DISTRICT_CODE}",
+           {"new_grid_workers": workers, "new_staff": staff})
+    return {"departments": len(departments), "grid_workers": workers, "staff": staff}
+
+
+def _departments(session: Session) -> dict[str, int]:
+    rows = csv.DictReader(DATA.joinpath("departments.csv").open(encoding="utf-8"))
+    return {row["code"]: add_department(session, row["code"], row["name"], row["name_en"]).id
+            for row in rows}
+
+
+def _grid_workers(session: Session, rng: random.Random) -> int:
+    """One grid worker (网格员) per grid that has none, named gw<grid code>."""
+    grids = session.execute(
+        select(Area.id, Area.code).where(Area.level == "grid", ~Area.id.in_(
+            select(user_grid.c.area_id))).order_by(Area.code)
+    ).all()
+    if not grids:
+        return 0
+    users = [{"username": f"gw{code}", "display_name": person_name(rng), "role": "grid_worker"}
+             for _, code in grids]
+    ids = session.scalars(
+        insert(User).values(users).on_conflict_do_nothing().returning(User.id)
+    ).all()
+    session.execute(text(
+        "INSERT INTO user_grid (user_id, area_id) SELECT u.id, a.id FROM area a "
+        "JOIN app_user u ON u.username = 'gw' || a.code WHERE a.level = 'grid' "
+        "ON CONFLICT DO NOTHING"))
+    return len(ids)
+
+
+def _staff(session: Session, departments: dict[str, int], rng: random.Random) -> int:
+    """Department staff (e.g. scjg1) and command-centre operators (op1…)."""
+    users = [{"username": f"{code.lower()}{n}", "display_name": person_name(rng),
+              "role": "department_staff", "department_id": dep_id}
+             for code, dep_id in departments.items() for n in range(1, STAFF_PER_DEPARTMENT + 1)]
+    users += [{"username": f"op{n}", "display_name": person_name(rng), "role": "operator",
+               "department_id": departments.get("ZHZX")} for n in range(1, OPERATORS + 1)]
+    return len(session.scalars(
+        insert(User).values(users).on_conflict_do_nothing().returning(User.id)).all())

@@ -1,0 +1,1 @@
+"""Spatial side of the store: the grid hierarchy, coordinate systems, spatial queries."""

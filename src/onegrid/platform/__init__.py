@@ -1,0 +1,1 @@
+"""The core domain and the store: configuration, models, migrations, catalog, trace."""

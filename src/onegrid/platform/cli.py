@@ -1,0 +1,179 @@
+"""Command-line plumbing shared by every `onegrid` sub-command, and the platform's own commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cached_property
+
+import click
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from onegrid.platform import migrate
+from onegrid.platform.config import Settings
+from onegrid.platform.db import engine_for, session_factory, unit_of_work
+from onegrid.platform.departments import add_department, list_departments
+from onegrid.platform.errors import OneGridError
+from onegrid.platform.health import platform_state
+from onegrid.platform.tokens import create_token, revoke_token
+from onegrid.platform.trace import append, verify
+
+
+class Runtime:
+    """What a command needs, built on first use so `--help` works without configuration."""
+
+    @cached_property
+    def settings(self) -> Settings:
+        return Settings.from_env()
+
+    @cached_property
+    def engine(self) -> Engine:
+        return engine_for(self.settings.database_url)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with unit_of_work(session_factory(self.engine)) as session:
+            yield session
+
+
+pass_runtime = click.make_pass_decorator(Runtime, ensure=True)
+
+
+class OneGridGroup(click.Group):
+    """Turns OneGridError into a one-line message and exit status 1 instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except OneGridError as exc:
+            raise click.ClickException(exc.detail) from exc
+
+
+@click.command()
+@click.option("--wait", type=float, default=0, help="Keep trying for this many seconds.")
+@click.option("--url", help="Ask a running web server's /healthz instead of checking directly.")
+@pass_runtime
+def health(rt: Runtime, wait: float, url: str | None) -> None:
+    """Print the store's and the broker's state as JSON; exit 1 unless both answer."""
+    deadline = time.monotonic() + wait
+    while True:
+        state = _http_state(url) if url else platform_state(rt.engine,
+                                                            rt.settings.kafka_bootstrap_servers)
+        if state.get("status") == "ok" or time.monotonic() >= deadline:
+            break
+        time.sleep(0.5)
+    click.echo(json.dumps(state, ensure_ascii=False, indent=2))
+    sys.exit(0 if state.get("status") == "ok" else 1)
+
+
+def _http_state(url: str) -> dict:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return json.load(response)
+    except OSError as exc:
+        return {"status": "unavailable", "error": str(exc)}
+
+
+@click.group(cls=OneGridGroup)
+def db() -> None:
+    """The store's schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+@pass_runtime
+def db_upgrade(rt: Runtime, revision: str) -> None:
+    """Apply the migrations (creates PostGIS in the database if needed)."""
+    migrate.upgrade(rt.engine, revision)
+    click.echo(f"schema at {migrate.current_revision(rt.engine)}")
+
+
+@db.command("check")
+@pass_runtime
+def db_check(rt: Runtime) -> None:
+    """Fail if the models and the migrations have drifted apart."""
+    migrate.check(rt.engine)
+    click.echo("models and migrations agree")
+
+
+@click.group(cls=OneGridGroup)
+def department() -> None:
+    """City departments."""
+
+
+@department.command("add")
+@click.argument("code")
+@click.argument("name")
+@click.option("--name-en", default="", help="English name shown in the English UI.")
+@pass_runtime
+def department_add(rt: Runtime, code: str, name: str, name_en: str) -> None:
+    """Add a department (or rename an existing one), e.g. `department add SCJG 市场监管局`."""
+    with rt.session() as session:
+        dep = add_department(session, code, name, name_en)
+        append(session, "cli", "department.add", f"department:{code}", {"name": name})
+        session.commit()
+    click.echo(f"{dep.code}\t{dep.name}")
+
+
+@department.command("list")
+@pass_runtime
+def department_list(rt: Runtime) -> None:
+    """List the departments."""
+    with rt.session() as session:
+        for dep in list_departments(session):
+            click.echo(f"{dep.code}\t{dep.name}\t{dep.name_en}")
+
+
+@click.group(cls=OneGridGroup)
+def token() -> None:
+    """Department API tokens."""
+
+
+@token.command("create")
+@click.option("--department", "department_code", required=True, help="Department code.")
+@click.option("--label", default="", help="What the token is for.")
+@click.option("--days", type=int, help="Expire after this many days (default: never).")
+@pass_runtime
+def token_create(rt: Runtime, department_code: str, label: str, days: int | None) -> None:
+    """Create a token and print it once: only its hash is stored."""
+    with rt.session() as session:
+        row, clear = create_token(session, department_code, label, days)
+        append(session, "cli", "token.create", f"department:{department_code}",
+               {"token_id": row.id, "label": label, "expires_at": row.expires_at})
+        session.commit()
+    click.echo(clear)
+
+
+@token.command("revoke")
+@click.argument("token_id", type=int)
+@pass_runtime
+def token_revoke(rt: Runtime, token_id: int) -> None:
+    """Revoke a token by its id."""
+    with rt.session() as session:
+        revoke_token(session, token_id)
+        append(session, "cli", "token.revoke", f"token:{token_id}")
+        session.commit()
+
+
+@click.group(cls=OneGridGroup)
+def trace() -> None:
+    """The tamper-evident trace."""
+
+
+@trace.command("verify")
+@pass_runtime
+def trace_verify(rt: Runtime) -> None:
+    """Check the hash chain; report the first altered or missing entry."""
+    with rt.session() as session:
+        verdict = verify(session)
+    if not verdict.ok:
+        raise click.ClickException(f"{verdict.reason} ({verdict.entries} entries verified before)")
+    click.echo(f"trace intact: {verdict.entries} entries")
+
+
+COMMANDS = (health, db, department, token, trace)

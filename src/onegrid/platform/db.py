@@ -1,0 +1,49 @@
+"""One engine per process and the unit of work: the single place a transaction commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from onegrid.platform.errors import StoreUnavailable
+
+
+@lru_cache(maxsize=4)
+def engine_for(url: str) -> Engine:
+    """The process-wide engine for ``url`` (created on first use, never at import time)."""
+    return create_engine(
+        url,
+        pool_size=5,
+        max_overflow=5,
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": 5, "application_name": "onegrid"},
+    )
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@contextmanager
+def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session that rolls back unless the caller calls ``session.commit()`` itself."""
+    session = factory()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+def ping(engine: Engine) -> str:
+    """Server version of the store; raises StoreUnavailable when it does not answer."""
+    try:
+        with engine.connect() as conn:
+            return str(conn.execute(text("SELECT current_setting('server_version')")).scalar_one())
+    except OperationalError as exc:
+        raise StoreUnavailable(f"the database does not answer: {exc.orig}") from exc
