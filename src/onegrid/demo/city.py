@@ -43,7 +43,7 @@ def build(session: Session, grid_size_m: int, progress: Callable[[str], None]) -
 
 
 def _departments(session: Session) -> dict[str, int]:
-    rows = csv.DictReader(DATA.joinpath("departments.csv").open(encoding="utf-8"))
+    rows = csv.DictReader(DATA.joinpath("departments.csv").read_text("utf-8").splitlines())
     return {row["code"]: add_department(session, row["code"], row["name"], row["name_en"]).id
             for row in rows}
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from onegrid.platform.errors import ConfigurationError
 
 STORE_SRID = 4490
-"""CGCS2000, the national datum: every geometry in the store is kept in it (docs/architecture.md)."""
+"""CGCS2000, the national datum: every geometry in the store uses it (docs/architecture.md)."""
 
 
 @dataclass(frozen=True)

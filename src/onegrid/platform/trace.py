@@ -62,14 +62,25 @@ def verify(session: Session, batch: int = 10_000) -> Verdict:
     """Walk the chain in order; report the first entry that was altered or is missing."""
     prev, expected_seq, count = GENESIS, 1, 0
     query = select(TraceEntry).order_by(TraceEntry.seq).execution_options(yield_per=batch)
-    for entry in session.scalars(query):
-        if entry.seq != expected_seq:
-            return Verdict(count, expected_seq, f"entry {expected_seq} is missing")
-        if entry.prev_hash != prev:
-            return Verdict(count, entry.seq, f"entry {entry.seq} does not link to entry {entry.seq - 1}")
-        recomputed = _digest(prev, entry.seq, entry.at, entry.actor, entry.action, entry.target,
-                             entry.detail)
-        if recomputed != entry.hash:
-            return Verdict(count, entry.seq, f"entry {entry.seq} was altered after it was written")
-        prev, expected_seq, count = entry.hash, entry.seq + 1, count + 1
+    entries = session.scalars(query)
+    try:
+        for entry in entries:
+            problem = _break_in_chain(entry, expected_seq, prev)
+            if problem:
+                return Verdict(count, problem[0], problem[1])
+            prev, expected_seq, count = entry.hash, entry.seq + 1, count + 1
+    finally:
+        entries.close()  # a server-side cursor: close it even when we stop early
     return Verdict(count)
+
+
+def _break_in_chain(entry: TraceEntry, expected_seq: int, prev: str) -> tuple[int, str] | None:
+    if entry.seq != expected_seq:
+        return expected_seq, f"entry {expected_seq} is missing"
+    if entry.prev_hash != prev:
+        return entry.seq, f"entry {entry.seq} does not link to entry {entry.seq - 1}"
+    recomputed = _digest(prev, entry.seq, entry.at, entry.actor, entry.action, entry.target,
+                         entry.detail)
+    if recomputed != entry.hash:
+        return entry.seq, f"entry {entry.seq} was altered after it was written"
+    return None

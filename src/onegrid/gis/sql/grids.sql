@@ -3,7 +3,7 @@
 -- the store's datum, so grids nest exactly inside it. A clipped square smaller than :min_share of
 -- a full one is no grid a worker would patrol: it is folded into the neighbouring grid of the
 -- same community with which it shares the longest edge.
-CREATE TEMP TABLE grid_piece ON COMMIT DROP AS
+CREATE TEMP TABLE grid_piece AS
 SELECT row_number() OVER () AS id, c.id AS parent_id, c.code AS parent_code,
        c.path AS parent_path,
        ST_Multi(ST_CollectionExtract(
@@ -42,3 +42,5 @@ INSERT INTO area (code, name, level, parent_id, path, geom)
 SELECT parent_code || lpad(n::text, 3, '0'), '', 'grid', parent_id,
        parent_path || '.' || parent_code || lpad(n::text, 3, '0'), geom
 FROM numbered;
+
+DROP TABLE grid_piece;

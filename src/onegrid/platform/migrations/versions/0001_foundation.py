@@ -1,7 +1,7 @@
 """grid hierarchy, departments, users, catalog, subjects, issues, trace
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 10:59:22.138018
 """
 from __future__ import annotations

@@ -1,0 +1,23 @@
+"""The web side: create_app() and one blueprint per audience."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from onegrid.api import health, problems, store
+from onegrid.platform.config import Settings
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app; settings come from the environment unless ``test_config`` gives SETTINGS."""
+    app = Flask(__name__)
+    config = dict(test_config or {})
+    settings: Settings = config.pop("SETTINGS", None) or Settings.from_env()
+    app.config.update(SECRET_KEY=settings.secret_key, JSON_AS_ASCII=False, **config)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    store.init_app(app, settings)
+    problems.init_app(app)
+    app.register_blueprint(health.bp)
+    return app

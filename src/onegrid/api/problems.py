@@ -1,0 +1,36 @@
+"""Every error leaves the API as RFC 9457 problem+json with a message a person understands."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, json, request
+from werkzeug.exceptions import HTTPException
+
+from onegrid.platform.errors import OneGridError
+
+log = logging.getLogger(__name__)
+MEDIA_TYPE = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str, code: str) -> Response:
+    body = {"type": f"urn:onegrid:problem:{code}", "title": title, "status": status,
+            "detail": detail, "instance": request.path}
+    return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=MEDIA_TYPE)
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(OneGridError)
+    def _onegrid(err: OneGridError) -> Response:
+        return problem(err.status, err.title, err.detail, err.code)
+
+    @app.errorhandler(HTTPException)
+    def _http(err: HTTPException) -> Response:
+        code = (err.name or "error").lower().replace(" ", "-")
+        return problem(err.code or 500, err.name, err.description or err.name, code)
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception) -> Response:
+        log.exception("unhandled error on %s", request.path)
+        return problem(500, "Internal error", "something went wrong on our side; it is logged",
+                       "internal-error")

@@ -1,0 +1,41 @@
+"""The store as the web app sees it: settings, the engine, and one session per request on ``g``."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from onegrid.platform.config import Settings
+from onegrid.platform.db import engine_for, session_factory
+
+_KEY = "onegrid"
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    engine = engine_for(settings.database_url)
+    app.extensions[_KEY] = {"settings": settings, "engine": engine,
+                            "sessions": session_factory(engine)}
+    app.teardown_appcontext(_close_session)
+
+
+def settings() -> Settings:
+    return current_app.extensions[_KEY]["settings"]
+
+
+def engine() -> Engine:
+    return current_app.extensions[_KEY]["engine"]
+
+
+def session() -> Session:
+    """This request's session; rolled back and closed when the request ends unless committed."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions[_KEY]["sessions"]()
+    return g.db_session
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    db_session = g.pop("db_session", None)
+    if db_session is not None:
+        db_session.rollback()
+        db_session.close()

@@ -1,0 +1,70 @@
+"""The `onegrid` command, run as a user would, against the test session's database."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import Engine, text
+
+from onegrid.cli import main
+from onegrid.platform.config import Settings
+
+
+@pytest.fixture
+def run(settings: Settings):
+    env = {"DATABASE_URL": settings.database_url,
+           "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+           "ONEGRID_SECRET_KEY": settings.secret_key, "ONEGRID_PII_KEY": settings.pii_key}
+
+    def invoke(*args: str):
+        return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+    return invoke
+
+
+def test_help_works_without_any_configuration() -> None:
+    result = CliRunner().invoke(main, ["--help"], env={"DATABASE_URL": ""})
+    assert result.exit_code == 0
+    for command in ("db", "city", "department", "token", "demo", "health", "trace"):
+        assert command in result.output
+
+
+def test_missing_configuration_is_one_clear_line() -> None:
+    result = CliRunner().invoke(main, ["department", "list"], env={"DATABASE_URL": ""})
+    assert result.exit_code == 1
+    assert "DATABASE_URL" in result.output and "Traceback" not in result.output
+
+
+def test_token_create_prints_the_token_once_and_stores_its_hash(run, engine: Engine) -> None:
+    assert run("department", "add", "CLITEST", "命令行测试局").exit_code == 0
+    result = run("token", "create", "--department", "CLITEST", "--label", "ci")
+    clear = result.output.strip()
+    assert result.exit_code == 0 and clear.startswith("og_")
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT token_hash FROM api_token")).scalars().all()
+        raw = conn.execute(text("SELECT count(*) FROM api_token WHERE token_hash = :t OR "
+                                "label = :t"), {"t": clear}).scalar()
+    assert len(stored) >= 1 and raw == 0
+
+
+def test_unknown_department_is_an_error_not_a_traceback(run) -> None:
+    result = run("token", "create", "--department", "NOSUCH")
+    assert result.exit_code == 1 and "NOSUCH" in result.output
+
+
+def test_trace_verify_reports_an_intact_chain(run) -> None:
+    result = run("trace", "verify")
+    assert result.exit_code == 0 and "trace intact" in result.output
+
+
+def test_health_reports_both_services(run) -> None:
+    result = run("health")
+    assert result.exit_code == 0 and '"status": "ok"' in result.output
+
+
+def test_settings_reject_what_is_missing() -> None:
+    with pytest.raises(Exception, match="ONEGRID_PII_KEY"):
+        Settings.from_env({"DATABASE_URL": "x", "KAFKA_BOOTSTRAP_SERVERS": "y",
+                           "ONEGRID_SECRET_KEY": "z"})
+    assert dataclasses.fields(Settings)

@@ -1,0 +1,51 @@
+"""The tree keeps the design card: no stdlib shadowing, imports flow one way."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src" / "onegrid"
+
+
+def test_stdlib_platform_module_is_not_shadowed_from_the_repo_root() -> None:
+    out = subprocess.run([sys.executable, "-c", "import platform; print(platform.system())"],
+                         cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "Linux"
+
+
+def _onegrid_imports(package: str) -> set[str]:
+    found = set()
+    for path in (SRC / package).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            found |= {n.split(".")[1] for n in names if n.startswith("onegrid.")}
+    return found
+
+
+@pytest.mark.parametrize(("package", "forbidden"), [
+    ("platform", {"gis", "ingest", "api", "demo", "cli"}),
+    ("gis", {"ingest", "api", "demo", "cli"}),
+    ("ingest", {"api", "demo", "cli"}),
+    ("api", {"demo", "cli"}),
+])
+def test_imports_flow_one_way(package: str, forbidden: set[str]) -> None:
+    assert _onegrid_imports(package) & forbidden == set()
+
+
+def test_pages_load_nothing_from_the_internet() -> None:
+    served = [p for p in SRC.rglob("*") if p.suffix in {".py", ".html", ".js", ".css", ".j2"}]
+    offenders = [str(p) for p in served
+                 if any(cdn in p.read_text(errors="ignore")
+                        for cdn in ("cdn.jsdelivr", "unpkg.com", "cdnjs", "googleapis.com"))]
+    assert offenders == []
