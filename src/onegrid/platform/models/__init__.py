@@ -18,11 +18,13 @@ from onegrid.platform.models.data import (
     SHARING_CLASSES,
     SUBJECT_KEY_KINDS,
     Dataset,
-    Provenance,
+    Record,
+    RecordVersion,
     Subject,
 )
+from onegrid.platform.models.ingest import DeadLetter, IngestCounter, IngestOffset
 from onegrid.platform.models.issues import Issue
 
 __all__ = ["AREA_LEVELS", "SHARING_CLASSES", "SUBJECT_KEY_KINDS", "USER_ROLES", "ApiToken", "Area",
-           "Base", "Dataset", "Department", "Issue", "Provenance", "Subject", "TraceEntry", "User",
-           "user_grid"]
+           "Base", "Dataset", "DeadLetter", "Department", "IngestCounter", "IngestOffset", "Issue",
+           "Record", "RecordVersion", "Subject", "TraceEntry", "User", "user_grid"]

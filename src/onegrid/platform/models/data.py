@@ -1,4 +1,9 @@
-"""What departments share: the dataset catalog, subjects and their provenance."""
+"""What departments share: the dataset catalog, subjects, their records and version history.
+
+A subject (an organisation, a person, a place, an event) is stored once, whoever reports it.
+Each dataset holds at most one record per subject, merged from every department that
+contributes to it; ``provenance`` says, attribute by attribute, who said the current value and
+when, and ``record_version`` keeps every change."""
 
 from __future__ import annotations
 
@@ -12,11 +17,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Sequence,
     String,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onegrid.platform.config import STORE_SRID
@@ -24,6 +30,9 @@ from onegrid.platform.models.base import Base, created, one_of
 
 SHARING_CLASSES = ("unconditional", "conditional", "not_shared")
 SUBJECT_KEY_KINDS = ("credit_code", "resident_id", "address_code", "building_code", "event_id")
+
+change_seq = Sequence("record_change_seq", metadata=Base.metadata)
+"""Orders every change to any record: the change feed's cursor."""
 
 
 class Dataset(Base):
@@ -47,41 +56,53 @@ class Dataset(Base):
 
 
 class Subject(Base):
-    """One real-world subject (an organisation, a person, a place, an event) stored once.
-
-    ``key`` is the natural key, or its keyed hash when the key is personal information;
-    ``attributes`` is the current merged view, ``provenance`` the who-said-what history."""
+    """The identity of one real-world subject: its natural key, or the keyed hash of a key that
+    is personal information (then ``key_masked`` is all that may be shown)."""
 
     __tablename__ = "subject"
-    __table_args__ = (
-        UniqueConstraint("kind", "key"),
-        one_of("kind", SUBJECT_KEY_KINDS),
-    )
+    __table_args__ = (UniqueConstraint("kind", "key"), one_of("kind", SUBJECT_KEY_KINDS))
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
     key: Mapped[str] = mapped_column(Text)
     key_masked: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = created()
+
+
+class Record(Base):
+    """A subject as one dataset knows it: the merged current attributes and their provenance
+    (``{attribute: {"department", "record_id", "at", "version"}}``)."""
+
+    __tablename__ = "record"
+    __table_args__ = (
+        UniqueConstraint("dataset_id", "subject_id"),
+        Index("record_dataset_change_idx", "dataset_id", "change_seq"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("dataset.id"))
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subject.id"), index=True)
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    provenance: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    pii_hashes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     geom: Mapped[Any | None] = mapped_column(Geometry("GEOMETRY", srid=STORE_SRID))
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"), index=True)
-    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    reports: Mapped[int] = mapped_column(Integer, default=1)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = created()
     updated_at: Mapped[datetime] = created()
+    change_seq: Mapped[int] = mapped_column(BigInteger, change_seq,
+                                            server_default=change_seq.next_value())
 
 
-class Provenance(Base):
-    """One version of one attribute of a subject, as one department reported it."""
+class RecordVersion(Base):
+    """One change to a record: the attributes it set, who reported them, and when."""
 
-    __tablename__ = "provenance"
-    __table_args__ = (Index("provenance_subject_attr_idx", "subject_id", "attribute"),)
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    subject_id: Mapped[int] = mapped_column(ForeignKey("subject.id", ondelete="CASCADE"))
-    dataset_id: Mapped[str] = mapped_column(ForeignKey("dataset.id"))
+    __tablename__ = "record_version"
+    record_id: Mapped[int] = mapped_column(ForeignKey("record.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
-    attribute: Mapped[str] = mapped_column(Text)
-    value: Mapped[Any] = mapped_column(JSONB)
-    record_id: Mapped[str] = mapped_column(Text)
-    version: Mapped[int] = mapped_column(Integer, default=1)
+    source_record_id: Mapped[str] = mapped_column(Text)
+    changes: Mapped[dict[str, Any]] = mapped_column()
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     recorded_at: Mapped[datetime] = created()
-
-

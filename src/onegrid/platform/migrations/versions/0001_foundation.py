@@ -1,4 +1,4 @@
-"""grid hierarchy, departments, users, catalog, subjects, issues, trace
+"""grid hierarchy, departments, users, tokens, dataset catalog, issues, trace
 
 Revision ID: 0001
 Revises:
@@ -111,23 +111,6 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['owner_department_id'], ['department.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
-    op.create_geospatial_table('subject',
-    sa.Column('id', sa.BigInteger(), nullable=False),
-    sa.Column('kind', sa.String(length=32), nullable=False),
-    sa.Column('key', sa.Text(), nullable=False),
-    sa.Column('key_masked', sa.Text(), nullable=False),
-    sa.Column('geom', Geometry(srid=4490, dimension=2, spatial_index=False, from_text='ST_GeomFromEWKT', name='geometry'), nullable=True),
-    sa.Column('grid_id', sa.Integer(), nullable=True),
-    sa.Column('attributes', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.CheckConstraint("kind IN ('credit_code', 'resident_id', 'address_code', 'building_code', 'event_id')", name='kind_allowed'),
-    sa.ForeignKeyConstraint(['grid_id'], ['area.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('kind', 'key')
-    )
-    op.create_geospatial_index('idx_subject_geom', 'subject', ['geom'], unique=False, postgresql_using='gist', postgresql_ops={})
-    op.create_index(op.f('ix_subject_grid_id'), 'subject', ['grid_id'], unique=False)
     op.create_geospatial_table('issue',
     sa.Column('id', sa.BigInteger(), nullable=False),
     sa.Column('client_id', sa.UUID(), nullable=False),
@@ -149,23 +132,6 @@ def upgrade() -> None:
     )
     op.create_geospatial_index('idx_issue_geom', 'issue', ['geom'], unique=False, postgresql_using='gist', postgresql_ops={})
     op.create_index(op.f('ix_issue_grid_id'), 'issue', ['grid_id'], unique=False)
-    op.create_table('provenance',
-    sa.Column('id', sa.BigInteger(), nullable=False),
-    sa.Column('subject_id', sa.BigInteger(), nullable=False),
-    sa.Column('dataset_id', sa.String(length=64), nullable=False),
-    sa.Column('department_id', sa.Integer(), nullable=False),
-    sa.Column('attribute', sa.Text(), nullable=False),
-    sa.Column('value', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-    sa.Column('record_id', sa.Text(), nullable=False),
-    sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('recorded_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.ForeignKeyConstraint(['dataset_id'], ['dataset.id'], ),
-    sa.ForeignKeyConstraint(['department_id'], ['department.id'], ),
-    sa.ForeignKeyConstraint(['subject_id'], ['subject.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id')
-    )
-    op.create_index('provenance_subject_attr_idx', 'provenance', ['subject_id', 'attribute'], unique=False)
     op.create_table('user_grid',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('area_id', sa.Integer(), nullable=False),
@@ -177,14 +143,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('user_grid')
-    op.drop_index('provenance_subject_attr_idx', table_name='provenance')
-    op.drop_table('provenance')
     op.drop_index(op.f('ix_issue_grid_id'), table_name='issue')
     op.drop_geospatial_index('idx_issue_geom', table_name='issue', postgresql_using='gist', column_name='geom')
     op.drop_geospatial_table('issue')
-    op.drop_index(op.f('ix_subject_grid_id'), table_name='subject')
-    op.drop_geospatial_index('idx_subject_geom', table_name='subject', postgresql_using='gist', column_name='geom')
-    op.drop_geospatial_table('subject')
     op.drop_table('dataset')
     op.drop_table('app_user')
     op.drop_index(op.f('ix_api_token_department_id'), table_name='api_token')
