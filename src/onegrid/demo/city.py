@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session
 from onegrid.demo.factories import person_name
 from onegrid.gis.hierarchy import load_district
 from onegrid.platform.departments import add_department
+from onegrid.platform.loop.lists import load_admission_list, load_categories
 from onegrid.platform.models import Area, User, user_grid
+from onegrid.platform.passwords import hash_password
 from onegrid.platform.trace import append
 
 CITY_CODE, CITY_NAME = "330300", "温州市"
@@ -23,6 +25,7 @@ DISTRICT_CODE, DISTRICT_NAME = "330302", "鹿城区"
 DATA = files("onegrid.demo").joinpath("data")
 STAFF_PER_DEPARTMENT = 2
 OPERATORS = 3
+DEMO_PASSWORD = "onegrid-demo"  # every demo user's password (README, Demo)
 
 
 def build(session: Session, grid_size_m: int, progress: Callable[[str], None]) -> dict[str, int]:
@@ -37,15 +40,30 @@ def build(session: Session, grid_size_m: int, progress: Callable[[str], None]) -
     workers = _grid_workers(session, rng)
     progress(f"{workers} new grid workers")
     staff = _staff(session, departments, rng)
+    _passwords(session)
+    categories = load_categories(session, _csv("categories.csv"))
+    admitted = load_admission_list(session, _csv("admission_list.csv"))
+    progress(f"{categories} issue categories, {admitted} admitted task types")
     append(session, "demo", "demo.build", f"area:{DISTRICT_CODE}",
            {"new_grid_workers": workers, "new_staff": staff})
     return {"departments": len(departments), "grid_workers": workers, "staff": staff}
 
 
+def _csv(name: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(DATA.joinpath(name).read_text("utf-8").splitlines()))
+
+
 def _departments(session: Session) -> dict[str, int]:
-    rows = csv.DictReader(DATA.joinpath("departments.csv").read_text("utf-8").splitlines())
     return {row["code"]: add_department(session, row["code"], row["name"], row["name_en"]).id
-            for row in rows}
+            for row in _csv("departments.csv")}
+
+
+def _passwords(session: Session) -> None:
+    """The demo password for users without one: hashed once, shared by every demo user."""
+    if session.scalar(select(User.id).where(User.password_hash.is_(None)).limit(1)) is None:
+        return
+    session.execute(text("UPDATE app_user SET password_hash = :h WHERE password_hash IS NULL"),
+                    {"h": hash_password(DEMO_PASSWORD)})
 
 
 def _grid_workers(session: Session, rng: random.Random) -> int:

@@ -22,9 +22,29 @@ from onegrid.platform.models.data import (
     RecordVersion,
     Subject,
 )
+from onegrid.platform.models.governance import (
+    ADMISSION_LEVELS,
+    TASK_STATES,
+    AdmissionItem,
+    BurdenEvent,
+    GridTask,
+)
 from onegrid.platform.models.ingest import DeadLetter, IngestCounter, IngestOffset
-from onegrid.platform.models.issues import Issue
+from onegrid.platform.models.issues import (
+    CATEGORY_KINDS,
+    ISSUE_SOURCES,
+    ISSUE_STATES,
+    RESPONSIBILITY_LEVELS,
+    Issue,
+    IssueCategory,
+    IssuePhoto,
+    IssueReport,
+    Responsibility,
+)
 
-__all__ = ["AREA_LEVELS", "SHARING_CLASSES", "SUBJECT_KEY_KINDS", "USER_ROLES", "ApiToken", "Area",
-           "Base", "Dataset", "DeadLetter", "Department", "IngestCounter", "IngestOffset", "Issue",
-           "Record", "RecordVersion", "Subject", "TraceEntry", "User", "user_grid"]
+__all__ = ["ADMISSION_LEVELS", "AREA_LEVELS", "CATEGORY_KINDS", "ISSUE_SOURCES", "ISSUE_STATES",
+           "RESPONSIBILITY_LEVELS", "SHARING_CLASSES", "SUBJECT_KEY_KINDS", "TASK_STATES",
+           "USER_ROLES", "AdmissionItem", "ApiToken", "Area", "Base", "BurdenEvent", "Dataset",
+           "DeadLetter", "Department", "GridTask", "IngestCounter", "IngestOffset", "Issue",
+           "IssueCategory", "IssuePhoto", "IssueReport", "Record", "RecordVersion",
+           "Responsibility", "Subject", "TraceEntry", "User", "user_grid"]

@@ -1,0 +1,1 @@
+"""The issue loop: intake (dedup, routing), the state machine, handling, SLAs and queues."""

@@ -1,0 +1,153 @@
+"""Intake (信息采集 → 案卷建立): one issue however often reported, routed by the duty list.
+
+Every channel (the grid worker's page, Open311 clients, the 12345 hotline feed) calls
+``report_issue``. A report with a client id seen before returns the same issue (retries are
+harmless); a report of the same category within the dedup radius and window of an open issue
+merges into it; anything else becomes a new issue, routed at once."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from geoalchemy2 import Geography
+from sqlalchemy import cast, func, select, text
+from sqlalchemy.orm import Session
+
+from onegrid.platform.config import STORE_SRID
+from onegrid.platform.errors import InvalidInput
+from onegrid.platform.ledger import record_burden
+from onegrid.platform.loop.sla import due_dates
+from onegrid.platform.loop.states import OPEN_STATES
+from onegrid.platform.models import (
+    ISSUE_SOURCES,
+    Area,
+    Department,
+    Issue,
+    IssueCategory,
+    IssueReport,
+    Responsibility,
+    User,
+)
+from onegrid.platform.trace import append
+
+COMMAND_CENTRE = "ZHZX"  # where an issue goes when the responsibility list names nobody
+
+
+@dataclass(frozen=True)
+class DedupRule:
+    radius_m: float = 50.0
+    window: timedelta = timedelta(hours=24)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> DedupRule:
+        """ONEGRID_DEDUP_RADIUS_M and ONEGRID_DEDUP_HOURS, else 50 m and 24 h."""
+        env = os.environ if env is None else env
+        return cls(float(env.get("ONEGRID_DEDUP_RADIUS_M", "50")),
+                   timedelta(hours=float(env.get("ONEGRID_DEDUP_HOURS", "24"))))
+
+
+def report_issue(session: Session, *, client_id: uuid.UUID | str, category: str,
+                 description: str, lon: float, lat: float, reporter_user_id: int | None,
+                 source: str, address: str = "", media_url: str = "",
+                 rule: DedupRule | None = None) -> Issue:
+    """The issue this report belongs to, new or merged, in the caller's transaction.
+
+    ``lon``/``lat`` are in the store's datum (EPSG:4490). Raises InvalidInput for an unknown
+    category or source, an empty description, or a point outside every grid."""
+    client_id = uuid.UUID(str(client_id))
+    if source not in ISSUE_SOURCES:
+        raise InvalidInput(f"unknown source {source!r}; one of {', '.join(ISSUE_SOURCES)}")
+    if not description.strip():
+        raise InvalidInput("describe the issue in a few words")
+    kind = session.get(IssueCategory, category)
+    if kind is None:
+        raise InvalidInput(f"unknown category {category!r} (see /open311/v2/services.json)")
+    # One intake per category at a time, so two reports of one thing cannot both open an issue.
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"issue:{category}"})
+    known = session.scalars(select(IssueReport.issue_id).where(IssueReport.client_id == client_id))
+    issue_id = known.first()
+    if issue_id is not None:
+        return session.get_one(Issue, issue_id)
+    point = func.ST_SetSRID(func.ST_MakePoint(lon, lat), STORE_SRID)
+    actor = _actor(session, reporter_user_id, source)
+    duplicate = _open_duplicate(session, category, point, rule or DedupRule.from_env())
+    if duplicate is not None:
+        return _merge(session, duplicate, client_id, reporter_user_id, source, description, actor)
+    grid_id = session.scalar(select(Area.id).where(
+        Area.level == "grid", func.ST_Covers(Area.geom, point)).limit(1))
+    if grid_id is None:
+        raise InvalidInput(f"({lon}, {lat}) is outside every grid of the platform")
+    now = datetime.now(UTC)
+    response_due, resolve_due = due_dates(kind, now)
+    issue = Issue(client_id=client_id, category=category, description=description.strip(),
+                  status="reported", source=source, geom=point, address=address,
+                  grid_id=grid_id, reporter_id=reporter_user_id, media_url=media_url,
+                  report_count=1, rejections=0, result_note="", response_due=response_due,
+                  resolve_due=resolve_due, created_at=now, updated_at=now)
+    session.add(issue)
+    session.flush()
+    session.add(IssueReport(client_id=client_id, issue_id=issue.id, reporter_id=reporter_user_id,
+                            source=source, description=issue.description))
+    append(session, actor, "issue.reported", f"issue:{issue.id}",
+           {"category": category, "source": source, "grid_id": grid_id, "step": "信息采集"})
+    _route(session, issue)
+    return issue
+
+
+def _actor(session: Session, user_id: int | None, source: str) -> str:
+    if user_id is None:
+        return source
+    user = session.get(User, user_id)
+    if user is None:
+        raise InvalidInput(f"no user with id {user_id}")
+    return user.username
+
+
+def _open_duplicate(session: Session, category: str, point, rule: DedupRule) -> Issue | None:
+    since = datetime.now(UTC) - rule.window
+    here = cast(point, Geography)
+    return session.scalars(
+        select(Issue)
+        .where(Issue.category == category, Issue.status.in_(OPEN_STATES),
+               Issue.created_at >= since,
+               func.ST_DWithin(cast(Issue.geom, Geography), here, rule.radius_m))
+        .order_by(func.ST_Distance(cast(Issue.geom, Geography), here))
+        .limit(1)
+        .with_for_update()
+    ).first()
+
+
+def _merge(session: Session, issue: Issue, client_id: uuid.UUID, reporter_id: int | None,
+           source: str, description: str, actor: str) -> Issue:
+    issue.report_count += 1
+    issue.updated_at = datetime.now(UTC)
+    session.add(IssueReport(client_id=client_id, issue_id=issue.id, reporter_id=reporter_id,
+                            source=source, description=description.strip()))
+    append(session, actor, "issue.merged", f"issue:{issue.id}",
+           {"report_count": issue.report_count, "source": source, "client_id": client_id})
+    department = session.get(Department, issue.department_id) if issue.department_id else None
+    record_burden(session, "duplicate_merged", department.code if department else None,
+                  {"issue_id": issue.id, "report_count": issue.report_count})
+    session.flush()
+    return issue
+
+
+def _route(session: Session, issue: Issue) -> None:
+    """案卷建立: the responsibility list names the department and level; else the centre."""
+    entry = session.get(Responsibility, issue.category)
+    if entry is not None:
+        department = session.get_one(Department, entry.department_id)
+        issue.level, rule = entry.level, "responsibility list"
+    else:
+        department = session.scalars(
+            select(Department).where(Department.code == COMMAND_CENTRE)).one()
+        issue.level, rule = None, "no entry in the responsibility list: command centre"
+    issue.department_id, issue.status = department.id, "routed"
+    append(session, "routing", "issue.routed", f"issue:{issue.id}",
+           {"department": department.code, "department_name": department.name,
+            "level": issue.level, "rule": rule, "step": "案卷建立"})
+    session.flush()

@@ -1,0 +1,36 @@
+"""Photos of issues: only JPEG, PNG or WebP up to 5 MB, kept in the store with their SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy.orm import Session
+
+from onegrid.platform.errors import InvalidInput
+from onegrid.platform.models import IssuePhoto
+
+MAX_BYTES = 5 * 1024 * 1024
+
+
+def sniff(data: bytes) -> str:
+    """The photo's media type from its first bytes (a declared type can lie)."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    raise InvalidInput("a photo must be a JPEG, PNG or WebP image")
+
+
+def store_photo(session: Session, issue_id: int, stage: str, data: bytes) -> IssuePhoto:
+    """Check type and size, then keep the bytes with their checksum."""
+    if not data:
+        raise InvalidInput("the photo is empty")
+    if len(data) > MAX_BYTES:
+        raise InvalidInput(f"a photo may be at most {MAX_BYTES // (1024 * 1024)} MB")
+    photo = IssuePhoto(issue_id=issue_id, stage=stage, content_type=sniff(data), size=len(data),
+                       sha256=hashlib.sha256(data).hexdigest(), data=data)
+    session.add(photo)
+    session.flush()
+    return photo

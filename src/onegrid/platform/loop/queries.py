@@ -1,0 +1,74 @@
+"""What each person sees: their queue, their issues, one issue's trace, the records in a grid."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from onegrid.platform.models import (
+    Dataset,
+    Issue,
+    IssueCategory,
+    IssueReport,
+    Record,
+    TraceEntry,
+    User,
+    user_grid,
+)
+
+QUEUE_LIMIT = 200
+MASK = "***"
+
+
+def queue(session: Session, user: User, status: str | None = None) -> list[Issue]:
+    """Operators see every issue, department staff their department's, grid workers the
+    issues they reported or that lie in their grids; newest first."""
+    query = select(Issue).order_by(Issue.created_at.desc()).limit(QUEUE_LIMIT)
+    if user.role == "department_staff":
+        query = query.where(Issue.department_id == user.department_id)
+    elif user.role == "grid_worker":
+        mine = select(IssueReport.issue_id).where(IssueReport.reporter_id == user.id)
+        grids = select(user_grid.c.area_id).where(user_grid.c.user_id == user.id)
+        query = query.where(or_(Issue.id.in_(mine), Issue.grid_id.in_(grids)))
+    if status:
+        query = query.where(Issue.status == status)
+    return list(session.scalars(query))
+
+
+def categories(session: Session) -> list[IssueCategory]:
+    return list(session.scalars(select(IssueCategory).order_by(IssueCategory.code)))
+
+
+def issue_trace(session: Session, issue_id: int) -> list[TraceEntry]:
+    """Every trace entry about the issue, oldest first: who did what, when."""
+    return list(session.scalars(
+        select(TraceEntry).where(TraceEntry.target == f"issue:{issue_id}")
+        .order_by(TraceEntry.seq)))
+
+
+def issue_points(session: Session, issues: list[Issue]) -> list[dict[str, Any]]:
+    """id, status, category, lon and lat of each issue, for the map."""
+    if not issues:
+        return []
+    rows = session.execute(
+        select(Issue.id, Issue.status, Issue.category, func.ST_X(Issue.geom).label("lon"),
+               func.ST_Y(Issue.geom).label("lat"))
+        .where(Issue.id.in_([i.id for i in issues])))
+    return [dict(row._mapping) for row in rows]
+
+
+def records_in_grids(session: Session, grid_ids: list[int], limit: int = 200) -> list[dict]:
+    """Shared records located in the grids, personal fields masked (the dataset's pii_fields)."""
+    rows = session.execute(
+        select(Record.id, Record.attributes, Dataset.title, Dataset.pii_fields,
+               func.ST_X(func.ST_PointOnSurface(Record.geom)).label("lon"),
+               func.ST_Y(func.ST_PointOnSurface(Record.geom)).label("lat"))
+        .join(Dataset, Dataset.id == Record.dataset_id)
+        .where(Record.grid_id.in_(grid_ids), Record.geom.is_not(None))
+        .order_by(Record.id).limit(limit))
+    return [{"id": r.id, "dataset": r.title, "lon": r.lon, "lat": r.lat,
+             "attributes": {k: MASK if k in r.pii_fields else v
+                            for k, v in (r.attributes or {}).items()}}
+            for r in rows]

@@ -1,0 +1,26 @@
+"""Service levels per category: when a response and a resolution are due, and what is late."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from onegrid.platform.loop.states import OPEN_STATES
+from onegrid.platform.models import Issue, IssueCategory
+
+NOT_YET_ACCEPTED = ("reported", "routed", "dispatched")
+
+
+def due_dates(category: IssueCategory, reported_at: datetime) -> tuple[datetime, datetime]:
+    """(response due, resolution due): calendar hours after the first report."""
+    return (reported_at + timedelta(hours=category.response_hours),
+            reported_at + timedelta(hours=category.resolve_hours))
+
+
+def overdue(issue: Issue, now: datetime) -> list[str]:
+    """"response" when nobody accepted it in time, "resolution" when it is still open late."""
+    flags = []
+    if issue.status in NOT_YET_ACCEPTED and now > issue.response_due:
+        flags.append("response")
+    if issue.status in OPEN_STATES and now > issue.resolve_due:
+        flags.append("resolution")
+    return flags
