@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from onegrid.gis.sqlfiles import statements
 from onegrid.platform.config import STORE_SRID
 from onegrid.platform.errors import Conflict, InvalidInput
 from onegrid.platform.models import Area
+from onegrid.platform.sqlfiles import statements
 
 STREET_KM2 = 20.0  # a street/township office covers ~20 km² in a city district
 COMMUNITY_KM2 = 2.5  # a community (社区) ~2.5 km²
@@ -109,7 +109,7 @@ def load_district(session: Session, geojson: dict[str, Any], code: str, name: st
 
 
 def _run(session: Session, name: str, params: dict[str, Any]) -> None:
-    for statement in statements(name):
+    for statement in statements("onegrid.gis", name):
         used = {k: v for k, v in params.items() if f":{k}" in statement.text}
         session.execute(statement, used)
 

@@ -21,6 +21,8 @@ class Settings:
     state_dir: str = ".state"
     grid_size_m: int = 500
     tile_url: str = ""
+    kafka_max_poll_ms: int = 10_000
+    ingest_batch: int = 5_000
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -46,4 +48,6 @@ class Settings:
         values["state_dir"] = env.get("ONEGRID_STATE_DIR", ".state")
         values["grid_size_m"] = int(env.get("ONEGRID_GRID_SIZE_M", "500"))
         values["tile_url"] = env.get("ONEGRID_TILE_URL", "")
+        values["kafka_max_poll_ms"] = int(env.get("ONEGRID_KAFKA_MAX_POLL_MS", "10000"))
+        values["ingest_batch"] = int(env.get("ONEGRID_INGEST_BATCH", "5000"))
         return cls(**values)

@@ -29,7 +29,8 @@ from onegrid.platform.config import STORE_SRID
 from onegrid.platform.models.base import Base, created, one_of
 
 SHARING_CLASSES = ("unconditional", "conditional", "not_shared")
-SUBJECT_KEY_KINDS = ("credit_code", "resident_id", "address_code", "building_code", "event_id")
+SUBJECT_KEY_KINDS = ("credit_code", "resident_id", "address_code", "building_code",
+                     "facility_code", "event_id")
 
 change_seq = Sequence("record_change_seq", metadata=Base.metadata)
 """Orders every change to any record: the change feed's cursor."""

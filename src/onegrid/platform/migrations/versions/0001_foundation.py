@@ -107,7 +107,7 @@ def upgrade() -> None:
     sa.Column('pii_fields', postgresql.ARRAY(sa.Text()), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.CheckConstraint("sharing_class IN ('unconditional', 'conditional', 'not_shared')", name='sharing_class_allowed'),
-    sa.CheckConstraint("subject_key_kind IN ('credit_code', 'resident_id', 'address_code', 'building_code', 'event_id')", name='subject_key_kind_allowed'),
+    sa.CheckConstraint("subject_key_kind IN ('credit_code', 'resident_id', 'address_code', 'building_code', 'facility_code', 'event_id')", name='subject_key_kind_allowed'),
     sa.ForeignKeyConstraint(['owner_department_id'], ['department.id'], ),
     sa.PrimaryKeyConstraint('id')
     )

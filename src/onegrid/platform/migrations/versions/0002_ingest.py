@@ -38,6 +38,17 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         '{}'::jsonb)
     FROM jsonb_object_keys(changes) AS k
 $$;
+
+-- The grid a geometry belongs to: the grid containing the point (or a polygon's point on
+-- surface). A point on an edge shared by grids belongs to the one with the smallest code.
+CREATE FUNCTION onegrid_grid_of(g geometry) RETURNS int
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT a.id FROM area a
+    WHERE a.level = 'grid'
+      AND ST_Intersects(a.geom, CASE WHEN GeometryType(g) = 'POINT' THEN g
+                                     ELSE ST_PointOnSurface(g) END)
+    ORDER BY a.code LIMIT 1
+$$;
 """
 
 
@@ -84,7 +95,7 @@ def upgrade() -> None:
     sa.Column('key', sa.Text(), nullable=False),
     sa.Column('key_masked', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.CheckConstraint("kind IN ('credit_code', 'resident_id', 'address_code', 'building_code', 'event_id')", name='kind_allowed'),
+    sa.CheckConstraint("kind IN ('credit_code', 'resident_id', 'address_code', 'building_code', 'facility_code', 'event_id')", name='kind_allowed'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('kind', 'key')
     )
@@ -140,4 +151,5 @@ def downgrade() -> None:
     op.drop_table('dead_letter')
     op.execute("DROP FUNCTION onegrid_provenance(jsonb, text, text, timestamptz, int)")
     op.execute("DROP FUNCTION onegrid_changes(jsonb, jsonb, jsonb, timestamptz)")
+    op.execute("DROP FUNCTION onegrid_grid_of(geometry)")
     op.execute("DROP SEQUENCE record_change_seq")

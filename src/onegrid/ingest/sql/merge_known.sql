@@ -1,0 +1,39 @@
+-- Round :round, subjects this dataset already has: take the attributes that changed
+-- (onegrid_changes: a late report never overwrites a newer value) with their provenance and a
+-- new version; an identical re-report only counts as one more report.
+WITH src AS (
+    SELECT s.*, r.id AS record_pk,
+           onegrid_changes(s.attributes, r.attributes, r.provenance, s.occurred_at) AS changes
+    FROM staging s JOIN record r ON r.dataset_id = s.dataset_id AND r.subject_id = s.subject_id
+    WHERE s.rnk = :round AND NOT s.done
+), merged AS (
+    UPDATE record r SET
+        attributes = r.attributes || src.changes,
+        provenance = r.provenance || onegrid_provenance(src.changes, src.department,
+                                                        src.record_id, src.occurred_at,
+                                                        r.version + 1),
+        pii_hashes = r.pii_hashes || src.pii_hashes,
+        version = r.version + (src.changes <> '{}')::int,
+        geom = CASE WHEN src.geom IS NOT NULL AND src.occurred_at >= r.occurred_at
+                    THEN src.geom ELSE r.geom END,
+        grid_id = CASE WHEN src.geom IS NOT NULL AND src.occurred_at >= r.occurred_at
+                       THEN src.grid_id ELSE r.grid_id END,
+        reports = r.reports + 1,
+        occurred_at = greatest(r.occurred_at, src.occurred_at),
+        updated_at = CASE WHEN src.changes <> '{}' THEN now() ELSE r.updated_at END,
+        change_seq = CASE WHEN src.changes <> '{}' THEN nextval('record_change_seq')
+                          ELSE r.change_seq END
+    FROM src WHERE r.id = src.record_pk
+    RETURNING r.id, r.version, src.seq, src.changes, src.department_id, src.record_id,
+              src.occurred_at, src.dataset_id, src.department
+), versions AS (
+    INSERT INTO record_version (record_id, version, department_id, source_record_id, changes,
+                                occurred_at)
+    SELECT id, version, department_id, record_id, changes, occurred_at
+    FROM merged WHERE changes <> '{}'
+), done AS (
+    UPDATE staging s SET done = true FROM merged WHERE s.seq = merged.seq
+)
+SELECT dataset_id, department, count(*) AS received, 0 AS new,
+       count(*) FILTER (WHERE changes <> '{}') AS versions
+FROM merged GROUP BY dataset_id, department;

@@ -1,0 +1,129 @@
+"""`onegrid ingest run`: a consumer-group member that stores each fact once.
+
+Offsets live in PostGIS beside the data (the broker may forget them: Tansu keeps nothing across
+a restart); on assignment the worker seeks to what the store says, and each batch advances them
+in the same transaction as its data. Offsets are also committed to Kafka afterwards, only so
+that standard lag monitors see the group's progress."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Message, TopicPartition
+from sqlalchemy import Engine, select, text
+
+from onegrid.ingest.contract import TOPIC_PATTERN
+from onegrid.ingest.deadletters import DeadLetterPublisher
+from onegrid.ingest.decode import Refusal, Report, decode
+from onegrid.ingest.writer import BatchWriter, Delivery, Outcome
+from onegrid.platform.catalog import DatasetRules, rules
+from onegrid.platform.config import Settings
+from onegrid.platform.db import session_factory
+from onegrid.platform.models import Department
+
+log = logging.getLogger(__name__)
+GROUP = "onegrid-ingest"
+CATALOG_TTL_S = 10.0
+
+
+class Worker:
+    def __init__(self, settings: Settings, engine: Engine, group: str = GROUP,
+                 topics: str = TOPIC_PATTERN) -> None:
+        self.settings, self.engine, self.group, self.topics = settings, engine, group, topics
+        self.stopping = threading.Event()
+        self._catalog: dict[str, DatasetRules] = {}
+        self._departments: dict[str, int] = {}
+        self._catalog_at = 0.0
+
+    def run(self, on_batch: Callable[[Outcome], None] = lambda _: None) -> None:
+        """Consume until ``stopping`` is set (SIGTERM and SIGINT set it when run from the CLI)."""
+        consumer = Consumer(self._consumer_config())
+        publisher = DeadLetterPublisher(self.settings.kafka_bootstrap_servers)
+        with self.engine.connect() as conn:
+            writer = BatchWriter(conn, self.group, lambda: self._departments)
+            consumer.subscribe([self.topics], on_assign=self._seek_to_stored)
+            try:
+                while not self.stopping.is_set():
+                    messages = consumer.consume(self.settings.ingest_batch, timeout=0.5)
+                    deliveries = [_delivery(m) for m in messages if _is_data(m)]
+                    if not deliveries:
+                        continue
+                    outcome = self._store(writer, deliveries, publisher)
+                    consumer.commit(offsets=_next_offsets(deliveries), asynchronous=True)
+                    on_batch(outcome)
+            finally:
+                consumer.close()
+                publisher.close()
+
+    def stop_on_signals(self) -> None:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: self.stopping.set())
+
+    def _consumer_config(self) -> dict[str, object]:
+        return {
+            "bootstrap.servers": self.settings.kafka_bootstrap_servers,
+            "group.id": self.group,
+            "enable.auto.commit": False,
+            "enable.auto.offset.store": False,
+            "auto.offset.reset": "earliest",
+            # Tansu holds a group's first join until this timeout: keep it short (README).
+            "max.poll.interval.ms": self.settings.kafka_max_poll_ms,
+            "session.timeout.ms": min(6000, self.settings.kafka_max_poll_ms),
+            "topic.metadata.refresh.interval.ms": 5000,  # new dataset topics join within 5 s
+            "fetch.max.bytes": 64 * 1024 * 1024,
+        }
+
+    def _store(self, writer: BatchWriter, deliveries: list[Delivery],
+               publisher: DeadLetterPublisher) -> Outcome:
+        catalog = self._rules()
+        reports: list[tuple[Delivery, Report]] = []
+        refusals: list[tuple[Delivery, Refusal]] = []
+        for d in deliveries:
+            result = decode(d.value, d.topic, catalog, self.settings.pii_key)
+            (reports if isinstance(result, Report) else refusals).append((d, result))
+        return writer.write(reports, refusals, before_commit=publisher.publish)
+
+    def _rules(self) -> dict[str, DatasetRules]:
+        if time.monotonic() - self._catalog_at > CATALOG_TTL_S:
+            with session_factory(self.engine)() as session:
+                self._catalog = rules(session)
+                self._departments = dict(session.execute(select(Department.code, Department.id))
+                                         .all())
+            self._catalog_at = time.monotonic()
+        return self._catalog
+
+    def _seek_to_stored(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        with self.engine.connect() as conn:
+            stored = {(t, p): o for t, p, o in conn.execute(text(
+                "SELECT topic, partition, next_offset FROM ingest_offset "
+                "WHERE consumer_group = :g"), {"g": self.group})}
+        for tp in partitions:
+            tp.offset = stored.get((tp.topic, tp.partition), OFFSET_BEGINNING)
+        consumer.assign(partitions)
+        log.info("assigned %s", ", ".join(f"{tp.topic}[{tp.partition}]@{tp.offset}"
+                                          for tp in partitions))
+
+
+def _is_data(message: Message) -> bool:
+    error = message.error()
+    if error is None:
+        return True
+    if error.code() != KafkaError._PARTITION_EOF:
+        log.warning("consumer error: %s", error)
+    return False
+
+
+def _delivery(message: Message) -> Delivery:
+    return Delivery(message.topic(), message.partition(), message.offset(), message.key(),
+                    message.value())
+
+
+def _next_offsets(deliveries: list[Delivery]) -> list[TopicPartition]:
+    ends: dict[tuple[str, int], int] = {}
+    for d in deliveries:
+        ends[(d.topic, d.partition)] = max(ends.get((d.topic, d.partition), 0), d.offset + 1)
+    return [TopicPartition(t, p, o) for (t, p), o in ends.items()]

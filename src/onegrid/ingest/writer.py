@@ -1,0 +1,159 @@
+"""One batch into the store in one transaction: reports merged, refusals kept as dead letters,
+counters and consumed offsets written beside them, so a crash anywhere loses and doubles nothing."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, text
+from sqlalchemy.dialects.postgresql import insert
+
+from onegrid.ingest.decode import Refusal, Report
+from onegrid.platform.models import DeadLetter, IngestCounter
+from onegrid.platform.sqlfiles import statements
+
+STAGED = ("seq", "dataset_id", "department", "department_id", "record_id", "kind", "key",
+          "key_masked", "occurred_at", "geojson", "attributes", "pii_hashes")
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A message as the broker delivered it."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+
+
+@dataclass
+class Outcome:
+    """What one batch did, per (dataset, department)."""
+
+    counts: dict[tuple[str, str], Counter[str]] = field(default_factory=dict)
+    dead_letters: list[tuple[Delivery, Refusal]] = field(default_factory=list)
+    already_stored: int = 0
+
+    def add(self, dataset: str, department: str, **counts: int) -> None:
+        self.counts.setdefault((dataset, department), Counter()).update(
+            {name: n for name, n in counts.items() if n})
+
+
+class BatchWriter:
+    """Writes batches through one dedicated connection (it owns a temporary staging table)."""
+
+    def __init__(self, conn: Connection, consumer_group: str,
+                 department_ids: Callable[[], dict[str, int]]) -> None:
+        self.conn = conn
+        self.group = consumer_group
+        self.department_ids = department_ids
+        with conn.begin_nested() if conn.in_transaction() else conn.begin():
+            for statement in statements("onegrid.ingest", "staging"):
+                conn.execute(statement)
+
+    def write(self, reports: list[tuple[Delivery, Report]],
+              refusals: list[tuple[Delivery, Refusal]],
+              before_commit: Callable[[Outcome], None] = lambda _: None) -> Outcome:
+        """Store one batch; ``before_commit`` runs inside the transaction (e.g. to publish dead
+        letters, so a crash after it re-publishes rather than loses them)."""
+        outcome = Outcome()
+        # A savepoint when the caller already holds a transaction (tests, a larger unit of work).
+        with self.conn.begin_nested() if self.conn.in_transaction() else self.conn.begin():
+            deliveries = [d for d, _ in reports] + [d for d, _ in refusals]
+            fresh = self._claim_offsets(deliveries)
+            reports = [(d, r) for d, r in reports if (d.topic, d.partition, d.offset) in fresh]
+            refusals = [(d, r) for d, r in refusals if (d.topic, d.partition, d.offset) in fresh]
+            outcome.already_stored = len(deliveries) - len(reports) - len(refusals)
+            refusals += self._merge(reports, outcome)
+            self._keep_dead_letters(refusals, outcome)
+            self._count(outcome)
+            before_commit(outcome)
+        return outcome
+
+    def _claim_offsets(self, deliveries: Iterable[Delivery]) -> set[tuple[str, int, int]]:
+        """Lock this group's offsets for the batch's partitions; keep only messages at or past
+        them (another worker may have stored the rest before a rebalance), then advance them."""
+        deliveries = list(deliveries)
+        ends: dict[tuple[str, int], int] = {}
+        for d in deliveries:
+            ends[(d.topic, d.partition)] = max(ends.get((d.topic, d.partition), 0), d.offset + 1)
+        if not ends:
+            return set()
+        params = {"group": self.group, "topics": [t for t, _ in ends],
+                  "partitions": [p for _, p in ends], "ends": list(ends.values())}
+        claim, read, advance = statements("onegrid.ingest", "offsets")
+        self.conn.execute(claim, params)
+        stored = {(t, p): o for t, p, o in self.conn.execute(read, params)}
+        self.conn.execute(advance, params)
+        return {(d.topic, d.partition, d.offset) for d in deliveries
+                if d.offset >= stored.get((d.topic, d.partition), 0)}
+
+    def _merge(self, reports: list[tuple[Delivery, Report]],
+               outcome: Outcome) -> list[tuple[Delivery, Refusal]]:
+        if not reports:
+            return []
+        self._copy(reports)
+        place, outside = statements("onegrid.ingest", "place")
+        self.conn.execute(place)
+        refusals = [(reports[seq][0], Refusal(
+            f"outside the city: the location ({lon:.6f}, {lat:.6f}) is in no grid of the "
+            "platform", reports[seq][1].dataset, reports[seq][1].department))
+            for seq, lon, lat in self.conn.execute(outside)]
+        *add_subjects, rank = statements("onegrid.ingest", "subjects")
+        for statement in add_subjects:
+            self.conn.execute(statement)
+        rounds = self.conn.execute(rank).scalar_one()
+        known = statements("onegrid.ingest", "merge_known")[0]
+        new, left = statements("onegrid.ingest", "merge_new")
+        for round_ in range(1, rounds + 1):
+            params = {"round": round_}
+            while True:  # twice at most: a record created meanwhile is merged as known
+                self._tally(self.conn.execute(known, params), outcome)
+                self._tally(self.conn.execute(new, params), outcome)
+                if not self.conn.execute(left, params).scalar_one():
+                    break
+        self.conn.execute(text("TRUNCATE staging"))
+        return refusals
+
+    def _copy(self, reports: list[tuple[Delivery, Report]]) -> None:
+        ids = self.department_ids()
+        cursor = self.conn.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY staging ({', '.join(STAGED)}) FROM STDIN") as copy:
+            for seq, (_, r) in enumerate(reports):
+                copy.write_row((seq, r.dataset, r.department, ids[r.department], r.record_id,
+                                r.kind, r.key, r.key_masked, r.occurred_at, r.geometry,
+                                r.attributes, r.pii_hashes))
+
+    @staticmethod
+    def _tally(rows, outcome: Outcome) -> None:
+        for dataset, department, received, new, versions in rows:
+            outcome.add(dataset, department, received=received, new=new,
+                        merged=received - new, versions=versions)
+
+    def _keep_dead_letters(self, refusals: list[tuple[Delivery, Refusal]],
+                           outcome: Outcome) -> None:
+        outcome.dead_letters = refusals
+        if not refusals:
+            return
+        self.conn.execute(insert(DeadLetter).values([
+            {"topic": d.topic, "partition": d.partition, "offset": d.offset, "key": d.key,
+             "value": d.value, "reason": r.reason, "dataset": r.dataset,
+             "department": r.department} for d, r in refusals
+        ]).on_conflict_do_nothing())
+        for _, r in refusals:
+            outcome.add(r.dataset, r.department, received=1, dead_letters=1)
+
+    def _count(self, outcome: Outcome) -> None:
+        if not outcome.counts:
+            return
+        columns = ("received", "new", "merged", "versions", "dead_letters")
+        rows = [{"dataset": ds, "department": dep, **{c: counts[c] for c in columns}}
+                for (ds, dep), counts in sorted(outcome.counts.items())]
+        stmt = insert(IngestCounter).values(rows)
+        self.conn.execute(stmt.on_conflict_do_update(
+            index_elements=[IngestCounter.dataset, IngestCounter.department],
+            set_={**{c: getattr(IngestCounter, c) + getattr(stmt.excluded, c) for c in columns},
+                  "updated_at": text("now()")}))

@@ -1,0 +1,40 @@
+"""Ingest fixtures: the demo datasets registered, and messages built the way producers do."""
+
+from __future__ import annotations
+
+import json
+from importlib.resources import files
+from typing import Any
+
+import pytest
+import yaml
+from sqlalchemy.orm import Session
+
+from onegrid.platform.catalog import DatasetRules, register, rules
+
+DATASETS = files("onegrid.demo").joinpath("data", "datasets")
+LUCHENG_POINT = (120.6550, 28.0140)  # inside Lucheng district, Wenzhou
+
+
+@pytest.fixture
+def catalog(db: Session, city: None) -> dict[str, DatasetRules]:
+    for spec in DATASETS.iterdir():
+        if spec.name.endswith(".yaml"):
+            register(db, yaml.safe_load(spec.read_text("utf-8")))
+    db.flush()
+    return rules(db)
+
+
+def envelope(dataset: str = "market.business", department: str = "SCJG",
+             subject_key: str = "91330302MA2AXXXXX8", record_id: str = "r-1",
+             occurred_at: str = "2026-11-20T08:00:00+08:00", crs: str | None = "EPSG:4490",
+             geometry: Any = "default", **attributes: Any) -> dict[str, Any]:
+    if geometry == "default":
+        geometry = {"type": "Point", "coordinates": list(LUCHENG_POINT)}
+    return {"dataset": dataset, "department": department, "record_id": record_id,
+            "subject_key": subject_key, "occurred_at": occurred_at, "crs": crs,
+            "geometry": geometry, "attributes": {"name": "温州市鹿城区示例商贸有限公司", **attributes}}
+
+
+def encode(message: dict[str, Any]) -> bytes:
+    return json.dumps(message, ensure_ascii=False).encode()

@@ -1,0 +1,127 @@
+"""The batch writer against the real store: one subject once, provenance, versions, offsets."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from sqlalchemy import Connection, text
+from sqlalchemy.orm import Session
+
+from onegrid.ingest.decode import Report, decode
+from onegrid.ingest.writer import BatchWriter, Delivery
+from onegrid.platform.catalog import DatasetRules
+from tests.ingest.conftest import encode, envelope
+
+PII_KEY = "test-pii-key"
+
+
+@pytest.fixture
+def write(db: Session, catalog: dict[str, DatasetRules]):
+    """Decode messages as the worker does and write them as one batch."""
+    conn: Connection = db.connection()
+    departments = dict(db.execute(text("SELECT code, id FROM department")).all())
+    writer = BatchWriter(conn, "test-group", lambda: departments)
+    offsets = itertools.count()
+
+    def write_batch(*messages: dict, topic: str | None = None):
+        reports, refusals = [], []
+        for message in messages:
+            value = encode(message) if isinstance(message, dict) else message
+            t = topic or f"onegrid.ingest.{message['dataset']}"
+            d = Delivery(t, 0, next(offsets), None, value)
+            result = decode(value, t, catalog, PII_KEY)
+            (reports if isinstance(result, Report) else refusals).append((d, result))
+        return writer.write(reports, refusals)
+    return write_batch
+
+
+def _record(db: Session, dataset: str, key: str):
+    return db.execute(text(
+        "SELECT r.attributes, r.provenance, r.version, r.reports, a.code AS grid "
+        "FROM record r JOIN subject s ON s.id = r.subject_id LEFT JOIN area a ON a.id = r.grid_id "
+        "WHERE r.dataset_id = :d AND s.key = :k"), {"d": dataset, "k": key}).one()
+
+
+def test_a_new_subject_becomes_one_record_in_its_grid(write, db: Session) -> None:
+    outcome = write(envelope(phone="0577-88001234"))
+    assert outcome.counts[("market.business", "SCJG")] == {"received": 1, "new": 1, "versions": 1}
+    record = _record(db, "market.business", "91330302MA2AXXXXX8")
+    assert record.version == 1 and record.grid.startswith("330302")
+    assert record.provenance["phone"]["department"] == "SCJG"
+
+
+def test_the_same_subject_from_two_departments_is_one_record_with_provenance(write, db) -> None:
+    write(envelope(name="鹿城示例商贸", phone="0577-88001234"))
+    outcome = write(envelope(department="SWJ", record_id="swj-9", name="鹿城示例商贸",
+                             phone="0577-88009999", occurred_at="2026-11-21T09:00:00+08:00"))
+    assert outcome.counts[("market.business", "SWJ")] == {"received": 1, "merged": 1,
+                                                          "versions": 1}
+    record = _record(db, "market.business", "91330302MA2AXXXXX8")
+    assert record.version == 2 and record.reports == 2
+    assert record.attributes["phone"] == "0577-88009999"
+    assert record.provenance["phone"]["department"] == "SWJ"
+    assert record.provenance["name"]["department"] == "SCJG"
+    assert db.scalar(text("SELECT count(*) FROM subject WHERE key = '91330302MA2AXXXXX8'")) == 1
+
+
+def test_an_identical_re_report_adds_no_version(write, db: Session) -> None:
+    write(envelope())
+    outcome = write(envelope(record_id="r-2"))
+    assert outcome.counts[("market.business", "SCJG")] == {"received": 1, "merged": 1}
+    assert _record(db, "market.business", "91330302MA2AXXXXX8").version == 1
+
+
+def test_a_late_report_does_not_overwrite_a_newer_value(write, db: Session) -> None:
+    write(envelope(name="新名称有限公司", occurred_at="2026-11-21T08:00:00+08:00"))
+    write(envelope(name="旧名称有限公司", occurred_at="2026-11-01T08:00:00+08:00"))
+    assert _record(db, "market.business", "91330302MA2AXXXXX8").attributes["name"] == "新名称有限公司"
+
+
+def test_several_reports_of_one_subject_in_one_batch_merge_in_time_order(write, db) -> None:
+    outcome = write(envelope(name="甲公司", occurred_at="2026-11-20T08:00:00+08:00"),
+                    envelope(name="乙公司", occurred_at="2026-11-22T08:00:00+08:00"),
+                    envelope(name="甲公司", occurred_at="2026-11-20T08:00:00+08:00"))
+    assert outcome.counts[("market.business", "SCJG")] == {"received": 3, "new": 1, "merged": 2,
+                                                          "versions": 2}
+    record = _record(db, "market.business", "91330302MA2AXXXXX8")
+    assert (record.attributes["name"], record.version, record.reports) == ("乙公司", 2, 3)
+
+
+def test_the_same_business_in_tax_data_is_the_same_subject(write, db: Session) -> None:
+    write(envelope(), envelope(dataset="tax.taxpayer", department="SWJ", credit_grade="A",
+                               name="温州市鹿城区示例商贸有限公司"))
+    subjects = db.scalar(text("SELECT count(DISTINCT subject_id) FROM record r JOIN subject s "
+                              "ON s.id = r.subject_id WHERE s.key = '91330302MA2AXXXXX8'"))
+    records = db.scalar(text("SELECT count(*) FROM record r JOIN subject s ON s.id = r.subject_id "
+                             "WHERE s.key = '91330302MA2AXXXXX8'"))
+    assert (subjects, records) == (1, 2)
+
+
+def test_resident_ids_are_stored_only_hashed_and_masked(write, db: Session) -> None:
+    clear = "330302198001011230"
+    write(envelope(dataset="population.resident", department="GAJ", subject_key=clear,
+                   name="张伟", gender="男"),
+          envelope(legal_person="张伟", legal_person_id=clear))
+    dump = db.scalar(text("SELECT string_agg(t::text, ' ') FROM (SELECT * FROM record) t"))
+    dump += db.scalar(text("SELECT string_agg(t::text, ' ') FROM (SELECT * FROM subject) t"))
+    dump += db.scalar(text("SELECT string_agg(t::text, ' ') FROM (SELECT * FROM record_version) t"))
+    assert clear not in dump
+    assert "330302********1230" in dump
+
+
+def test_a_point_on_a_shared_grid_edge_belongs_to_the_smallest_code(write, db: Session) -> None:
+    lon, lat, codes = db.execute(text("""
+        SELECT ST_X(p), ST_Y(p), codes FROM (
+            SELECT ST_StartPoint(ST_GeometryN(ST_CollectionExtract(
+                       ST_Intersection(a.geom, b.geom), 2), 1)) AS p,
+                   ARRAY[a.code, b.code] AS codes
+            FROM area a JOIN area b ON a.level = 'grid' AND b.level = 'grid' AND a.code < b.code
+             AND ST_Touches(a.geom, b.geom)
+            WHERE ST_Dimension(ST_Intersection(a.geom, b.geom)) = 1 LIMIT 1) e""")).one()
+    covering = db.scalars(text("SELECT code FROM area WHERE level = 'grid' AND "
+                               "ST_Intersects(geom, ST_SetSRID(ST_Point(:x, :y), 4490)) "
+                               "ORDER BY code"), {"x": lon, "y": lat}).all()
+    assert len(covering) >= 2
+    write(envelope(geometry={"type": "Point", "coordinates": [lon, lat]}))
+    assert _record(db, "market.business", "91330302MA2AXXXXX8").grid == covering[0] == min(codes + covering)
