@@ -13,8 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from geoalchemy2 import Geography
-from sqlalchemy import cast, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from onegrid.platform.config import STORE_SRID
@@ -109,13 +108,13 @@ def _actor(session: Session, user_id: int | None, source: str) -> str:
 
 def _open_duplicate(session: Session, category: str, point, rule: DedupRule) -> Issue | None:
     since = datetime.now(UTC) - rule.window
-    here = cast(point, Geography)
+    here = func.geography(point)  # keeps the datum; distances in metres on the spheroid
     return session.scalars(
         select(Issue)
         .where(Issue.category == category, Issue.status.in_(OPEN_STATES),
                Issue.created_at >= since,
-               func.ST_DWithin(cast(Issue.geom, Geography), here, rule.radius_m))
-        .order_by(func.ST_Distance(cast(Issue.geom, Geography), here))
+               func.ST_DWithin(func.geography(Issue.geom), here, rule.radius_m))
+        .order_by(func.ST_Distance(func.geography(Issue.geom), here))
         .limit(1)
         .with_for_update()
     ).first()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onegrid.platform.errors import InvalidInput
@@ -24,13 +25,19 @@ def sniff(data: bytes) -> str:
 
 
 def store_photo(session: Session, issue_id: int, stage: str, data: bytes) -> IssuePhoto:
-    """Check type and size, then keep the bytes with their checksum."""
+    """Check type and size, then keep the bytes with their checksum; the same bytes sent again
+    for the same issue (a retried upload) return the photo already kept."""
     if not data:
         raise InvalidInput("the photo is empty")
     if len(data) > MAX_BYTES:
         raise InvalidInput(f"a photo may be at most {MAX_BYTES // (1024 * 1024)} MB")
+    checksum = hashlib.sha256(data).hexdigest()
+    kept = session.scalars(select(IssuePhoto).where(IssuePhoto.issue_id == issue_id,
+                                                    IssuePhoto.sha256 == checksum)).first()
+    if kept is not None:
+        return kept
     photo = IssuePhoto(issue_id=issue_id, stage=stage, content_type=sniff(data), size=len(data),
-                       sha256=hashlib.sha256(data).hexdigest(), data=data)
+                       sha256=checksum, data=data)
     session.add(photo)
     session.flush()
     return photo

@@ -1,0 +1,113 @@
+"""Department and command-centre pages: the queue, one issue with its trace, the steps, tasks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+from sqlalchemy.orm import Session
+
+from onegrid.api import store
+from onegrid.api.auth import current_user, require
+from onegrid.api.forms import required, upload
+from onegrid.platform.admission import NotAdmitted, admission_list, push_task
+from onegrid.platform.departments import list_departments
+from onegrid.platform.errors import NotFound
+from onegrid.platform.ledger import burden_totals
+from onegrid.platform.loop.handling import act, check_scope
+from onegrid.platform.loop.photos import store_photo
+from onegrid.platform.loop.queries import issue_trace, queue
+from onegrid.platform.loop.sla import overdue
+from onegrid.platform.loop.states import actions_for
+from onegrid.platform.models import ISSUE_STATES, Department, Issue, IssueCategory, IssuePhoto
+from onegrid.platform.workhours import WorkingHours
+
+bp = Blueprint("issues", __name__)
+
+
+@bp.get("/issues")
+@require("department_staff", "operator")
+def queue_page():
+    user, db = current_user(), store.session()
+    status = request.args.get("status") or None
+    issues = queue(db, user, status)
+    now = datetime.now(UTC)
+    return render_template(
+        "queue.html", user=user, issues=issues, status=status, states=ISSUE_STATES,
+        late={i.id: overdue(i, now) for i in issues}, names=_names(db),
+        admission=admission_list(db),
+        ledger=burden_totals(db) if user.role == "operator" else None)
+
+
+@bp.get("/issues/<int:issue_id>")
+@require()
+def detail(issue_id: int):
+    user, db = current_user(), store.session()
+    issue = _issue(issue_id)
+    photos = db.query(IssuePhoto.id, IssuePhoto.stage, IssuePhoto.sha256).filter(
+        IssuePhoto.issue_id == issue.id).order_by(IssuePhoto.id).all()
+    return render_template(
+        "issue.html", user=user, issue=issue, category=db.get(IssueCategory, issue.category),
+        trace=issue_trace(db, issue.id), photos=photos, names=_names(db),
+        actions=actions_for(issue.status, user.role), late=overdue(issue, datetime.now(UTC)),
+        departments=list_departments(db), tz=ZoneInfo(WorkingHours.from_env().zone))
+
+
+@bp.post("/issues/<int:issue_id>/<action>")
+@require()
+def step(issue_id: int, action: str):
+    user, db, form = current_user(), store.session(), request.form
+    satisfaction = form.get("satisfaction")
+    issue = act(db, issue_id, action, user, note=form.get("note", ""),
+                satisfaction=int(satisfaction) if satisfaction else None,
+                department_code=form.get("department"))
+    photo = upload(request.files, "photo")
+    if photo is not None and action == "resolve":
+        store_photo(db, issue.id, "resolve", photo)
+    db.commit()
+    return redirect(url_for("issues.detail", issue_id=issue.id))
+
+
+@bp.get("/photos/<int:photo_id>")
+@require()
+def photo(photo_id: int):
+    db = store.session()
+    kept = db.get(IssuePhoto, photo_id)
+    if kept is None:
+        raise NotFound(f"no photo {photo_id}")
+    _issue(kept.issue_id)
+    response = Response(kept.data, mimetype=kept.content_type)
+    response.headers["ETag"] = f'"{kept.sha256}"'
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@bp.post("/tasks")
+@require("department_staff")
+def new_task():
+    """Push a task down to a grid; a type not on the admission list is refused (422)."""
+    user, db, form = current_user(), store.session(), request.form
+    department = db.get(Department, user.department_id)
+    decision = push_task(db, department_code=department.code,
+                         task_type=required(form, "task_type"),
+                         grid_code=required(form, "grid_code"), title=required(form, "title"),
+                         detail=form.get("detail", ""), by=user, hours=WorkingHours.from_env())
+    db.commit()  # a refusal is committed too: it is a line in the burden ledger
+    if decision.task is None:
+        raise NotAdmitted(decision.refusal)
+    return redirect(url_for("issues.queue_page"))
+
+
+def _issue(issue_id: int) -> Issue:
+    user, db = current_user(), store.session()
+    issue = db.get(Issue, issue_id)
+    if issue is None:
+        raise NotFound(f"no issue {issue_id}")
+    check_scope(db, user, issue)
+    return issue
+
+
+def _names(db: Session) -> dict[int, str]:
+    return {d.id: d.name for d in list_departments(db)}
+

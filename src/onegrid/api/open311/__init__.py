@@ -1,0 +1,174 @@
+"""Open311 GeoReport v2 under /open311: discovery, services, requests (GET and POST), tokens."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from flask import Blueprint, Response, request, url_for
+from sqlalchemy import select
+
+from onegrid.api import store
+from onegrid.api.open311.mapping import (
+    locate_address,
+    service,
+    service_definition,
+    service_requests,
+)
+from onegrid.api.open311.render import FORMATS, check_format, respond
+from onegrid.platform.errors import InvalidInput, NotFound, OneGridError
+from onegrid.platform.loop.intake import report_issue
+from onegrid.platform.loop.queries import categories
+from onegrid.platform.loop.states import CLOSED_FOR_CITIZENS, OPEN_STATES
+from onegrid.platform.models import Issue, IssueCategory, IssueReport
+from onegrid.platform.tokens import department_for_token
+
+bp = Blueprint("open311", __name__, url_prefix="/open311")
+SPEC = "http://wiki.open311.org/GeoReport_v2"
+DEFAULT_RANGE = timedelta(days=90)  # the spec's default when no dates are given
+MAX_REQUESTS = 1000
+
+
+class InvalidApiKey(OneGridError):
+    status = 403
+    code = "invalid-api-key"
+    title = "Invalid api_key"
+
+
+@bp.errorhandler(OneGridError)
+def _error(err: OneGridError) -> Response:
+    """Errors as the spec's list of {code, description}, in the format the path asked for."""
+    fmt = "xml" if request.path.endswith(".xml") else "json"
+    return respond(fmt, "errors", [{"code": err.status, "description": err.detail}], err.status)
+
+
+@bp.get("/discovery.<fmt>")
+def discovery(fmt: str):
+    fmt = check_format(fmt)
+    url = url_for("open311.services", fmt="json", _external=True).rsplit("/", 1)[0]
+    return respond(fmt, "discovery", {
+        "changeset": "2026-11-23T00:00:00Z", "contact": "OneGrid command centre (指挥中心)",
+        "key_service": "api_key: a department token from `onegrid token create`",
+        "endpoints": [{"specification": SPEC, "url": url, "changeset": "2026-11-23T00:00:00Z",
+                       "type": "production", "formats": list(FORMATS.values())}]})
+
+
+@bp.get("/v2/services.<fmt>")
+def services(fmt: str):
+    listed = [service(c) for c in categories(store.session())]
+    return respond(check_format(fmt), "services", listed)
+
+
+@bp.get("/v2/services/<code>.<fmt>")
+def definition(code: str, fmt: str):
+    category = store.session().get(IssueCategory, code)
+    if category is None:
+        raise NotFound(f"no service {code!r}")
+    return respond(check_format(fmt), "service_definition", service_definition(category))
+
+
+@bp.get("/v2/requests.<fmt>")
+def requests_list(fmt: str):
+    fmt, db = check_format(fmt), store.session()
+    query = select(Issue).order_by(Issue.created_at.desc()).limit(MAX_REQUESTS)
+    ids = _csv_arg("service_request_id")
+    if ids:  # the spec: an id list overrides every other filter
+        query = query.where(Issue.id.in_([_int(i) for i in ids]))
+    else:
+        query = _filtered(query)
+    return respond(fmt, "service_requests", service_requests(db, list(db.scalars(query))))
+
+
+@bp.get("/v2/requests/<request_id>.<fmt>")
+def request_one(request_id: str, fmt: str):
+    fmt, db = check_format(fmt), store.session()
+    issue = db.get(Issue, _int(request_id))
+    if issue is None:
+        raise NotFound(f"no service request {request_id}")
+    return respond(fmt, "service_requests", service_requests(db, [issue]))
+
+
+@bp.get("/v2/tokens/<token>.<fmt>")
+def token(token: str, fmt: str):
+    fmt, db = check_format(fmt), store.session()
+    try:
+        issue_id = db.scalar(select(IssueReport.issue_id)
+                             .where(IssueReport.client_id == uuid.UUID(token)))
+    except ValueError:
+        issue_id = None
+    if issue_id is None:
+        raise NotFound(f"no token {token}")
+    return respond(fmt, "service_requests", [{"service_request_id": str(issue_id),
+                                              "token": token}])
+
+
+@bp.post("/v2/requests.<fmt>")
+def create(fmt: str):
+    """A citizen's request through a department's client: api_key is that department's token."""
+    fmt, db, form = check_format(fmt), store.session(), request.form
+    department = department_for_token(db, form.get("api_key", ""))
+    if department is None:
+        raise InvalidApiKey("api_key is missing or not a valid department token")
+    lon, lat = _location(form)
+    client_id = uuid.uuid4()
+    issue = report_issue(db, client_id=client_id, category=form.get("service_code", ""),
+                         description=form.get("description", ""), lon=lon, lat=lat,
+                         reporter_user_id=None, source="open311",
+                         address=form.get("address_string", ""),
+                         media_url=form.get("media_url", ""))
+    db.commit()
+    return respond(fmt, "service_requests", [{
+        "service_request_id": str(issue.id), "token": str(client_id),
+        "service_notice": "", "account_id": None}])
+
+
+def _location(form) -> tuple[float, float]:
+    if form.get("lat") and form.get("long"):
+        try:
+            return float(form["long"]), float(form["lat"])
+        except ValueError as exc:
+            raise InvalidInput("lat and long must be numbers") from exc
+    if form.get("address_string"):
+        point = locate_address(store.session(), form["address_string"])
+        if point is None:
+            raise InvalidInput("address_string names no street, community or grid we know; "
+                               "send lat and long")
+        return point
+    raise InvalidInput("a location is required: lat and long, or address_string")
+
+
+def _filtered(query):
+    codes = _csv_arg("service_code")
+    if codes:
+        query = query.where(Issue.category.in_(codes))
+    states = _csv_arg("status")
+    if states:
+        wanted = [s for s in states if s in ("open", "closed")]
+        internal = (OPEN_STATES if "open" in wanted else ()) + (
+            CLOSED_FOR_CITIZENS if "closed" in wanted else ())
+        query = query.where(Issue.status.in_(internal))
+    end = _date("end_date") or datetime.now(UTC)
+    start = _date("start_date") or end - DEFAULT_RANGE
+    return query.where(Issue.created_at >= start, Issue.created_at <= end)
+
+
+def _csv_arg(name: str) -> list[str]:
+    return [part.strip() for part in request.args.get(name, "").split(",") if part.strip()]
+
+
+def _date(name: str) -> datetime | None:
+    value = request.args.get(name)
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidInput(f"{name} must be a W3C date-time such as 2026-01-01T00:00:00Z") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _int(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise NotFound(f"no service request {value}") from exc

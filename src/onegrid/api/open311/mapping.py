@@ -1,0 +1,64 @@
+"""How OneGrid's categories and issues read as Open311 GeoReport v2 services and requests."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from onegrid.platform.loop.states import open311_status
+from onegrid.platform.models import Area, Department, Issue, IssueCategory
+
+
+def w3c(at: datetime | None) -> str | None:
+    return at.isoformat(timespec="seconds") if at else None
+
+
+def service(category: IssueCategory) -> dict[str, Any]:
+    return {"service_code": category.code, "service_name": category.name,
+            "description": f"{category.class_name} / {category.name} ({category.name_en})",
+            "metadata": False, "type": "realtime",
+            "keywords": f"{category.kind},{category.class_name_en},{category.name_en}",
+            "group": category.class_name}
+
+
+def service_definition(category: IssueCategory) -> dict[str, Any]:
+    # No extra attributes: a category, a place and a description are all the loop needs.
+    return {"service_code": category.code, "attributes": []}
+
+
+def service_requests(session: Session, issues: list[Issue]) -> list[dict[str, Any]]:
+    """Requests in the spec's field order, with lat/long read from PostGIS."""
+    if not issues:
+        return []
+    ids = [i.id for i in issues]
+    points = dict((row.id, (row.x, row.y)) for row in session.execute(
+        select(Issue.id, func.ST_X(Issue.geom).label("x"), func.ST_Y(Issue.geom).label("y"))
+        .where(Issue.id.in_(ids))))
+    names = {c.code: c.name for c in session.scalars(select(IssueCategory))}
+    agencies = {d.id: d.name for d in session.scalars(select(Department))}
+    return [{
+        "service_request_id": str(i.id), "status": open311_status(i.status),
+        "status_notes": i.result_note or i.status, "service_name": names.get(i.category),
+        "service_code": i.category, "description": i.description,
+        "agency_responsible": agencies.get(i.department_id), "service_notice": "",
+        "requested_datetime": w3c(i.created_at), "updated_datetime": w3c(i.updated_at),
+        "expected_datetime": w3c(i.resolve_due), "address": i.address, "address_id": "",
+        "zipcode": "", "lat": points[i.id][1], "long": points[i.id][0],
+        "media_url": i.media_url or None,
+    } for i in issues]
+
+
+def locate_address(session: Session, address: str) -> tuple[float, float] | None:
+    """A point for an address string: the deepest area whose name it mentions (a grid, a
+    community or a street), or None; OneGrid has no street-level geocoder yet."""
+    row = session.execute(
+        select(func.ST_X(func.ST_PointOnSurface(Area.geom)),
+               func.ST_Y(func.ST_PointOnSurface(Area.geom)))
+        .where(Area.level.in_(("grid", "community", "street")),
+               func.strpos(address, Area.name) > 0)
+        .order_by(func.length(Area.path).desc(), func.length(Area.name).desc()).limit(1)
+    ).first()
+    return (row[0], row[1]) if row else None

@@ -1,0 +1,84 @@
+"""The grid worker's map: folium drawing the worker's grids, issues and shared records, with
+Leaflet loaded from our own static files and base tiles only when a tile URL is configured."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+import folium
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from onegrid.platform.models import Area
+
+STATUS_COLOURS = {"reported": "#d9480f", "routed": "#e67700", "dispatched": "#f08c00",
+                  "in_progress": "#1971c2", "resolved": "#2f9e44", "verified": "#2b8a3e",
+                  "evaluated": "#5c940d", "closed": "#868e96"}
+
+
+@dataclass(frozen=True)
+class RenderedMap:
+    """The pieces a page template places: <head> tags, the map's <div>, its script, and the
+    name of the map's JavaScript variable (for the page's own tap-to-report code)."""
+
+    header: str
+    html: str
+    script: str
+    name: str
+
+
+def grid_map(session: Session, grid_ids: list[int], issues: list[dict[str, Any]],
+             records: list[dict[str, Any]], *, leaflet_js: str, leaflet_css: str,
+             tile_url: str = "") -> RenderedMap:
+    """Render the map; ``issues`` and ``records`` carry lon/lat in the store datum."""
+    fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=True)
+    # Our own copies instead of folium's CDN defaults (jQuery and Bootstrap are not needed).
+    fmap.default_js = [("leaflet", leaflet_js)]
+    fmap.default_css = [("leaflet_css", leaflet_css)]
+    if tile_url:
+        folium.TileLayer(tiles=tile_url, attr="OneGrid base map").add_to(fmap)
+    bounds = _add_grids(session, fmap, grid_ids)
+    for record in records:
+        folium.CircleMarker([record["lat"], record["lon"]], radius=4, color="#495057",
+                            fill=True, tooltip=record["dataset"],
+                            popup=folium.Popup(_record_html(record), max_width=260)).add_to(fmap)
+    for issue in issues:
+        colour = STATUS_COLOURS.get(issue["status"], "#000")
+        folium.CircleMarker([issue["lat"], issue["lon"]], radius=8, color=colour, fill=True,
+                            fill_opacity=0.8, tooltip=f"#{issue['id']} {issue['category']}",
+                            popup=folium.Popup(f'<a href="/issues/{issue["id"]}">#{issue["id"]}'
+                                               "</a>")).add_to(fmap)
+    if bounds:
+        fmap.fit_bounds(bounds)
+    root = fmap.get_root()
+    root.render()
+    return RenderedMap(root.header.render(), root.html.render(), root.script.render(),
+                       fmap.get_name())
+
+
+def _add_grids(session: Session, fmap: folium.Map, grid_ids: list[int]) -> list[list[float]]:
+    rows = session.execute(
+        select(Area.code, Area.name, func.ST_AsGeoJSON(Area.geom).label("geojson"))
+        .where(Area.id.in_(grid_ids))).all()
+    if not rows:
+        return []
+    extent = session.execute(
+        select(func.ST_XMin(func.ST_Extent(Area.geom)), func.ST_YMin(func.ST_Extent(Area.geom)),
+               func.ST_XMax(func.ST_Extent(Area.geom)), func.ST_YMax(func.ST_Extent(Area.geom)))
+        .where(Area.id.in_(grid_ids))).one()
+    features = [{"type": "Feature", "geometry": json.loads(r.geojson),
+                 "properties": {"code": r.code, "name": r.name}} for r in rows]
+    folium.GeoJson({"type": "FeatureCollection", "features": features}, name="grid",
+                   style_function=lambda _: {"color": "#1c7ed6", "weight": 2, "fillOpacity": 0.05},
+                   tooltip=folium.GeoJsonTooltip(fields=["name", "code"], labels=False)
+                   ).add_to(fmap)
+    return [[extent[1], extent[0]], [extent[3], extent[2]]]
+
+
+def _record_html(record: dict[str, Any]) -> str:
+    rows = "".join(f"<tr><th>{escape(str(k))}</th><td>{escape(str(v))}</td></tr>"
+                   for k, v in record["attributes"].items())
+    return f"<b>{escape(record['dataset'])}</b><table>{rows}</table>"
