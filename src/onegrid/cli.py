@@ -6,6 +6,7 @@ import click
 
 from onegrid.demo.cli import COMMANDS as DEMO
 from onegrid.gis.cli import COMMANDS as GIS
+from onegrid.ingest.cli import COMMANDS as INGEST
 from onegrid.platform.cli import COMMANDS as PLATFORM
 from onegrid.platform.cli import OneGridGroup
 
@@ -18,5 +19,5 @@ def main() -> None:
     `deploy/with-env.sh` to use the local services."""
 
 
-for command in (*PLATFORM, *GIS, *DEMO):
+for command in (*PLATFORM, *GIS, *INGEST, *DEMO):
     main.add_command(command)

@@ -33,7 +33,8 @@ def envelope(dataset: str = "market.business", department: str = "SCJG",
         geometry = {"type": "Point", "coordinates": list(LUCHENG_POINT)}
     return {"dataset": dataset, "department": department, "record_id": record_id,
             "subject_key": subject_key, "occurred_at": occurred_at, "crs": crs,
-            "geometry": geometry, "attributes": {"name": "温州市鹿城区示例商贸有限公司", **attributes}}
+            "geometry": geometry,
+            "attributes": {"name": "温州市鹿城区示例商贸有限公司", **attributes}}
 
 
 def encode(message: dict[str, Any]) -> bytes:

@@ -75,7 +75,8 @@ def test_an_identical_re_report_adds_no_version(write, db: Session) -> None:
 def test_a_late_report_does_not_overwrite_a_newer_value(write, db: Session) -> None:
     write(envelope(name="新名称有限公司", occurred_at="2026-11-21T08:00:00+08:00"))
     write(envelope(name="旧名称有限公司", occurred_at="2026-11-01T08:00:00+08:00"))
-    assert _record(db, "market.business", "91330302MA2AXXXXX8").attributes["name"] == "新名称有限公司"
+    record = _record(db, "market.business", "91330302MA2AXXXXX8")
+    assert record.attributes["name"] == "新名称有限公司"
 
 
 def test_several_reports_of_one_subject_in_one_batch_merge_in_time_order(write, db) -> None:
@@ -124,4 +125,5 @@ def test_a_point_on_a_shared_grid_edge_belongs_to_the_smallest_code(write, db: S
                                "ORDER BY code"), {"x": lon, "y": lat}).all()
     assert len(covering) >= 2
     write(envelope(geometry={"type": "Point", "coordinates": [lon, lat]}))
-    assert _record(db, "market.business", "91330302MA2AXXXXX8").grid == covering[0] == min(codes + covering)
+    grid = _record(db, "market.business", "91330302MA2AXXXXX8").grid
+    assert grid == covering[0] == min(codes + covering)

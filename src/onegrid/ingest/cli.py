@@ -1,0 +1,153 @@
+"""`onegrid ingest …`, `onegrid dlq …` and `onegrid feed`: the Kafka side from the shell."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import click
+import yaml
+from sqlalchemy import select
+
+from onegrid.ingest import feed as feeds
+from onegrid.ingest.deadletters import list_dead_letters, replay
+from onegrid.ingest.metrics import COUNTERS, status
+from onegrid.ingest.topics import ensure_topics
+from onegrid.ingest.worker import GROUP, Worker
+from onegrid.ingest.writer import Outcome
+from onegrid.platform.catalog import register, rules
+from onegrid.platform.cli import OneGridGroup, Runtime, pass_runtime
+from onegrid.platform.errors import NotFound
+from onegrid.platform.models import Dataset
+from onegrid.platform.trace import append
+
+
+@click.group(cls=OneGridGroup)
+def ingest() -> None:
+    """The ingest worker and its counters."""
+
+
+@ingest.command("run")
+@click.option("--group", default=GROUP, show_default=True, help="Kafka consumer group.")
+@pass_runtime
+def ingest_run(rt: Runtime, group: str) -> None:
+    """Consume every onegrid.ingest.* topic and store each fact once (Ctrl-C stops cleanly).
+    Start several workers with the same group to share the partitions."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    worker = Worker(rt.settings, rt.engine, group)
+    worker.stop_on_signals()
+    totals = {"messages": 0, "since": time.monotonic()}
+
+    def progress(outcome: Outcome) -> None:
+        batch = sum(c["received"] for c in outcome.counts.values())
+        totals["messages"] += batch
+        rate = totals["messages"] / max(time.monotonic() - totals["since"], 1e-6)
+        logging.info("stored a batch of %d (%d dead letters); %d in all, %.0f msg/s",
+                     batch, len(outcome.dead_letters), totals["messages"], rate)
+
+    click.echo(f"ingest worker in group {group!r}: consuming onegrid.ingest.*")
+    worker.run(on_batch=progress)
+
+
+@ingest.command("status")
+@click.option("--group", default=GROUP, show_default=True)
+@pass_runtime
+def ingest_status(rt: Runtime, group: str) -> None:
+    """Counters per dataset and department, and each dataset's lag behind the broker."""
+    state = status(rt.engine, rt.settings.kafka_bootstrap_servers, group)
+    click.echo(f"{'dataset':28} {'department':10} " + " ".join(f"{c:>12}" for c in COUNTERS))
+    for c in state.counters:
+        click.echo(f"{c.dataset:28} {c.department:10} "
+                   + " ".join(f"{getattr(c, name):>12,}" for name in COUNTERS))
+    for dataset, behind in sorted(state.lag.items()):
+        click.echo(f"lag {dataset}: {behind:,}")
+
+
+@click.group(cls=OneGridGroup)
+def dlq() -> None:
+    """Dead letters: messages the platform refused, with the reason."""
+
+
+@dlq.command("list")
+@click.option("--dataset", help="Only this dataset.")
+@click.option("--limit", default=50, show_default=True)
+@pass_runtime
+def dlq_list(rt: Runtime, dataset: str | None, limit: int) -> None:
+    """The newest dead letters first."""
+    with rt.session() as session:
+        for letter in list_dead_letters(session, dataset, limit):
+            replayed = " (replayed)" if letter.replayed_at else ""
+            click.echo(f"#{letter.id} {letter.received_at:%Y-%m-%d %H:%M:%S} {letter.topic}"
+                       f"[{letter.partition}]@{letter.offset} {letter.department or '-'}: "
+                       f"{letter.reason}{replayed}")
+
+
+@dlq.command("replay")
+@click.option("--id", "ids", type=int, multiple=True, help="Dead letter id (repeatable).")
+@click.option("--dataset", help="Every dead letter of this dataset not yet replayed.")
+@pass_runtime
+def dlq_replay(rt: Runtime, ids: tuple[int, ...], dataset: str | None) -> None:
+    """Publish dead letters again to their original topic, once the cause is fixed."""
+    if not ids and not dataset:
+        raise click.UsageError("say which: --id N (repeatable) or --dataset NAME")
+    with rt.session() as session:
+        count = replay(session, feeds.producer(rt.settings.kafka_bootstrap_servers),
+                       list(ids), dataset)
+        append(session, "cli", "dlq.replay", f"dataset:{dataset or '*'}",
+               {"ids": list(ids), "replayed": count})
+        session.commit()
+    click.echo(f"replayed {count} dead letters")
+
+
+@click.command("feed")
+@click.argument("dataset")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--department", help="Reporting department, where the file does not say.")
+@pass_runtime
+def feed(rt: Runtime, dataset: str, file: Path, department: str | None) -> None:
+    """Publish FILE (JSONL envelopes, or CSV with envelope columns, lon/lat and attributes) to
+    DATASET's topic, with a progress bar. The ingest worker validates and stores it."""
+    with rt.session() as session:
+        schema = session.scalar(select(Dataset.attribute_schema).where(Dataset.id == dataset))
+    if schema is None:
+        raise NotFound(f"unknown dataset {dataset!r}: register it first")
+    types = {k: v.get("type") for k, v in schema.get("properties", {}).items()
+             if isinstance(v, dict)}
+    count = feeds.publish(feeds.producer(rt.settings.kafka_bootstrap_servers),
+                          feeds.read_file(file, dataset, department, types), label=file.name)
+    click.echo(f"published {count:,} records to onegrid.ingest.{dataset}")
+
+
+@click.group(cls=OneGridGroup)
+def dataset() -> None:
+    """The dataset catalog."""
+
+
+@dataset.command("register")
+@click.argument("specs", nargs=-1, required=True, type=click.File("rb"))
+@pass_runtime
+def dataset_register(rt: Runtime, specs) -> None:
+    """Register (or update) datasets from YAML/JSON spec files (see docs/ingest.md) and
+    create their topics."""
+    with rt.session() as session:
+        for spec in specs:
+            registered = register(session, yaml.safe_load(spec))
+            ensure_topics(rt.settings.kafka_bootstrap_servers, [registered.id])
+            append(session, "cli", "dataset.register", f"dataset:{registered.id}",
+                   {"sharing": registered.sharing_class, "contributors": registered.contributors})
+            click.echo(f"{registered.id}\t{registered.sharing_class}\t{registered.title}")
+        session.commit()
+
+
+@dataset.command("list")
+@pass_runtime
+def dataset_list(rt: Runtime) -> None:
+    """List the catalog."""
+    with rt.session() as session:
+        for rules_ in rules(session).values():
+            contributors = ",".join(sorted(rules_.contributors)) or "-"
+            click.echo(f"{rules_.id}\towner {rules_.owner}\tcontributors {contributors}")
+
+
+COMMANDS = (dataset, ingest, dlq, feed)
