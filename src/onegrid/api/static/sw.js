@@ -1,7 +1,7 @@
 // Keeps the grid worker's page usable without a connection: the page and its assets are
 // served from the cache when the network fails; reports wait in the page's IndexedDB outbox.
 const CACHE = "onegrid-grid-v1";
-const ASSETS = ["/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css",
+const ASSETS = ["/grid", "/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css",
   "/static/grid.js", "/static/app.css"];
 
 self.addEventListener("install", (event) => {

@@ -91,19 +91,21 @@ def report_issue(session: Session, *, client_id: uuid.UUID | str, category: str,
     session.flush()
     session.add(IssueReport(client_id=client_id, issue_id=issue.id, reporter_id=reporter_user_id,
                             source=source, description=issue.description))
-    append(session, actor, "issue.reported", f"issue:{issue.id}",
-           {"category": category, "source": source, "grid_id": grid_id, "step": "信息采集"})
+    append(session, actor[0], "issue.reported", f"issue:{issue.id}",
+           {"name": actor[1], "category": category, "source": source, "grid_id": grid_id,
+            "step": "信息采集"})
     _route(session, issue)
     return issue
 
 
-def _actor(session: Session, user_id: int | None, source: str) -> str:
+def _actor(session: Session, user_id: int | None, source: str) -> tuple[str, str]:
+    """(username, display name) of the reporter; the channel's name for citizens' reports."""
     if user_id is None:
-        return source
+        return source, source
     user = session.get(User, user_id)
     if user is None:
         raise InvalidInput(f"no user with id {user_id}")
-    return user.username
+    return user.username, user.display_name
 
 
 def _open_duplicate(session: Session, category: str, point, rule: DedupRule) -> Issue | None:
@@ -121,13 +123,14 @@ def _open_duplicate(session: Session, category: str, point, rule: DedupRule) -> 
 
 
 def _merge(session: Session, issue: Issue, client_id: uuid.UUID, reporter_id: int | None,
-           source: str, description: str, actor: str) -> Issue:
+           source: str, description: str, actor: tuple[str, str]) -> Issue:
     issue.report_count += 1
     issue.updated_at = datetime.now(UTC)
     session.add(IssueReport(client_id=client_id, issue_id=issue.id, reporter_id=reporter_id,
                             source=source, description=description.strip()))
-    append(session, actor, "issue.merged", f"issue:{issue.id}",
-           {"report_count": issue.report_count, "source": source, "client_id": client_id})
+    append(session, actor[0], "issue.merged", f"issue:{issue.id}",
+           {"name": actor[1], "report_count": issue.report_count, "source": source,
+            "client_id": client_id})
     department = session.get(Department, issue.department_id) if issue.department_id else None
     record_burden(session, "duplicate_merged", department.code if department else None,
                   {"issue_id": issue.id, "report_count": issue.report_count})

@@ -1,0 +1,75 @@
+"""Open311 GeoReport v2: a POST then GETs through a standard client (georeport), both formats."""
+
+from __future__ import annotations
+
+import requests
+import xmltodict
+from georeport import GeoReport
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from onegrid.platform.tokens import create_token
+from tests.liveserver import live_url  # noqa: F401  (fixture)
+from tests.places import spot
+
+
+def _token(engine) -> str:
+    with Session(engine) as session:
+        _, clear = create_token(session, "RX12345", label="open311 test")
+        session.commit()
+    return clear
+
+
+def test_post_then_get_round_trips_through_a_standard_client(live_url, engine) -> None:  # noqa: F811
+    with Session(engine) as session:
+        here = spot(session, 40)
+    posted = requests.post(f"{live_url}/open311/v2/requests.json", data={
+        "api_key": _token(engine), "service_code": "E0201", "lat": here.lat, "long": here.lon,
+        "description": "电线杆上贴满小广告", "media_url": "https://example.org/p.jpg"}, timeout=10)
+    assert posted.status_code == 200
+    assert posted.headers["Content-Type"].startswith("application/json")
+    request_id = posted.json()[0]["service_request_id"]
+    for fmt in ("json", "xml"):
+        client = GeoReport(f"{live_url}/open311/v2", output_format=fmt)
+        got = client.get_service_request(request_id)
+        assert got["service_request_id"] == request_id
+        assert got["service_code"] == "E0201" and got["status"] == "open"
+        assert abs(float(got["lat"]) - here.lat) < 1e-9
+        assert got["agency_responsible"] == "综合行政执法局（城管）"
+        listed = client.get_service_requests(service_code="E0201", status="open")
+        listed = listed if isinstance(listed, list) else [listed]
+        assert request_id in [r["service_request_id"] for r in listed]
+        assert "E0201" in [s["service_code"] for s in client.get_service_list()]
+        assert client.get_service_definition("E0201")["service_code"] == "E0201"
+
+
+def test_content_types_are_what_clients_expect(live_url) -> None:  # noqa: F811
+    for path, media in (("discovery.json", "application/json"), ("discovery.xml", "text/xml"),
+                        ("v2/services.xml", "text/xml"), ("v2/requests.xml", "text/xml")):
+        response = requests.get(f"{live_url}/open311/{path}", timeout=10)
+        assert response.status_code == 200 and response.headers["Content-Type"].startswith(media)
+    discovery = xmltodict.parse(requests.get(f"{live_url}/open311/discovery.xml", timeout=10)
+                                .content)["discovery"]
+    assert discovery["endpoints"]["endpoint"]["url"].endswith("/open311/v2")
+
+
+def test_a_post_without_a_valid_api_key_is_a_403_in_the_spec_error_format(live_url) -> None:  # noqa: F811
+    for fmt in ("json", "xml"):
+        response = requests.post(f"{live_url}/open311/v2/requests.{fmt}", timeout=10,
+                                 data={"api_key": "nope", "service_code": "E0201", "lat": 28,
+                                       "long": 120.6, "description": "x"})
+        assert response.status_code == 403
+    assert xmltodict.parse(response.content)["errors"]["error"]["code"] == "403"
+
+
+def test_address_string_alone_locates_the_request_by_area_name(client, db, city) -> None:
+    _, clear = create_token(db, "RX12345")
+    here = spot(db, 41)
+    name = db.execute(text(
+        "SELECT name FROM area WHERE code = :c"), {"c": here.grid_code}).scalar_one()
+    response = client.post("/open311/v2/requests.json", data={
+        "api_key": clear, "service_code": "E0105", "address_string": f"温州市鹿城区{name}门口",
+        "description": "路面油污"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    request_id = response.get_json()[0]["service_request_id"]
+    assert client.get(f"/open311/v2/requests/{request_id}.json").get_json()[0]["status"] == "open"

@@ -1,0 +1,40 @@
+"""Headless Debian chromium driven by Playwright at a phone's size, refusing to go off-host."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import BrowserContext, Route, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PHONE = {"width": 360, "height": 740}
+
+
+@pytest.fixture
+def phone() -> Iterator[tuple[BrowserContext, list[str]]]:
+    """A fresh browser profile at 360×740 and the list of requests that tried to leave
+    127.0.0.1 (each one aborted)."""
+    escaped: list[str] = []
+
+    def guard(route: Route) -> None:
+        host = urlparse(route.request.url).hostname
+        if host not in ("127.0.0.1", None) and not route.request.url.startswith("data:"):
+            escaped.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    with tempfile.TemporaryDirectory() as profile, sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            profile, executable_path=CHROMIUM, args=FLAGS, headless=True, viewport=PHONE,
+            is_mobile=True, has_touch=True, locale="zh-CN")
+        context.route("**/*", guard)
+        try:
+            yield context, escaped
+        finally:
+            context.close()
