@@ -1,0 +1,81 @@
+"""The pages through Flask's client: sign-in, languages, photos, 409s as problem+json, flags."""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from onegrid.demo.city import DEMO_PASSWORD
+from onegrid.platform.models import BurdenEvent, IssuePhoto
+from tests.places import spot
+
+pytestmark = pytest.mark.usefixtures("city")
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+
+
+def _sign_in(client, username: str) -> None:
+    response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+
+
+def _report(client, here, **extra):
+    data = {"client_id": str(uuid.uuid4()), "category": "E0105", "description": "路面油污",
+            "lon": here.lon, "lat": here.lat} | extra
+    return client.post("/grid/issues", data=data, content_type="multipart/form-data")
+
+
+def test_a_wrong_password_is_refused_and_pages_need_sign_in(client) -> None:
+    assert client.post("/login", data={"username": "op1", "password": "x"}).status_code == 401
+    assert client.get("/grid").status_code == 302
+
+
+def test_the_grid_page_is_chinese_by_default_english_on_request_and_loads_nothing_remote(
+        client, db) -> None:
+    _sign_in(client, spot(db, 30).worker)
+    page = client.get("/grid").get_data(as_text=True)
+    assert "上报问题" in page and "/static/vendor/leaflet/leaflet.js" in page
+    assert "http://" not in page.replace("http://www.w3.org", "")
+    assert "https://" not in page
+    assert "Log an issue" in client.get("/grid?lang=en").get_data(as_text=True)
+
+
+def test_a_photo_is_type_checked_and_kept_with_its_checksum(client, db) -> None:
+    here = spot(db, 31)
+    _sign_in(client, here.worker)
+    bad = _report(client, here, photo=(io.BytesIO(b"GIF89a"), "x.gif"))
+    assert bad.status_code == 400 and bad.mimetype == "application/problem+json"
+    good = _report(client, here, photo=(io.BytesIO(PNG), "x.png"))
+    assert good.status_code == 201
+    photo = db.scalars(select(IssuePhoto).where(IssuePhoto.issue_id == good.get_json()["id"])).one()
+    assert (photo.content_type, len(photo.sha256)) == ("image/png", 64)
+    assert client.get(f"/photos/{photo.id}").data == PNG
+
+
+def test_an_illegal_step_is_a_409_problem_with_the_reason(client, db) -> None:
+    here = spot(db, 32)
+    _sign_in(client, here.worker)
+    issue_id = _report(client, here).get_json()["id"]
+    response = client.post(f"/issues/{issue_id}/verify")
+    assert response.status_code == 409
+    assert "cannot verify an issue that is routed" in response.get_json()["detail"]
+
+
+def test_a_worker_flags_a_request_into_the_burden_ledger_with_the_department(client, db) -> None:
+    _sign_in(client, spot(db, 33).worker)
+    response = client.post("/grid/flags", data={"kind": "flag_already_have", "department": "MZJ",
+                                                "target": "低保户名单再报一次"})
+    assert response.status_code == 302
+    event = db.scalars(select(BurdenEvent).order_by(BurdenEvent.id.desc())).first()
+    assert event.kind == "flag_already_have" and event.detail["target"] == "低保户名单再报一次"
+
+
+def test_a_department_pushing_a_task_not_admitted_gets_422_with_the_reason(client, db) -> None:
+    _sign_in(client, "scjg1")
+    response = client.post("/tasks", data={"task_type": "FORM_STATS", "title": "报表",
+                                            "grid_code": spot(db, 34).grid_code})
+    assert response.status_code == 422
+    assert "not on the admission list" in response.get_json()["detail"]
+    assert client.get("/issues").status_code == 200
