@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from onegrid.demo.city import DEMO_PASSWORD
-from onegrid.platform.models import BurdenEvent, IssuePhoto
+from onegrid.platform.admission import push_task
+from onegrid.platform.models import BurdenEvent, IssuePhoto, User
+from onegrid.platform.workhours import WorkingHours
 from tests.places import spot
 
 pytestmark = pytest.mark.usefixtures("city")
@@ -79,3 +81,18 @@ def test_a_department_pushing_a_task_not_admitted_gets_422_with_the_reason(clien
     assert response.status_code == 422
     assert "not on the admission list" in response.get_json()["detail"]
     assert client.get("/issues").status_code == 200
+
+
+def test_a_released_task_shows_on_the_page_and_its_flag_names_the_department(client, db) -> None:
+    here = spot(db, 35)
+    staff = db.scalars(select(User).where(User.username == "yjglj1")).one()
+    always = WorkingHours.from_env({"ONEGRID_WORKING_PERIODS": "00:00-23:59:59",
+                                    "ONEGRID_WORKING_DAYS": "1-7"})
+    task = push_task(db, department_code="YJGLJ", task_type="FIRE_CHECK",
+                     grid_code=here.grid_code, title="沿街店铺消防检查", detail="", by=staff,
+                     hours=always).task
+    _sign_in(client, here.worker)
+    assert "沿街店铺消防检查" in client.get("/grid").get_data(as_text=True)
+    client.post("/grid/flags", data={"kind": "flag_not_admitted", "task_id": task.id})
+    event = db.scalars(select(BurdenEvent).order_by(BurdenEvent.id.desc())).first()
+    assert (event.kind, event.department_id) == ("flag_not_admitted", staff.department_id)

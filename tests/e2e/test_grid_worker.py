@@ -3,7 +3,9 @@ closes by hand; an issue logged offline is sent exactly once when the connection
 
 from __future__ import annotations
 
+import hashlib
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -11,12 +13,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from onegrid.demo.city import DEMO_PASSWORD
-from onegrid.platform.models import Department, Issue, User
+from onegrid.platform.models import Department, Issue, IssuePhoto, User
 from tests.e2e.browser import phone  # noqa: F401  (fixture)
 from tests.liveserver import live_url  # noqa: F401  (fixture)
 from tests.places import spot
 
 pytestmark = pytest.mark.slow
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
 
 
 def _sign_in(page: Page, url: str, username: str) -> None:
@@ -28,10 +31,12 @@ def _sign_in(page: Page, url: str, username: str) -> None:
     page.wait_for_load_state("networkidle")
 
 
-def _log_issue(page: Page, category: str, description: str) -> None:
+def _log_issue(page: Page, category: str, description: str, photo: Path | None = None) -> None:
     page.locator(".folium-map").click()  # the map is fitted to the grid: its centre is inside
     page.select_option("select[name=category]", category)
     page.fill("textarea[name=description]", description)
+    if photo is not None:
+        page.set_input_files("input[name=photo]", str(photo))
     page.click("#submit-issue")
 
 
@@ -49,18 +54,25 @@ def _step(page: Page, url: str, issue_id: int, action: str, note: str = "") -> N
     page.wait_for_load_state("networkidle")
 
 
-def test_a_worker_logs_an_issue_and_the_loop_closes(phone, live_url, engine) -> None:  # noqa: F811
+def test_a_worker_logs_an_issue_and_the_loop_closes(phone, live_url, engine,  # noqa: F811
+                                                     tmp_path) -> None:
     context, escaped = phone
+    photo = tmp_path / "stall.png"
+    photo.write_bytes(PNG)
     with Session(engine) as session:
         here = spot(session, 20)
     page = context.new_page()
     _sign_in(page, live_url, here.worker)
     expect(page).to_have_url(f"{live_url}/grid")
-    _log_issue(page, "E0502", "e2e 水果摊占道经营")
+    # Mobile first: nothing wider than the 360 px screen.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    _log_issue(page, "E0502", "e2e 水果摊占道经营", photo)
     expect(page.locator("#my-issues")).to_contain_text("e2e 水果摊占道经营", timeout=10_000)
     [issue] = _issues(engine, "e2e 水果摊占道经营")
     with Session(engine) as session:
         assert session.get(Department, issue.department_id).code == "CGJ"
+        kept = session.scalars(select(IssuePhoto).where(IssuePhoto.issue_id == issue.id)).one()
+        assert kept.sha256 == hashlib.sha256(PNG).hexdigest()
         names = {u.username: u.display_name for u in session.scalars(
             select(User).where(User.username.in_([here.worker, "op1", "cgj1"])))}
     _sign_in(page, live_url, "op1")

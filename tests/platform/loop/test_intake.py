@@ -86,3 +86,13 @@ def test_a_retry_with_the_same_client_id_returns_the_same_issue(db) -> None:
 def test_bad_reports_are_refused_with_the_reason(db, category, lon, description, reason) -> None:
     with pytest.raises(InvalidInput, match=reason):
         _report(db, category, lon, 28.0, description=description)
+
+
+def test_a_hotline_ticket_number_is_a_stable_client_id(db) -> None:
+    here = spot(db, 15)
+    one = _report(db, "E0601", here.lon, here.lat, source="hotline", client_id="12345-0001")
+    again = _report(db, "E0601", here.lon, here.lat, source="hotline", client_id="12345-0001")
+    assert one.id == again.id and again.report_count == 1
+    reporter = db.scalar(select(TraceEntry.actor).where(
+        TraceEntry.target == f"issue:{one.id}", TraceEntry.action == "issue.reported"))
+    assert reporter == "hotline"

@@ -115,7 +115,7 @@ def create(fmt: str):
                          description=form.get("description", ""), lon=lon, lat=lat,
                          reporter_user_id=None, source="open311",
                          address=form.get("address_string", ""),
-                         media_url=form.get("media_url", ""))
+                         media_url=form.get("media_url", ""), via=department.code)
     db.commit()
     return respond(fmt, "service_requests", [{
         "service_request_id": str(issue.id), "token": str(client_id),

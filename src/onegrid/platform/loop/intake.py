@@ -34,6 +34,7 @@ from onegrid.platform.models import (
 from onegrid.platform.trace import append
 
 COMMAND_CENTRE = "ZHZX"  # where an issue goes when the responsibility list names nobody
+REPORT_NAMESPACE = uuid.UUID("6f1d0b3e-5c2a-4e0e-9a51-0e6121d00005")  # for non-UUID report ids
 
 
 @dataclass(frozen=True)
@@ -51,13 +52,15 @@ class DedupRule:
 
 def report_issue(session: Session, *, client_id: uuid.UUID | str, category: str,
                  description: str, lon: float, lat: float, reporter_user_id: int | None,
-                 source: str, address: str = "", media_url: str = "",
+                 source: str, address: str = "", media_url: str = "", via: str = "",
                  rule: DedupRule | None = None) -> Issue:
     """The issue this report belongs to, new or merged, in the caller's transaction.
 
-    ``lon``/``lat`` are in the store's datum (EPSG:4490). Raises InvalidInput for an unknown
-    category or source, an empty description, or a point outside every grid."""
-    client_id = uuid.UUID(str(client_id))
+    ``client_id`` is a UUID, or any other stable id of the report (a hotline ticket number),
+    which is turned into a UUID per source. ``lon``/``lat`` are in the store's datum
+    (EPSG:4490). ``via`` names the department whose client sent it, for the trace. Raises
+    InvalidInput for an unknown category or source, an empty description, or a point outside
+    every grid."""
     if source not in ISSUE_SOURCES:
         raise InvalidInput(f"unknown source {source!r}; one of {', '.join(ISSUE_SOURCES)}")
     if not description.strip():
@@ -65,6 +68,7 @@ def report_issue(session: Session, *, client_id: uuid.UUID | str, category: str,
     kind = session.get(IssueCategory, category)
     if kind is None:
         raise InvalidInput(f"unknown category {category!r} (see /open311/v2/services.json)")
+    client_id = client_uuid(client_id, source)
     # One intake per category at a time, so two reports of one thing cannot both open an issue.
     session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"issue:{category}"})
     known = session.scalars(select(IssueReport.issue_id).where(IssueReport.client_id == client_id))
@@ -72,7 +76,7 @@ def report_issue(session: Session, *, client_id: uuid.UUID | str, category: str,
     if issue_id is not None:
         return session.get_one(Issue, issue_id)
     point = func.ST_SetSRID(func.ST_MakePoint(lon, lat), STORE_SRID)
-    actor = _actor(session, reporter_user_id, source)
+    actor = _actor(session, reporter_user_id, source, via)
     duplicate = _open_duplicate(session, category, point, rule or DedupRule.from_env())
     if duplicate is not None:
         return _merge(session, duplicate, client_id, reporter_user_id, source, description, actor)
@@ -98,10 +102,21 @@ def report_issue(session: Session, *, client_id: uuid.UUID | str, category: str,
     return issue
 
 
-def _actor(session: Session, user_id: int | None, source: str) -> tuple[str, str]:
+def client_uuid(value: uuid.UUID | str, source: str) -> uuid.UUID:
+    """The report's UUID: itself, or one derived from another id so each retry maps alike."""
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        if not str(value).strip():
+            raise InvalidInput("a report needs a client id") from None
+        return uuid.uuid5(REPORT_NAMESPACE, f"{source}:{value}")
+
+
+def _actor(session: Session, user_id: int | None, source: str, via: str) -> tuple[str, str]:
     """(username, display name) of the reporter; the channel's name for citizens' reports."""
     if user_id is None:
-        return source, source
+        channel = f"{source}:{via}" if via else source
+        return channel, channel
     user = session.get(User, user_id)
     if user is None:
         raise InvalidInput(f"no user with id {user_id}")

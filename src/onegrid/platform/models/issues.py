@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from onegrid.platform.config import STORE_SRID
 from onegrid.platform.models.base import Base, created, one_of
+from onegrid.platform.models.core import TraceEntry
 
 ISSUE_STATES = ("reported", "routed", "dispatched", "in_progress", "resolved", "verified",
                 "evaluated", "closed")
@@ -123,3 +124,8 @@ class IssuePhoto(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = created()
+
+
+# An issue's history is read from the trace by target ("issue:<id>"); the trace is the
+# foundation's table, the index serves this loop.
+Index("trace_entry_target_idx", TraceEntry.target)

@@ -134,9 +134,11 @@ def upgrade() -> None:
     op.alter_column('issue', 'resolve_due', server_default=None)
     op.create_check_constraint('status_allowed', 'issue', "status IN ('reported', 'routed', 'dispatched', 'in_progress', 'resolved', 'verified', 'evaluated', 'closed')")
     op.create_check_constraint('source_allowed', 'issue', "source IN ('grid', 'open311', 'hotline')")
+    op.create_index('trace_entry_target_idx', 'trace_entry', ['target'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('trace_entry_target_idx', table_name='trace_entry')
     op.drop_constraint('source_allowed', 'issue', type_='check')
     op.drop_constraint('status_allowed', 'issue', type_='check')
     op.drop_constraint('issue_category_fkey', 'issue', type_='foreignkey')
