@@ -18,19 +18,30 @@ pytestmark = pytest.mark.usefixtures("city")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 
 
+def _csrf(client) -> str:
+    """The session's CSRF token, as the page's hidden field would carry it."""
+    with client.session_transaction() as session:
+        return session.setdefault("csrf", "test-token")
+
+
+def _post(client, url: str, data: dict | None = None):
+    return client.post(url, data=(data or {}) | {"csrf_token": _csrf(client)},
+                       content_type="multipart/form-data")
+
+
 def _sign_in(client, username: str) -> None:
-    response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD})
+    response = _post(client, "/login", {"username": username, "password": DEMO_PASSWORD})
     assert response.status_code == 302
 
 
 def _report(client, here, **extra):
     data = {"client_id": str(uuid.uuid4()), "category": "E0105", "description": "路面油污",
             "lon": here.lon, "lat": here.lat} | extra
-    return client.post("/grid/issues", data=data, content_type="multipart/form-data")
+    return _post(client, "/grid/issues", data)
 
 
 def test_a_wrong_password_is_refused_and_pages_need_sign_in(client) -> None:
-    assert client.post("/login", data={"username": "op1", "password": "x"}).status_code == 401
+    assert _post(client, "/login", {"username": "op1", "password": "x"}).status_code == 401
     assert client.get("/grid").status_code == 302
 
 
@@ -60,15 +71,15 @@ def test_an_illegal_step_is_a_409_problem_with_the_reason(client, db) -> None:
     here = spot(db, 32)
     _sign_in(client, here.worker)
     issue_id = _report(client, here).get_json()["id"]
-    response = client.post(f"/issues/{issue_id}/verify")
+    response = _post(client, f"/issues/{issue_id}/verify")
     assert response.status_code == 409
     assert "cannot verify an issue that is routed" in response.get_json()["detail"]
 
 
 def test_a_worker_flags_a_request_into_the_burden_ledger_with_the_department(client, db) -> None:
     _sign_in(client, spot(db, 33).worker)
-    response = client.post("/grid/flags", data={"kind": "flag_already_have", "department": "MZJ",
-                                                "target": "低保户名单再报一次"})
+    response = _post(client, "/grid/flags", {"kind": "flag_already_have", "department": "MZJ",
+                                             "target": "低保户名单再报一次"})
     assert response.status_code == 302
     event = db.scalars(select(BurdenEvent).order_by(BurdenEvent.id.desc())).first()
     assert event.kind == "flag_already_have" and event.detail["target"] == "低保户名单再报一次"
@@ -76,8 +87,8 @@ def test_a_worker_flags_a_request_into_the_burden_ledger_with_the_department(cli
 
 def test_a_department_pushing_a_task_not_admitted_gets_422_with_the_reason(client, db) -> None:
     _sign_in(client, "scjg1")
-    response = client.post("/tasks", data={"task_type": "FORM_STATS", "title": "报表",
-                                            "grid_code": spot(db, 34).grid_code})
+    response = _post(client, "/tasks", {"task_type": "FORM_STATS", "title": "报表",
+                                         "grid_code": spot(db, 34).grid_code})
     assert response.status_code == 422
     assert "not on the admission list" in response.get_json()["detail"]
     assert client.get("/issues").status_code == 200
@@ -93,6 +104,15 @@ def test_a_released_task_shows_on_the_page_and_its_flag_names_the_department(cli
                      hours=always).task
     _sign_in(client, here.worker)
     assert "沿街店铺消防检查" in client.get("/grid").get_data(as_text=True)
-    client.post("/grid/flags", data={"kind": "flag_not_admitted", "task_id": task.id})
+    _post(client, "/grid/flags", {"kind": "flag_not_admitted", "task_id": task.id})
     event = db.scalars(select(BurdenEvent).order_by(BurdenEvent.id.desc())).first()
     assert (event.kind, event.department_id) == ("flag_not_admitted", staff.department_id)
+
+
+def test_a_post_without_the_session_token_is_refused(client, db) -> None:
+    here = spot(db, 36)
+    _sign_in(client, here.worker)
+    forged = client.post("/grid/flags", data={"kind": "flag_already_have", "target": "x"})
+    assert forged.status_code == 403 and forged.get_json()["type"].endswith(":csrf")
+    assert client.post("/login", data={"username": "op1", "password": DEMO_PASSWORD}
+                       ).status_code == 403

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask
 
-from onegrid.api import auth, grid, health, i18n, issues, open311, problems, store
+from onegrid.api import auth, csrf, grid, health, i18n, issues, open311, problems, store
 from onegrid.platform.config import Settings
 
 
@@ -21,6 +21,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     problems.init_app(app)
     app.register_blueprint(health.bp)
     auth.init_app(app)
+    csrf.init_app(app)
     i18n.init_app(app)
     for blueprint in (auth.bp, grid.bp, issues.bp, open311.bp):
         app.register_blueprint(blueprint)

@@ -55,7 +55,7 @@ def login():
                             request.form.get("password", ""))
         if user is not None:
             lang = session.get("lang")
-            session.clear()
+            session.clear()  # a fresh session (and CSRF token) for the signed-in user
             session.update(user_id=user.id, **({"lang": lang} if lang else {}))
             target = request.args.get("next", "")
             # Only local paths: never bounce a fresh session to another site.

@@ -45,7 +45,10 @@
     const data = new FormData();
     for (const key of ["client_id", "category", "description", "lon", "lat"]) data.append(key, item[key]);
     if (item.photo) data.append("photo", item.photo, item.photo_name || "photo");
-    const response = await fetch("/grid/issues", { method: "POST", body: data, credentials: "same-origin" });
+    const csrf = document.querySelector("meta[name=csrf-token]").content;
+    const response = await fetch("/grid/issues", {
+      method: "POST", body: data, credentials: "same-origin", headers: { "X-CSRF-Token": csrf },
+    });
     // A redirect means the session ended (sign-in page): keep the report for later.
     if (response.redirected || response.status >= 500) throw new Error("not sent");
     return response;

@@ -1,0 +1,42 @@
+"""Cross-site request forgery: every cookie-authenticated POST carries the session's token.
+
+Open311 is exempt: its POST authenticates with an api_key, never with the cookie."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from flask import Flask, request, session
+
+from onegrid.platform.errors import OneGridError
+
+FIELD, HEADER = "csrf_token", "X-CSRF-Token"
+EXEMPT_BLUEPRINTS = {"open311"}
+
+
+class CsrfRejected(OneGridError):
+    status = 403
+    code = "csrf"
+    title = "The form has expired"
+
+
+def token() -> str:
+    """This session's token (created on first use)."""
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def _check() -> None:
+        if request.method != "POST" or request.blueprint in EXEMPT_BLUEPRINTS:
+            return
+        sent = request.form.get(FIELD) or request.headers.get(HEADER) or ""
+        if not hmac.compare_digest(sent, session.get("csrf", "")) or not sent:
+            raise CsrfRejected("reload the page and try again (the form's token did not match)")
+
+    @app.context_processor
+    def _token() -> dict:
+        return {"csrf_token": token}
