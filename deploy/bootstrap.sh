@@ -16,6 +16,7 @@ fi
 dpkg -s postgresql-client-15 >/dev/null 2>&1 || need+=(postgresql-client-15)
 if [[ $extras == test ]]; then
   dpkg -s chromium >/dev/null 2>&1 || need+=(chromium)
+  dpkg -s kcat >/dev/null 2>&1 || need+=(kcat)  # an independent Kafka client for contract tests
 fi
 if ((${#need[@]})); then
   echo "==> installing system packages: ${need[*]}"

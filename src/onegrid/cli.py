@@ -21,3 +21,7 @@ def main() -> None:
 
 for command in (*PLATFORM, *GIS, *INGEST, *DEMO):
     main.add_command(command)
+
+
+if __name__ == "__main__":
+    main()

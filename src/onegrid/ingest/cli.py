@@ -11,6 +11,7 @@ import yaml
 from sqlalchemy import select
 
 from onegrid.ingest import feed as feeds
+from onegrid.ingest.contract import TOPIC_PATTERN
 from onegrid.ingest.deadletters import list_dead_letters, replay
 from onegrid.ingest.metrics import COUNTERS, status
 from onegrid.ingest.topics import ensure_topics
@@ -30,12 +31,14 @@ def ingest() -> None:
 
 @ingest.command("run")
 @click.option("--group", default=GROUP, show_default=True, help="Kafka consumer group.")
+@click.option("--topics", default=TOPIC_PATTERN, show_default=True,
+              help="Topic name or ^regex to consume.")
 @pass_runtime
-def ingest_run(rt: Runtime, group: str) -> None:
+def ingest_run(rt: Runtime, group: str, topics: str) -> None:
     """Consume every onegrid.ingest.* topic and store each fact once (Ctrl-C stops cleanly).
     Start several workers with the same group to share the partitions."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    worker = Worker(rt.settings, rt.engine, group)
+    worker = Worker(rt.settings, rt.engine, group, topics)
     worker.stop_on_signals()
     totals = {"messages": 0, "since": time.monotonic()}
 
@@ -46,7 +49,7 @@ def ingest_run(rt: Runtime, group: str) -> None:
         logging.info("stored a batch of %d (%d dead letters); %d in all, %.0f msg/s",
                      batch, len(outcome.dead_letters), totals["messages"], rate)
 
-    click.echo(f"ingest worker in group {group!r}: consuming onegrid.ingest.*")
+    click.echo(f"ingest worker in group {group!r}: consuming {topics}")
     worker.run(on_batch=progress)
 
 

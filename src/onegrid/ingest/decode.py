@@ -44,24 +44,27 @@ class Refusal:
 def decode(value: bytes | None, topic: str, catalog: dict[str, DatasetRules],
            pii_key: str) -> Report | Refusal:
     """Check one message against the contract and its dataset's rules."""
+    # Until the envelope names them, the topic says the dataset and nobody the department.
     if value is None:
-        return Refusal("the message has no value (a tombstone); send the record as JSON")
+        return Refusal("the message has no value (a tombstone); send the record as JSON",
+                       dataset_of(topic))
     if len(value) > MAX_MESSAGE_BYTES:
         return Refusal(f"the message is {len(value):,} bytes; the limit is "
-                       f"{MAX_MESSAGE_BYTES:,} bytes")
+                       f"{MAX_MESSAGE_BYTES:,} bytes", dataset_of(topic))
     try:
         envelope = json.loads(value.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        return Refusal(f"the message is not UTF-8 text (byte {exc.start} is invalid)")
+        return Refusal(f"the message is not UTF-8 text (byte {exc.start} is invalid)",
+                       dataset_of(topic))
     except json.JSONDecodeError as exc:
         return Refusal(f"the message is not JSON: {exc.msg} at line {exc.lineno} "
-                       f"column {exc.colno}")
+                       f"column {exc.colno}", dataset_of(topic))
     try:
         return _report(envelope, topic, catalog, pii_key)
     except InvalidInput as exc:
-        dataset = envelope.get("dataset", "") if isinstance(envelope, dict) else ""
-        department = envelope.get("department", "") if isinstance(envelope, dict) else ""
-        return Refusal(exc.detail, str(dataset)[:64], str(department)[:32])
+        named = envelope if isinstance(envelope, dict) else {}
+        return Refusal(exc.detail, str(named.get("dataset") or dataset_of(topic))[:64],
+                       str(named.get("department") or "")[:32])
 
 
 def _report(envelope: Any, topic: str, catalog: dict[str, DatasetRules], pii_key: str) -> Report:

@@ -1,0 +1,249 @@
+"""The worker on the real broker: poison messages, any client, and SIGKILL at random moments."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import yaml
+from confluent_kafka import Producer
+from kafka import KafkaProducer
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from onegrid.demo import factories
+from onegrid.demo.datasets import SPECS
+from onegrid.ingest.contract import MAX_MESSAGE_BYTES, topic_for
+from onegrid.ingest.topics import ensure_topics
+from onegrid.ingest.worker import Worker
+from onegrid.platform.catalog import register
+from onegrid.platform.config import Settings
+from tests.ingest.conftest import encode, envelope
+
+pytestmark = pytest.mark.usefixtures("city")
+
+
+@dataclass
+class Dataset:
+    id: str
+    topic: str
+
+    def message(self, **kwargs) -> dict:
+        return envelope(dataset=self.id, **kwargs)
+
+
+@pytest.fixture
+def dataset(engine: Engine, settings: Settings) -> Iterator[Dataset]:
+    """A copy of market.business under a name of its own, committed, with its topic."""
+    spec = yaml.safe_load(SPECS.joinpath("market.business.yaml").read_text("utf-8"))
+    spec["id"] = f"t{uuid.uuid4().hex[:10]}.business"
+    with Session(engine) as session:
+        register(session, spec)
+        session.commit()
+    ensure_topics(settings.kafka_bootstrap_servers, [spec["id"]])
+    yield Dataset(spec["id"], topic_for(spec["id"]))
+
+
+def produce(settings: Settings, topic: str, values: list[bytes | None],
+            keys: list[str] | None = None) -> None:
+    """Publish as the contract says: keyed by subject key, so one subject stays in order."""
+    producer = Producer({"bootstrap.servers": settings.kafka_bootstrap_servers,
+                         "enable.idempotence": True, "message.max.bytes": 2_000_000})
+    for n, value in enumerate(values):
+        producer.produce(topic, key=keys[n] if keys else str(n % 97), value=value)
+        producer.poll(0)
+    assert producer.flush(30) == 0
+
+
+def counters(engine: Engine, dataset: str) -> dict[str, int]:
+    with engine.connect() as conn:
+        row = conn.execute(text(
+            "SELECT coalesce(sum(received), 0), coalesce(sum(new), 0), coalesce(sum(merged), 0),"
+            " coalesce(sum(dead_letters), 0) FROM ingest_counter WHERE dataset = :d"),
+            {"d": dataset}).one()
+    return dict(zip(("received", "new", "merged", "dead_letters"), map(int, row), strict=True))
+
+
+def wait_for(engine: Engine, dataset: str, received: int, seconds: float = 60) -> dict:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        seen = counters(engine, dataset)
+        if seen["received"] >= received:
+            return seen
+        time.sleep(0.3)
+    raise AssertionError(f"only {counters(engine, dataset)} of {received} after {seconds} s")
+
+
+@pytest.fixture
+def worker(settings: Settings, engine: Engine, dataset: Dataset) -> Iterator[Worker]:
+    worker = Worker(settings, engine, group=f"test-{uuid.uuid4().hex[:8]}",
+                    topics=dataset.topic)
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    yield worker
+    worker.stopping.set()
+    thread.join(30)
+
+
+POISON = {
+    "not JSON": (b"{not json", "not JSON"),
+    "not UTF-8": ("名称".encode("gbk"), "not UTF-8"),
+    "a tombstone": (None, "no value"),
+    "oversized": (b"{" + b" " * (MAX_MESSAGE_BYTES + 1) + b"}", "the limit is"),
+    "envelope without subject_key": ({"dataset": "X", "department": "SCJG"}, "subject_key"),
+    "schema-invalid attributes": ({"employees": "many"}, "employees must be integer"),
+    "bad credit-code check character": ({"subject_key": factories.corrupt(
+        "91330302MA2AXXXXX8")}, "check character is wrong"),
+    "bad resident-ID check character": ({"legal_person_id": "330302198001011231"},
+                                        "legal_person_id must be resident-id"),
+    "outside the city": ({"geometry": {"type": "Point", "coordinates": [121.47, 31.23]}},
+                         "outside the city"),
+    "unknown CRS": ({"crs": "EPSG:3857"}, "unknown CRS 'EPSG:3857'"),
+    "unknown dataset": ({"dataset": "no.such"}, "unknown dataset 'no.such'"),
+    "not a contributor": ({"department": "GAJ"}, "may not contribute"),
+    "naive timestamp": ({"occurred_at": "2026-11-20T08:00:00"}, "no UTC offset"),
+}
+
+
+def _poison(dataset: Dataset, name: str) -> bytes | None:
+    value, _ = POISON[name]
+    if value is None or isinstance(value, bytes):
+        return value
+    message = dataset.message(subject_key="91330302MA2AXXXXX8")
+    if "employees" in value or "legal_person_id" in value:
+        message["attributes"].update(value)
+    elif set(value) == {"dataset", "department"}:
+        message = value
+    else:
+        message.update(value)
+    return encode(message)
+
+
+def test_every_poison_message_is_a_dead_letter_with_its_reason(settings, engine, dataset,
+                                                               worker) -> None:
+    rng = random.Random(7)
+    good = [encode(dataset.message(subject_key=factories.credit_code(rng), record_id=f"g{n}"))
+            for n in range(20)]
+    values = good[:10] + [_poison(dataset, name) for name in POISON] + good[10:]
+    produce(settings, dataset.topic, values)
+    deadline = time.monotonic() + 60
+    with engine.connect() as conn:
+        while time.monotonic() < deadline:
+            letters = conn.execute(text("SELECT reason FROM dead_letter WHERE topic = :t"),
+                                   {"t": dataset.topic}).scalars().all()
+            stored = conn.scalar(text("SELECT count(*) FROM record WHERE dataset_id = :d"),
+                                 {"d": dataset.id})
+            if len(letters) == len(POISON) and stored == 20:
+                break
+            time.sleep(0.3)
+    assert stored == 20, "the worker went on after the poison and stored every good message"
+    for name, (_, expected) in POISON.items():
+        assert any(expected in reason for reason in letters), (name, letters)
+
+
+def test_a_message_from_an_independent_kafka_client_is_ingested(settings, engine, dataset,
+                                                                worker) -> None:
+    """kafka-python implements the protocol itself (no librdkafka), as a Java or Go client
+    would; the message is written by hand from docs/ingest.md, not by our code."""
+    value = ('{"dataset": "' + dataset.id + '", "department": "SCJG", "record_id": "kp-1", '
+             '"subject_key": "91330302MA2AXXXXX8", "occurred_at": "2026-11-20T08:00:00+08:00", '
+             '"crs": "GCJ-02", "geometry": {"type": "Point", "coordinates": [120.6596, 28.0113]},'
+             ' "attributes": {"name": "温州示例鞋业有限公司", "employees": 12}}')
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    producer.send(dataset.topic, key=b"91330302MA2AXXXXX8", value=value.encode()).get(30)
+    producer.close()
+    assert wait_for(engine, dataset.id, received=1)["new"] == 1
+    with engine.connect() as conn:
+        lon = conn.scalar(text("SELECT ST_X(geom) FROM record WHERE dataset_id = :d"),
+                          {"d": dataset.id})
+    assert abs(lon - (120.6596 - 0.0046)) < 0.001, "GCJ-02 was converted (≈ 450 m west)"
+
+
+def _stream(dataset: Dataset, n: int) -> tuple[list[bytes], list[str]]:
+    """New subjects, re-reports (identical, changed, late) and a little poison, interleaved."""
+    rng = random.Random(2026)
+    keys: list[str] = []
+    values, message_keys = [], []
+    for i in range(n):
+        roll = rng.random()
+        if roll < 0.01:
+            values.append(b"\xff poison")
+            message_keys.append("poison")
+            continue
+        if roll < 0.5 or not keys:
+            keys.append(factories.credit_code(rng))
+            key = keys[-1]
+        else:
+            key = rng.choice(keys)
+        day = rng.randint(1, 28)
+        values.append(encode(dataset.message(
+            subject_key=key, record_id=f"m{i}", occurred_at=f"2026-10-{day:02d}T08:00:00+08:00",
+            employees=rng.choice((5, 5, 5, 6)), name=f"温州{key[-4:]}贸易有限公司")))
+        message_keys.append(key)
+    return values, message_keys
+
+
+def _checksum(engine: Engine, dataset: str) -> tuple[int, str]:
+    with engine.connect() as conn:
+        return tuple(conn.execute(text("""
+            SELECT count(*), md5(string_agg(s.key || r.attributes::text || r.provenance::text
+                                            || r.version || '/' || r.reports
+                                            || coalesce(v.history, ''), '|' ORDER BY s.key))
+            FROM record r JOIN subject s ON s.id = r.subject_id
+            LEFT JOIN LATERAL (SELECT string_agg(version || changes::text, ',' ORDER BY version)
+                               AS history FROM record_version WHERE record_id = r.id) v ON true
+            WHERE r.dataset_id = :d"""), {"d": dataset}).one())
+
+
+def _ingest_process(settings: Settings, topic: str, group: str) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": settings.database_url,
+           "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+           "ONEGRID_SECRET_KEY": settings.secret_key, "ONEGRID_PII_KEY": settings.pii_key,
+           "ONEGRID_INGEST_BATCH": "500"}
+    return subprocess.Popen([sys.executable, "-m", "onegrid.cli", "ingest", "run", "--group",
+                             group, "--topics", topic], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+@pytest.mark.slow
+def test_sigkill_at_random_moments_loses_and_doubles_nothing(settings, engine, worker,
+                                                             dataset) -> None:
+    """The `worker` fixture ingests the stream uninterrupted into `dataset`; a separate process
+    ingests the same stream into a twin dataset and is killed with SIGKILL three times."""
+    spec = yaml.safe_load(SPECS.joinpath("market.business.yaml").read_text("utf-8"))
+    spec["id"] = dataset.id.replace(".business", "k.business")
+    with Session(engine) as session:
+        register(session, spec)
+        session.commit()
+    ensure_topics(settings.kafka_bootstrap_servers, [spec["id"]])
+    twin = Dataset(spec["id"], topic_for(spec["id"]))
+    n = 6000
+    produce(settings, dataset.topic, *_stream(dataset, n))
+    produce(settings, twin.topic, *_stream(twin, n))
+
+    group = f"kill-{uuid.uuid4().hex[:8]}"
+    rng = random.Random()
+    for _ in range(3):
+        process = _ingest_process(settings, twin.topic, group)
+        time.sleep(rng.uniform(4, 9))  # joining the group takes a few seconds on Tansu
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    process = _ingest_process(settings, twin.topic, group)
+    try:
+        killed = wait_for(engine, twin.id, received=n, seconds=120)
+        calm = wait_for(engine, dataset.id, received=n, seconds=120)
+    finally:
+        process.terminate()
+        process.wait(30)
+    assert killed == calm
+    assert killed["received"] == n == killed["new"] + killed["merged"] + killed["dead_letters"]
+    assert _checksum(engine, twin.id) == _checksum(engine, dataset.id)
