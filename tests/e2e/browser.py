@@ -18,7 +18,7 @@ PHONE = {"width": 360, "height": 740}
 @pytest.fixture
 def phone() -> Iterator[tuple[BrowserContext, list[str]]]:
     """A fresh browser profile at 360×740 and the list of requests that tried to leave
-    127.0.0.1 (each one aborted)."""
+    127.0.0.1 (each one aborted) or scripts that failed on a page."""
     escaped: list[str] = []
 
     def guard(route: Route) -> None:
@@ -34,6 +34,7 @@ def phone() -> Iterator[tuple[BrowserContext, list[str]]]:
             profile, executable_path=CHROMIUM, args=FLAGS, headless=True, viewport=PHONE,
             is_mobile=True, has_touch=True, locale="zh-CN")
         context.route("**/*", guard)
+        context.on("weberror", lambda err: escaped.append(f"page error: {err.error}"))
         try:
             yield context, escaped
         finally:

@@ -27,6 +27,8 @@ def test_the_map_uses_our_leaflet_and_draws_the_grid_without_a_base_layer(db) ->
     assert "http://" not in page and "https://" not in page
     assert "tileLayer" not in rendered.script
     assert here.grid_code in rendered.script and rendered.name in rendered.html
+    assert "$(" not in rendered.script  # no jQuery: we do not serve it
+    assert 'bindPopup("\\u003ca href=\\"/issues/1\\"' in rendered.script
 
 
 def test_base_tiles_come_from_the_configured_url(db) -> None:

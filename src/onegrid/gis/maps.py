@@ -9,6 +9,8 @@ from html import escape
 from typing import Any
 
 import folium
+from branca.element import MacroElement
+from folium.template import Template
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -17,6 +19,19 @@ from onegrid.platform.models import Area
 STATUS_COLOURS = {"reported": "#d9480f", "routed": "#e67700", "dispatched": "#f08c00",
                   "in_progress": "#1971c2", "resolved": "#2f9e44", "verified": "#2b8a3e",
                   "evaluated": "#5c940d", "closed": "#868e96"}
+
+
+class HtmlPopup(MacroElement):
+    """A popup with HTML we escaped ourselves; folium's own Popup needs jQuery to parse it."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.bindPopup({{ this.content|tojson }}, {maxWidth: 260});
+    {% endmacro %}""")
+
+    def __init__(self, content: str) -> None:
+        super().__init__()
+        self._name = "HtmlPopup"
+        self.content = content
 
 
 @dataclass(frozen=True)
@@ -43,14 +58,14 @@ def grid_map(session: Session, grid_ids: list[int], issues: list[dict[str, Any]]
     bounds = _add_grids(session, fmap, grid_ids)
     for record in records:
         folium.CircleMarker([record["lat"], record["lon"]], radius=4, color="#495057",
-                            fill=True, tooltip=record["dataset"],
-                            popup=folium.Popup(_record_html(record), max_width=260)).add_to(fmap)
+                            fill=True, tooltip=escape(record["dataset"])
+                            ).add_child(HtmlPopup(_record_html(record))).add_to(fmap)
     for issue in issues:
         colour = STATUS_COLOURS.get(issue["status"], "#000")
+        link = f'<a href="/issues/{int(issue["id"])}">#{int(issue["id"])}</a>'
         folium.CircleMarker([issue["lat"], issue["lon"]], radius=8, color=colour, fill=True,
-                            fill_opacity=0.8, tooltip=f"#{issue['id']} {issue['category']}",
-                            popup=folium.Popup(f'<a href="/issues/{issue["id"]}">#{issue["id"]}'
-                                               "</a>")).add_to(fmap)
+                            fill_opacity=0.8, tooltip=f"#{issue['id']} {escape(issue['category'])}"
+                            ).add_child(HtmlPopup(link)).add_to(fmap)
     if bounds:
         fmap.fit_bounds(bounds)
     root = fmap.get_root()
