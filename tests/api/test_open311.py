@@ -5,9 +5,10 @@ from __future__ import annotations
 import requests
 import xmltodict
 from georeport import GeoReport
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from onegrid.platform.models import TraceEntry
 from onegrid.platform.tokens import create_token
 from tests.liveserver import live_url  # noqa: F401  (fixture)
 from tests.places import spot
@@ -73,3 +74,30 @@ def test_address_string_alone_locates_the_request_by_area_name(client, db, city)
     assert response.status_code == 200, response.get_data(as_text=True)
     request_id = response.get_json()[0]["service_request_id"]
     assert client.get(f"/open311/v2/requests/{request_id}.json").get_json()[0]["status"] == "open"
+
+
+def test_xml_post_tokens_and_filters(client, db, city) -> None:
+    _, clear = create_token(db, "CGJ")
+    here = spot(db, 42)
+    posted = client.post("/open311/v2/requests.xml", data={
+        "api_key": clear, "service_code": "C0302", "lat": here.lat, "long": here.lon,
+        "description": "垃圾箱破损"})
+    assert posted.status_code == 200 and posted.mimetype == "text/xml"
+    created = xmltodict.parse(posted.data)["service_requests"]["request"]
+    request_id, token = created["service_request_id"], created["token"]
+    by_token = client.get(f"/open311/v2/tokens/{token}.json").get_json()
+    assert by_token == [{"service_request_id": request_id, "token": token}]
+    listed = client.get(f"/open311/v2/requests.json?service_request_id={request_id},999999")
+    assert [r["service_request_id"] for r in listed.get_json()] == [request_id]
+    future = client.get("/open311/v2/requests.json?service_code=C0302"
+                        "&start_date=2999-01-01T00:00:00Z").get_json()
+    assert future == []
+    closed = client.get("/open311/v2/requests.json?service_code=C0302&status=closed").get_json()
+    assert request_id not in [r["service_request_id"] for r in closed]
+    bad = client.get("/open311/v2/requests.json?start_date=yesterday")
+    assert bad.status_code == 400 and bad.get_json()[0]["code"] == 400
+    one = client.get(f"/open311/v2/requests/{request_id}.xml")
+    assert xmltodict.parse(one.data)["service_requests"]["request"]["status"] == "open"
+    reporter = db.scalar(select(TraceEntry.actor).where(
+        TraceEntry.target == f"issue:{request_id}", TraceEntry.action == "issue.reported"))
+    assert reporter == "open311:CGJ"
