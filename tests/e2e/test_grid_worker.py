@@ -117,3 +117,17 @@ def test_an_issue_logged_offline_is_sent_once_when_the_connection_returns(
                                .where(Issue.description == "e2e 离线上报垃圾箱破损"))
     assert count == 1
     assert escaped == []
+
+
+def test_the_phones_location_places_the_issue(phone, live_url, engine) -> None:  # noqa: F811
+    context, escaped = phone
+    with Session(engine) as session:
+        here = spot(session, 22)
+    context.grant_permissions(["geolocation"], origin=live_url)
+    context.set_geolocation({"latitude": here.lat, "longitude": here.lon})
+    page = context.new_page()
+    _sign_in(page, live_url, here.worker)
+    page.click("#locate")
+    expect(page.locator("input[name=lat]")).to_have_value(str(here.lat), timeout=5_000)
+    assert float(page.input_value("input[name=lon]")) == pytest.approx(here.lon)
+    assert escaped == []
