@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import fastjsonschema
+import orjson
 
 from onegrid.gis.crs import to_store_datum
 from onegrid.ingest.contract import ENVELOPE_SCHEMA, MAX_MESSAGE_BYTES, dataset_of
@@ -52,11 +52,11 @@ def decode(value: bytes | None, topic: str, catalog: dict[str, DatasetRules],
         return Refusal(f"the message is {len(value):,} bytes; the limit is "
                        f"{MAX_MESSAGE_BYTES:,} bytes", dataset_of(topic))
     try:
-        envelope = json.loads(value.decode("utf-8"))
+        envelope = orjson.loads(value.decode("utf-8"))
     except UnicodeDecodeError as exc:
         return Refusal(f"the message is not UTF-8 text (byte {exc.start} is invalid)",
                        dataset_of(topic))
-    except json.JSONDecodeError as exc:
+    except orjson.JSONDecodeError as exc:
         return Refusal(f"the message is not JSON: {exc.msg} at line {exc.lineno} "
                        f"column {exc.colno}", dataset_of(topic))
     try:
@@ -100,8 +100,8 @@ def _report(envelope: Any, topic: str, catalog: dict[str, DatasetRules], pii_key
         kind=key.kind, key=key.key, key_masked=key.masked,
         occurred_at=_timestamp(envelope["occurred_at"]),
         geometry=_geometry(envelope, rules),
-        attributes=json.dumps(masked, ensure_ascii=False, separators=(",", ":")),
-        pii_hashes=json.dumps(hashes, separators=(",", ":")),
+        attributes=orjson.dumps(masked).decode(),
+        pii_hashes=orjson.dumps(hashes).decode(),
     )
 
 
@@ -127,7 +127,7 @@ def _geometry(envelope: dict[str, Any], rules: DatasetRules) -> str | None:
     crs = envelope.get("crs")
     if crs is None:
         raise InvalidInput("a record with a geometry must say its crs")
-    return json.dumps(to_store_datum(geometry, crs), separators=(",", ":"))
+    return orjson.dumps(to_store_datum(geometry, crs)).decode()
 
 
 def _say(exc: fastjsonschema.JsonSchemaValueException, whole: str) -> str:

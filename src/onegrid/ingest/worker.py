@@ -12,6 +12,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Message, TopicPartition
 from sqlalchemy import Engine, select, text
@@ -43,18 +44,25 @@ class Worker:
         """Consume until ``stopping`` is set (SIGTERM and SIGINT set it when run from the CLI)."""
         consumer = Consumer(self._consumer_config())
         publisher = DeadLetterPublisher(self.settings.kafka_bootstrap_servers)
-        with self.engine.connect() as conn:
+        # One batch is written while the next is fetched and decoded: the store and Python
+        # each keep a core busy. Offsets reach Kafka only after their batch has committed.
+        pending: tuple[Future[Outcome], list[Delivery]] | None = None
+        with self.engine.connect() as conn, ThreadPoolExecutor(1) as store:
             writer = BatchWriter(conn, self.group, lambda: self._departments)
             consumer.subscribe([self.topics], on_assign=self._seek_to_stored)
             try:
                 while not self.stopping.is_set():
                     messages = consumer.consume(self.settings.ingest_batch, timeout=0.5)
                     deliveries = [_delivery(m) for m in messages if _is_data(m)]
-                    if not deliveries:
-                        continue
-                    outcome = self._store(writer, deliveries, publisher)
-                    consumer.commit(offsets=_next_offsets(deliveries), asynchronous=True)
-                    on_batch(outcome)
+                    batch = self._decode(deliveries) if deliveries else None
+                    if pending:
+                        on_batch(self._finish(consumer, *pending))
+                        pending = None
+                    if batch:
+                        pending = (store.submit(writer.write, *batch, publisher.publish),
+                                   deliveries)
+                if pending:
+                    on_batch(self._finish(consumer, *pending))
             finally:
                 consumer.close()
                 publisher.close()
@@ -77,15 +85,22 @@ class Worker:
             "fetch.max.bytes": 64 * 1024 * 1024,
         }
 
-    def _store(self, writer: BatchWriter, deliveries: list[Delivery],
-               publisher: DeadLetterPublisher) -> Outcome:
+    def _decode(self, deliveries: list[Delivery]
+                ) -> tuple[list[tuple[Delivery, Report]], list[tuple[Delivery, Refusal]]]:
         catalog = self._rules()
         reports: list[tuple[Delivery, Report]] = []
         refusals: list[tuple[Delivery, Refusal]] = []
         for d in deliveries:
             result = decode(d.value, d.topic, catalog, self.settings.pii_key)
             (reports if isinstance(result, Report) else refusals).append((d, result))
-        return writer.write(reports, refusals, before_commit=publisher.publish)
+        return reports, refusals
+
+    @staticmethod
+    def _finish(consumer: Consumer, written: Future[Outcome],
+                deliveries: list[Delivery]) -> Outcome:
+        outcome = written.result()  # a failed batch stops the worker: nothing is skipped
+        consumer.commit(offsets=_next_offsets(deliveries), asynchronous=True)
+        return outcome
 
     def _rules(self) -> dict[str, DatasetRules]:
         if time.monotonic() - self._catalog_at > CATALOG_TTL_S:

@@ -14,7 +14,7 @@ from onegrid.ingest.decode import Refusal, Report
 from onegrid.platform.models import DeadLetter, IngestCounter
 from onegrid.platform.sqlfiles import statements
 
-STAGED = ("seq", "dataset_id", "department", "department_id", "record_id", "kind", "key",
+STAGED = ("seq", "rnk", "dataset_id", "department", "department_id", "record_id", "kind", "key",
           "key_masked", "occurred_at", "geojson", "attributes", "pii_hashes")
 
 
@@ -96,36 +96,31 @@ class BatchWriter:
         if not reports:
             return []
         self._copy(reports)
-        place, outside = statements("onegrid.ingest", "place")
+        add_subjects, place, outside, rank = statements("onegrid.ingest", "place")
+        self.conn.execute(add_subjects)
         self.conn.execute(place)
         refusals = [(reports[seq][0], Refusal(
             f"outside the city: the location ({lon:.6f}, {lat:.6f}) is in no grid of the "
             "platform", reports[seq][1].dataset, reports[seq][1].department))
             for seq, lon, lat in self.conn.execute(outside)]
-        *add_subjects, rank = statements("onegrid.ingest", "subjects")
-        for statement in add_subjects:
-            self.conn.execute(statement)
-        rounds = self.conn.execute(rank).scalar_one()
         known = statements("onegrid.ingest", "merge_known")[0]
-        new, left = statements("onegrid.ingest", "merge_new")
-        for round_ in range(1, rounds + 1):
-            params = {"round": round_}
-            while True:  # twice at most: a record created meanwhile is merged as known
-                self._tally(self.conn.execute(known, params), outcome)
-                self._tally(self.conn.execute(new, params), outcome)
-                if not self.conn.execute(left, params).scalar_one():
-                    break
+        new = statements("onegrid.ingest", "merge_new")[0]
+        for round_ in range(1, self.conn.execute(rank).scalar_one() + 1):
+            self._tally(self.conn.execute(known, {"round": round_}), outcome)
+            self._tally(self.conn.execute(new, {"round": round_}), outcome)
         self.conn.execute(text("TRUNCATE staging"))
         return refusals
 
     def _copy(self, reports: list[tuple[Delivery, Report]]) -> None:
         ids = self.department_ids()
+        seen: Counter[tuple[str, str, str]] = Counter()
         cursor = self.conn.connection.driver_connection.cursor()
         with cursor.copy(f"COPY staging ({', '.join(STAGED)}) FROM STDIN") as copy:
             for seq, (_, r) in enumerate(reports):
-                copy.write_row((seq, r.dataset, r.department, ids[r.department], r.record_id,
-                                r.kind, r.key, r.key_masked, r.occurred_at, r.geometry,
-                                r.attributes, r.pii_hashes))
+                seen[(r.dataset, r.kind, r.key)] += 1  # the subject's rank in arrival order
+                copy.write_row((seq, seen[(r.dataset, r.kind, r.key)], r.dataset, r.department,
+                                ids[r.department], r.record_id, r.kind, r.key, r.key_masked,
+                                r.occurred_at, r.geometry, r.attributes, r.pii_hashes))
 
     @staticmethod
     def _tally(rows, outcome: Outcome) -> None:

@@ -1,11 +1,13 @@
 -- Round :round, subjects this dataset already has: take the attributes that changed
 -- (onegrid_changes: a late report never overwrites a newer value) with their provenance and a
--- new version; an identical re-report only counts as one more report.
+-- version row; an identical re-report only counts as one more report. A record's first version
+-- is written when it first changes (until then the record and its provenance are version 1).
 WITH src AS (
-    SELECT s.*, r.id AS record_pk,
+    SELECT s.*, r.id AS record_pk, r.version AS old_version, r.attributes AS old_attributes,
+           r.provenance AS old_provenance,
            onegrid_changes(s.attributes, r.attributes, r.provenance, s.occurred_at) AS changes
     FROM staging s JOIN record r ON r.dataset_id = s.dataset_id AND r.subject_id = s.subject_id
-    WHERE s.rnk = :round AND NOT s.done
+    WHERE s.rnk = :round
 ), merged AS (
     UPDATE record r SET
         attributes = r.attributes || src.changes,
@@ -24,15 +26,21 @@ WITH src AS (
         change_seq = CASE WHEN src.changes <> '{}' THEN nextval('record_change_seq')
                           ELSE r.change_seq END
     FROM src WHERE r.id = src.record_pk
-    RETURNING r.id, r.version, src.seq, src.changes, src.department_id, src.record_id,
-              src.occurred_at, src.dataset_id, src.department
+    RETURNING r.id, r.version, src.*
+), first_versions AS (
+    INSERT INTO record_version (record_id, version, department_id, source_record_id, changes,
+                                occurred_at)
+    SELECT m.id, 1, d.id, first.value ->> 'record_id', m.old_attributes,
+           (first.value ->> 'at')::timestamptz
+    FROM merged m
+    CROSS JOIN LATERAL (SELECT value FROM jsonb_each(m.old_provenance) LIMIT 1) first
+    JOIN department d ON d.code = first.value ->> 'department'
+    WHERE m.old_version = 1 AND m.changes <> '{}'
 ), versions AS (
     INSERT INTO record_version (record_id, version, department_id, source_record_id, changes,
                                 occurred_at)
     SELECT id, version, department_id, record_id, changes, occurred_at
     FROM merged WHERE changes <> '{}'
-), done AS (
-    UPDATE staging s SET done = true FROM merged WHERE s.seq = merged.seq
 )
 SELECT dataset_id, department, count(*) AS received, 0 AS new,
        count(*) FILTER (WHERE changes <> '{}') AS versions

@@ -1,28 +1,30 @@
 -- Round :round, subjects new to this dataset: one record each, version 1, every attribute's
--- provenance naming the reporting department. A record another worker created meanwhile is
--- skipped here (ON CONFLICT) and merged by merge_known on the next pass.
+-- provenance naming the reporting department. If another worker created the record meanwhile
+-- (possible only when producers partition one subject differently), the report is merged into
+-- it as merge_known would, without a version row.
 WITH created AS (
-    INSERT INTO record (dataset_id, subject_id, attributes, provenance, pii_hashes, geom,
-                        grid_id, version, reports, occurred_at)
-    SELECT dataset_id, subject_id, attributes,
-           onegrid_provenance(attributes, department, record_id, occurred_at, 1),
-           pii_hashes, geom, grid_id, 1, 1, occurred_at
-    FROM staging WHERE rnk = :round AND NOT done
-    ORDER BY dataset_id, subject_id
-    ON CONFLICT (dataset_id, subject_id) DO NOTHING
-    RETURNING id, dataset_id, subject_id
-), src AS (
-    SELECT s.*, c.id AS record_pk FROM created c
-    JOIN staging s ON s.dataset_id = c.dataset_id AND s.subject_id = c.subject_id
-                  AND s.rnk = :round
-), versions AS (
-    INSERT INTO record_version (record_id, version, department_id, source_record_id, changes,
-                                occurred_at)
-    SELECT record_pk, 1, department_id, record_id, attributes, occurred_at FROM src
-), done AS (
-    UPDATE staging s SET done = true FROM src WHERE s.seq = src.seq
+    INSERT INTO record AS r (dataset_id, subject_id, attributes, provenance, pii_hashes, geom,
+                             grid_id, version, reports, occurred_at)
+    SELECT s.dataset_id, s.subject_id, s.attributes,
+           onegrid_provenance(s.attributes, s.department, s.record_id, s.occurred_at, 1),
+           s.pii_hashes, s.geom, s.grid_id, 1, 1, s.occurred_at
+    FROM staging s
+    WHERE s.rnk = :round AND NOT EXISTS (
+        SELECT 1 FROM record x WHERE x.dataset_id = s.dataset_id AND x.subject_id = s.subject_id)
+    ORDER BY s.dataset_id, s.subject_id
+    ON CONFLICT (dataset_id, subject_id) DO UPDATE SET
+        attributes = r.attributes || onegrid_changes(EXCLUDED.attributes, r.attributes,
+                                                     r.provenance, EXCLUDED.occurred_at),
+        provenance = r.provenance || (
+            SELECT coalesce(jsonb_object_agg(k, EXCLUDED.provenance -> k), '{}')
+            FROM jsonb_object_keys(onegrid_changes(EXCLUDED.attributes, r.attributes,
+                                                   r.provenance, EXCLUDED.occurred_at)) k),
+        reports = r.reports + 1,
+        occurred_at = greatest(r.occurred_at, EXCLUDED.occurred_at)
+    RETURNING r.dataset_id, r.subject_id, (r.xmax = 0) AS inserted
 )
-SELECT dataset_id, department, count(*) AS received, count(*) AS new, count(*) AS versions
-FROM src GROUP BY dataset_id, department;
-
-SELECT count(*) FROM staging WHERE rnk = :round AND NOT done;
+SELECT s.dataset_id, s.department, count(*) AS received,
+       count(*) FILTER (WHERE c.inserted) AS new, count(*) FILTER (WHERE c.inserted) AS versions
+FROM created c
+JOIN staging s ON s.rnk = :round AND s.dataset_id = c.dataset_id AND s.subject_id = c.subject_id
+GROUP BY s.dataset_id, s.department;

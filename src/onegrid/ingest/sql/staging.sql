@@ -1,21 +1,22 @@
 -- One batch of accepted reports, loaded by COPY. A temporary table is unlogged and private to
--- the worker's connection; ON COMMIT DELETE ROWS empties it after every batch.
+-- the worker's connection; ON COMMIT DELETE ROWS empties it after every batch. ``rnk`` numbers
+-- the reports of one subject in one dataset in arrival order (the worker computes it).
 CREATE TEMP TABLE IF NOT EXISTS staging (
-    seq         int PRIMARY KEY,
-    dataset_id  text NOT NULL,
-    department  text NOT NULL,
+    seq           int PRIMARY KEY,
+    rnk           int NOT NULL,
+    dataset_id    text NOT NULL,
+    department    text NOT NULL,
     department_id int NOT NULL,
-    record_id   text NOT NULL,
-    kind        text NOT NULL,
-    key         text NOT NULL,
-    key_masked  text NOT NULL,
-    occurred_at timestamptz NOT NULL,
-    geojson     text,
-    attributes  jsonb NOT NULL,
-    pii_hashes  jsonb NOT NULL,
-    geom        geometry GENERATED ALWAYS AS (ST_SetSRID(ST_GeomFromGeoJSON(geojson), 4490)) STORED,
-    grid_id     int,
-    subject_id  bigint,
-    rnk         int,
-    done        bool NOT NULL DEFAULT false
+    record_id     text NOT NULL,
+    kind          text NOT NULL,
+    key           text NOT NULL,
+    key_masked    text NOT NULL,
+    occurred_at   timestamptz NOT NULL,
+    geojson       text,
+    attributes    jsonb NOT NULL,
+    pii_hashes    jsonb NOT NULL,
+    geom          geometry GENERATED ALWAYS AS (
+                      ST_SetSRID(ST_GeomFromGeoJSON(geojson), 4490)) STORED,
+    grid_id       int,
+    subject_id    bigint
 ) ON COMMIT DELETE ROWS;

@@ -6,7 +6,17 @@ from datetime import datetime
 from typing import Any
 
 from geoalchemy2 import Geometry
-from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onegrid.platform.config import STORE_SRID
@@ -37,6 +47,9 @@ class Area(Base):
     __table_args__ = (
         one_of("level", AREA_LEVELS),
         Index("area_path_idx", "path", postgresql_ops={"path": "text_pattern_ops"}),
+        # "Which grid is this point in?" is asked for every ingested record: grids only.
+        Index("area_grid_geom_idx", "geom", postgresql_using="gist",
+              postgresql_where=text("level = 'grid'")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(24), unique=True)

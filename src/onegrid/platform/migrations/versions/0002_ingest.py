@@ -55,6 +55,8 @@ $$;
 def upgrade() -> None:
     op.execute("CREATE SEQUENCE record_change_seq")
     op.execute(MERGE_FUNCTIONS)
+    op.create_index('area_grid_geom_idx', 'area', ['geom'], unique=False,
+                    postgresql_using='gist', postgresql_where=sa.text("level = 'grid'"))
     op.create_table('dead_letter',
     sa.Column('id', sa.BigInteger(), nullable=False),
     sa.Column('topic', sa.String(length=255), nullable=False),
@@ -149,6 +151,7 @@ def downgrade() -> None:
     op.drop_table('ingest_offset')
     op.drop_table('ingest_counter')
     op.drop_table('dead_letter')
+    op.drop_index('area_grid_geom_idx', table_name='area')
     op.execute("DROP FUNCTION onegrid_provenance(jsonb, text, text, timestamptz, int)")
     op.execute("DROP FUNCTION onegrid_changes(jsonb, jsonb, jsonb, timestamptz)")
     op.execute("DROP FUNCTION onegrid_grid_of(geometry)")
