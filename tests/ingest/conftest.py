@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from importlib.resources import files
 from typing import Any
 
 import pytest
 import yaml
+from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
+from onegrid.ingest.decode import Report, decode
+from onegrid.ingest.writer import BatchWriter, Delivery
 from onegrid.platform.catalog import DatasetRules, register, rules
+from onegrid.platform.config import Settings
 
 DATASETS = files("onegrid.demo").joinpath("data", "datasets")
 LUCHENG_POINT = (120.6550, 28.0140)  # inside Lucheng district, Wenzhou
@@ -23,6 +28,26 @@ def catalog(db: Session, city: None) -> dict[str, DatasetRules]:
             register(db, yaml.safe_load(spec.read_text("utf-8")))
     db.flush()
     return rules(db)
+
+
+@pytest.fixture
+def write(db: Session, catalog: dict[str, DatasetRules], settings: Settings):
+    """Decode messages as the worker does and write them as one batch."""
+    conn: Connection = db.connection()
+    departments = dict(db.execute(text("SELECT code, id FROM department")).all())
+    writer = BatchWriter(conn, "test-group", lambda: departments)
+    offsets = itertools.count()
+
+    def write_batch(*messages: dict, topic: str | None = None):
+        reports, refusals = [], []
+        for message in messages:
+            value = encode(message) if isinstance(message, dict) else message
+            t = topic or f"onegrid.ingest.{message['dataset']}"
+            d = Delivery(t, 0, next(offsets), None, value)
+            result = decode(value, t, catalog, settings.pii_key)
+            (reports if isinstance(result, Report) else refusals).append((d, result))
+        return writer.write(reports, refusals)
+    return write_batch
 
 
 def envelope(dataset: str = "market.business", department: str = "SCJG",

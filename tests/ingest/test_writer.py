@@ -2,38 +2,10 @@
 
 from __future__ import annotations
 
-import itertools
-
-import pytest
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from onegrid.ingest.decode import Report, decode
-from onegrid.ingest.writer import BatchWriter, Delivery
-from onegrid.platform.catalog import DatasetRules
-from tests.ingest.conftest import encode, envelope
-
-PII_KEY = "test-pii-key"
-
-
-@pytest.fixture
-def write(db: Session, catalog: dict[str, DatasetRules]):
-    """Decode messages as the worker does and write them as one batch."""
-    conn: Connection = db.connection()
-    departments = dict(db.execute(text("SELECT code, id FROM department")).all())
-    writer = BatchWriter(conn, "test-group", lambda: departments)
-    offsets = itertools.count()
-
-    def write_batch(*messages: dict, topic: str | None = None):
-        reports, refusals = [], []
-        for message in messages:
-            value = encode(message) if isinstance(message, dict) else message
-            t = topic or f"onegrid.ingest.{message['dataset']}"
-            d = Delivery(t, 0, next(offsets), None, value)
-            result = decode(value, t, catalog, PII_KEY)
-            (reports if isinstance(result, Report) else refusals).append((d, result))
-        return writer.write(reports, refusals)
-    return write_batch
+from tests.ingest.conftest import envelope
 
 
 def _record(db: Session, dataset: str, key: str):

@@ -6,7 +6,18 @@ from typing import Any
 
 from flask import Flask
 
-from onegrid.api import auth, csrf, grid, health, i18n, issues, open311, problems, store
+from onegrid.api import (
+    auth,
+    csrf,
+    grid,
+    health,
+    i18n,
+    issues,
+    open311,
+    problems,
+    store,
+    tiles,
+)
 from onegrid.platform.config import Settings
 
 
@@ -23,6 +34,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     csrf.init_app(app)
     i18n.init_app(app)
-    for blueprint in (auth.bp, grid.bp, issues.bp, open311.bp):
+    for blueprint in (auth.bp, grid.bp, issues.bp, open311.bp, tiles.bp):
         app.register_blueprint(blueprint)
     return app

@@ -22,7 +22,10 @@ def problem(status: int, title: str, detail: str, code: str) -> Response:
 def init_app(app: Flask) -> None:
     @app.errorhandler(OneGridError)
     def _onegrid(err: OneGridError) -> Response:
-        return problem(err.status, err.title, err.detail, err.code)
+        response = problem(err.status, err.title, err.detail, err.code)
+        if err.status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="onegrid"'
+        return response
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException) -> Response:

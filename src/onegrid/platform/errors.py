@@ -42,3 +42,15 @@ class Conflict(OneGridError):
     status = 409
     code = "conflict"
     title = "Conflict"
+
+
+class Unauthorized(OneGridError):
+    status = 401
+    code = "unauthorized"
+    title = "Sign in or send a department token"
+
+
+class AccessDenied(OneGridError):
+    status = 403
+    code = "access-denied"
+    title = "Your department may not read this"

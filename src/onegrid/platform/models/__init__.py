@@ -41,10 +41,18 @@ from onegrid.platform.models.issues import (
     IssueReport,
     Responsibility,
 )
+from onegrid.platform.models.sharing import (
+    ACCESS_STATES,
+    COLLECTION_STATES,
+    AccessRequest,
+    CollectionRequest,
+    CollectionTask,
+)
 
-__all__ = ["ADMISSION_LEVELS", "AREA_LEVELS", "CATEGORY_KINDS", "ISSUE_SOURCES", "ISSUE_STATES",
-           "RESPONSIBILITY_LEVELS", "SHARING_CLASSES", "SUBJECT_KEY_KINDS", "TASK_STATES",
-           "USER_ROLES", "AdmissionItem", "ApiToken", "Area", "Base", "BurdenEvent", "Dataset",
-           "DeadLetter", "Department", "GridTask", "IngestCounter", "IngestOffset", "Issue",
-           "IssueCategory", "IssuePhoto", "IssueReport", "Record", "RecordVersion",
-           "Responsibility", "Subject", "TraceEntry", "User", "user_grid"]
+__all__ = ["ACCESS_STATES", "ADMISSION_LEVELS", "AREA_LEVELS", "CATEGORY_KINDS",
+           "COLLECTION_STATES", "ISSUE_SOURCES", "ISSUE_STATES", "RESPONSIBILITY_LEVELS",
+           "SHARING_CLASSES", "SUBJECT_KEY_KINDS", "TASK_STATES", "USER_ROLES", "AccessRequest",
+           "AdmissionItem", "ApiToken", "Area", "Base", "BurdenEvent", "CollectionRequest",
+           "CollectionTask", "Dataset", "DeadLetter", "Department", "GridTask", "IngestCounter",
+           "IngestOffset", "Issue", "IssueCategory", "IssuePhoto", "IssueReport", "Record",
+           "RecordVersion", "Responsibility", "Subject", "TraceEntry", "User", "user_grid"]

@@ -1,0 +1,65 @@
+"""Vector tiles of the hierarchy and of shared records: ``/tiles/{layer}/{z}/{x}/{y}.mvt``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+
+from onegrid.api import store
+from onegrid.api.caller import caller, purpose, trace_pull, views
+from onegrid.gis.tiles import layers, tile
+
+bp = Blueprint("tiles", __name__)
+MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
+
+
+@bp.get("/tiles/<layer>/<int:z>/<int:x>/<int:y>.mvt")
+def get_tile(layer: str, z: int, x: int, y: int) -> Response:
+    """One tile of one layer.
+    ---
+    get:
+      tags: [tiles]
+      summary: A Mapbox vector tile of a hierarchy layer or of a dataset's records
+      description: >
+        Layers are area.city, area.district, area.street, area.community, area.grid
+        (code, name, level) and record.<dataset id> (id, subject_key masked, grid and
+        the fields the caller may see; personal fields shown masked to the caller are left out).
+      parameters:
+        - {in: path, name: layer, required: true, schema: {type: string}}
+        - {in: path, name: z, required: true, schema: {type: integer, minimum: 0, maximum: 22}}
+        - {in: path, name: x, required: true, schema: {type: integer, minimum: 0}}
+        - {in: path, name: y, required: true, schema: {type: integer, minimum: 0}}
+        - $ref: '#/components/parameters/purpose'
+      responses:
+        '200':
+          description: the tile (may be empty)
+          content: {application/vnd.mapbox-vector-tile: {schema: {type: string, format: binary}}}
+        '400': {$ref: '#/components/responses/problem'}
+        '401': {$ref: '#/components/responses/problem'}
+        '403': {$ref: '#/components/responses/problem'}
+        '404': {$ref: '#/components/responses/problem'}
+    """
+    readable = views()
+    view = readable.get(layer.partition(".")[2]) if layer.startswith("record.") else None
+    stated = purpose(view)
+    data = tile(store.session(), layer, z, x, y, readable)
+    if view is not None:  # hierarchy layers are public geography; record pulls are traced
+        trace_pull(f"dataset:{view.dataset_id}", {"tile": f"{z}/{x}/{y}", "purpose": stated,
+                                                 "bytes": len(data)})
+    return Response(data, mimetype=MEDIA_TYPE, headers={"Cache-Control": "private, max-age=60"})
+
+
+@bp.get("/tiles")
+def list_layers() -> dict:
+    """The tile layers the caller may request.
+    ---
+    get:
+      tags: [tiles]
+      summary: Tile layers and the URL template
+      responses:
+        '200':
+          description: layer names and the URL template
+          content: {application/json: {schema: {$ref: '#/components/schemas/TileLayers'}}}
+        '401': {$ref: '#/components/responses/problem'}
+    """
+    caller()
+    return {"layers": layers(views()), "template": "/tiles/{layer}/{z}/{x}/{y}.mvt"}

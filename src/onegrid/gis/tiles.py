@@ -1,0 +1,57 @@
+"""Vector tiles (MVT) of the grid hierarchy and of shared records, built in PostGIS by ST_AsMVT.
+
+Layers: ``area.<level>`` for city, district, street, community and grid (code, name, level),
+and ``record.<dataset id>`` for every dataset (id, subject_key masked, grid, visible fields)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session
+
+from onegrid.platform.access import DatasetView
+from onegrid.platform.errors import AccessDenied, InvalidInput, NotFound
+from onegrid.platform.models import AREA_LEVELS
+from onegrid.platform.sqlfiles import statements
+
+MAX_ZOOM = 22
+MAX_FEATURES = 20_000  # one tile of a dense layer at low zoom stays a few MB at most
+
+
+def check_tile(z: int, x: int, y: int) -> None:
+    """InvalidInput unless z/x/y name a tile of the Web Mercator pyramid."""
+    if not 0 <= z <= MAX_ZOOM or not (0 <= x < 2**z and 0 <= y < 2**z):
+        raise InvalidInput(f"no tile {z}/{x}/{y}: z is 0..{MAX_ZOOM}, x and y 0..2^z-1")
+
+
+def layers(readable: Mapping[str, DatasetView]) -> list[str]:
+    """The layer names a caller with these readable datasets may request."""
+    return [f"area.{level}" for level in AREA_LEVELS] + [f"record.{d}" for d in readable]
+
+
+def tile(db: Session | Connection, layer: str, z: int, x: int, y: int,
+         readable: Mapping[str, DatasetView]) -> bytes:
+    """The MVT bytes of ``layer`` at z/x/y (empty bytes when nothing is there).
+
+    ``readable`` is what the caller may see (platform.access.readable): a record layer of a
+    dataset not in it raises AccessDenied; personal fields the caller would see masked are
+    left out of the tile. Unknown layers raise NotFound."""
+    check_tile(z, x, y)
+    kind, _, name = layer.partition(".")
+    params = {"z": z, "x": x, "y": y, "layer": layer}
+    if kind == "area" and name in AREA_LEVELS:
+        (query,) = statements("onegrid.gis", "tile_areas")
+        params["level"] = name
+    elif kind == "record" and name:
+        view = readable.get(name)
+        if view is None:
+            raise AccessDenied(f"layer {layer!r}: your department may not read dataset {name!r}"
+                               f" (GET /api/v1/datasets/{name} says how to ask)")
+        (query,) = statements("onegrid.gis", "tile_records")
+        params |= {"dataset": name, "max_features": MAX_FEATURES,
+                   "fields": [f for f in view.fields if f not in view.pii_fields]}
+    else:
+        raise NotFound(f"no tile layer {layer!r}; layers are area.<level> "
+                       f"({', '.join(AREA_LEVELS)}) and record.<dataset id>")
+    return bytes(db.execute(query, params).scalar_one() or b"")
