@@ -31,6 +31,7 @@ class Report:
     occurred_at: datetime
     geometry: str | None  # GeoJSON text
     attributes: str  # JSON text
+    provenance: str  # JSON text: every attribute said by this report (a new record's provenance)
     pii_hashes: str  # JSON text
 
 
@@ -95,12 +96,15 @@ def _report(envelope: Any, topic: str, catalog: dict[str, DatasetRules], pii_key
     hashes = {name: pii_hash(attributes[name], pii_key)
               for name in rules.resident_id_fields if name in attributes}
     masked = {**attributes, **{name: mask(attributes[name]) for name in hashes}}
+    occurred_at = _timestamp(envelope["occurred_at"])
+    said = {"department": envelope["department"], "record_id": envelope["record_id"],
+            "at": occurred_at.isoformat(), "version": 1}
     return Report(
         dataset=dataset, department=envelope["department"], record_id=envelope["record_id"],
-        kind=key.kind, key=key.key, key_masked=key.masked,
-        occurred_at=_timestamp(envelope["occurred_at"]),
+        kind=key.kind, key=key.key, key_masked=key.masked, occurred_at=occurred_at,
         geometry=_geometry(envelope, rules),
         attributes=orjson.dumps(masked).decode(),
+        provenance=orjson.dumps(dict.fromkeys(masked, said)).decode(),
         pii_hashes=orjson.dumps(hashes).decode(),
     )
 

@@ -15,7 +15,7 @@ from onegrid.platform.models import DeadLetter, IngestCounter
 from onegrid.platform.sqlfiles import statements
 
 STAGED = ("seq", "rnk", "dataset_id", "department", "department_id", "record_id", "kind", "key",
-          "key_masked", "occurred_at", "geojson", "attributes", "pii_hashes")
+          "key_masked", "occurred_at", "geojson", "attributes", "provenance", "pii_hashes")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +53,8 @@ class BatchWriter:
         with conn.begin_nested() if conn.in_transaction() else conn.begin():
             for statement in statements("onegrid.ingest", "staging"):
                 conn.execute(statement)
+            # Batch-sized sorts and hashes stay in memory (the default 4 MB spills to disk).
+            conn.exec_driver_sql("SET work_mem = '64MB'")
 
     def write(self, reports: list[tuple[Delivery, Report]],
               refusals: list[tuple[Delivery, Refusal]],
@@ -96,8 +98,7 @@ class BatchWriter:
         if not reports:
             return []
         self._copy(reports)
-        add_subjects, place, outside, rank = statements("onegrid.ingest", "place")
-        self.conn.execute(add_subjects)
+        place, outside, rank = statements("onegrid.ingest", "place")
         self.conn.execute(place)
         refusals = [(reports[seq][0], Refusal(
             f"outside the city: the location ({lon:.6f}, {lat:.6f}) is in no grid of the "
@@ -108,7 +109,7 @@ class BatchWriter:
         for round_ in range(1, self.conn.execute(rank).scalar_one() + 1):
             self._tally(self.conn.execute(known, {"round": round_}), outcome)
             self._tally(self.conn.execute(new, {"round": round_}), outcome)
-        self.conn.execute(text("TRUNCATE staging"))
+        self.conn.execute(text("TRUNCATE staging, placed"))
         return refusals
 
     def _copy(self, reports: list[tuple[Delivery, Report]]) -> None:
@@ -120,7 +121,8 @@ class BatchWriter:
                 seen[(r.dataset, r.kind, r.key)] += 1  # the subject's rank in arrival order
                 copy.write_row((seq, seen[(r.dataset, r.kind, r.key)], r.dataset, r.department,
                                 ids[r.department], r.record_id, r.kind, r.key, r.key_masked,
-                                r.occurred_at, r.geometry, r.attributes, r.pii_hashes))
+                                r.occurred_at, r.geometry, r.attributes, r.provenance,
+                                r.pii_hashes))
 
     @staticmethod
     def _tally(rows, outcome: Outcome) -> None:

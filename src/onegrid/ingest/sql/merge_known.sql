@@ -3,10 +3,13 @@
 -- version row; an identical re-report only counts as one more report. A record's first version
 -- is written when it first changes (until then the record and its provenance are version 1).
 WITH src AS (
-    SELECT s.*, r.id AS record_pk, r.version AS old_version, r.attributes AS old_attributes,
-           r.provenance AS old_provenance,
-           onegrid_changes(s.attributes, r.attributes, r.provenance, s.occurred_at) AS changes
-    FROM staging s JOIN record r ON r.dataset_id = s.dataset_id AND r.subject_id = s.subject_id
+    SELECT s.*, p.grid_id, r.id AS record_pk, r.version AS old_version,
+           r.attributes AS old_attributes, r.provenance AS old_provenance,
+           CASE WHEN r.attributes @> s.attributes THEN '{}'::jsonb  -- the common re-report: cheap
+                ELSE onegrid_changes(s.attributes, r.attributes, r.provenance, s.occurred_at)
+           END AS changes
+    FROM staging s JOIN placed p ON p.seq = s.seq
+    JOIN record r ON r.dataset_id = s.dataset_id AND r.subject_id = p.subject_id
     WHERE s.rnk = :round
 ), merged AS (
     UPDATE record r SET

@@ -5,13 +5,11 @@
 WITH created AS (
     INSERT INTO record AS r (dataset_id, subject_id, attributes, provenance, pii_hashes, geom,
                              grid_id, version, reports, occurred_at)
-    SELECT s.dataset_id, s.subject_id, s.attributes,
-           onegrid_provenance(s.attributes, s.department, s.record_id, s.occurred_at, 1),
-           s.pii_hashes, s.geom, s.grid_id, 1, 1, s.occurred_at
-    FROM staging s
+    SELECT s.dataset_id, p.subject_id, s.attributes, s.provenance, s.pii_hashes, s.geom,
+           p.grid_id, 1, 1, s.occurred_at
+    FROM staging s JOIN placed p ON p.seq = s.seq
     WHERE s.rnk = :round AND NOT EXISTS (
-        SELECT 1 FROM record x WHERE x.dataset_id = s.dataset_id AND x.subject_id = s.subject_id)
-    ORDER BY s.dataset_id, s.subject_id
+        SELECT 1 FROM record x WHERE x.dataset_id = s.dataset_id AND x.subject_id = p.subject_id)
     ON CONFLICT (dataset_id, subject_id) DO UPDATE SET
         attributes = r.attributes || onegrid_changes(EXCLUDED.attributes, r.attributes,
                                                      r.provenance, EXCLUDED.occurred_at),
@@ -26,5 +24,6 @@ WITH created AS (
 SELECT s.dataset_id, s.department, count(*) AS received,
        count(*) FILTER (WHERE c.inserted) AS new, count(*) FILTER (WHERE c.inserted) AS versions
 FROM created c
-JOIN staging s ON s.rnk = :round AND s.dataset_id = c.dataset_id AND s.subject_id = c.subject_id
+JOIN placed p ON p.subject_id = c.subject_id
+JOIN staging s ON s.seq = p.seq AND s.rnk = :round AND s.dataset_id = c.dataset_id
 GROUP BY s.dataset_id, s.department;

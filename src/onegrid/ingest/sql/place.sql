@@ -1,16 +1,34 @@
 -- Each subject exists once: add the new ones (in key order, so concurrent workers never
--- deadlock). Then one pass gives every report its subject and its grid (onegrid_grid_of: the
--- grid containing the point; on a shared edge, the smallest code). A located report in no grid
--- is outside the city and leaves the batch: the worker turns it into a dead letter.
-INSERT INTO subject (kind, key, key_masked)
-SELECT DISTINCT ON (kind, key) kind, key, key_masked FROM staging ORDER BY kind, key
-ON CONFLICT (kind, key) DO NOTHING;
+-- deadlock) and take their ids from the insert; look up only the subjects that already existed.
+-- Then give every report its subject and its grid, in the narrow table `placed` (cheaper than
+-- rewriting the wide staging rows). The grid contains the point; on an edge shared by grids the
+-- smallest code wins (onegrid_grid_of's rule, as a join here: a join is twice as fast).
+-- A located report in no grid is outside the city: the worker turns it into a dead letter.
+WITH reported AS (
+    SELECT DISTINCT ON (kind, key) kind, key, key_masked FROM staging ORDER BY kind, key
+), added AS (
+    INSERT INTO subject (kind, key, key_masked) SELECT * FROM reported
+    ON CONFLICT (kind, key) DO NOTHING
+    RETURNING id, kind, key
+), known AS (
+    SELECT sub.id, sub.kind, sub.key FROM reported r
+    JOIN subject sub ON sub.kind = r.kind AND sub.key = r.key
+    WHERE NOT EXISTS (SELECT 1 FROM added a WHERE a.kind = r.kind AND a.key = r.key)
+), subjects AS (
+    SELECT * FROM added UNION ALL SELECT * FROM known
+), grids AS (
+    SELECT DISTINCT ON (s.seq) s.seq, a.id
+    FROM staging s JOIN area a ON a.level = 'grid' AND ST_Intersects(a.geom, s.geom)
+    ORDER BY s.seq, a.code
+)
+INSERT INTO placed (seq, subject_id, grid_id)
+SELECT s.seq, sub.id, g.id
+FROM staging s
+JOIN subjects sub ON sub.kind = s.kind AND sub.key = s.key
+LEFT JOIN grids g ON g.seq = s.seq;
 
-UPDATE staging s
-SET subject_id = (SELECT id FROM subject WHERE kind = s.kind AND key = s.key),
-    grid_id = CASE WHEN s.geom IS NOT NULL THEN onegrid_grid_of(s.geom) END;
-
-DELETE FROM staging WHERE geom IS NOT NULL AND grid_id IS NULL
-RETURNING seq, ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat;
+DELETE FROM placed p USING staging s
+WHERE p.seq = s.seq AND s.geom IS NOT NULL AND p.grid_id IS NULL
+RETURNING p.seq, ST_X(ST_PointOnSurface(s.geom)) AS lon, ST_Y(ST_PointOnSurface(s.geom)) AS lat;
 
 SELECT coalesce(max(rnk), 0) FROM staging;

@@ -2,7 +2,7 @@
 -- the worker's connection; ON COMMIT DELETE ROWS empties it after every batch. ``rnk`` numbers
 -- the reports of one subject in one dataset in arrival order (the worker computes it).
 CREATE TEMP TABLE IF NOT EXISTS staging (
-    seq           int PRIMARY KEY,
+    seq           int NOT NULL,
     rnk           int NOT NULL,
     dataset_id    text NOT NULL,
     department    text NOT NULL,
@@ -14,9 +14,15 @@ CREATE TEMP TABLE IF NOT EXISTS staging (
     occurred_at   timestamptz NOT NULL,
     geojson       text,
     attributes    jsonb NOT NULL,
+    provenance    jsonb NOT NULL,
     pii_hashes    jsonb NOT NULL,
     geom          geometry GENERATED ALWAYS AS (
                       ST_SetSRID(ST_GeomFromGeoJSON(geojson), 4490)) STORED,
-    grid_id       int,
-    subject_id    bigint
+    PRIMARY KEY (seq)
+) ON COMMIT DELETE ROWS;
+
+CREATE TEMP TABLE IF NOT EXISTS placed (
+    seq        int PRIMARY KEY,
+    subject_id bigint NOT NULL,
+    grid_id    int
 ) ON COMMIT DELETE ROWS;
