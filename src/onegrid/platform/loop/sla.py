@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import ColumnElement, and_, or_
+
 from onegrid.platform.loop.states import OPEN_STATES
 from onegrid.platform.models import Issue, IssueCategory
 
@@ -24,3 +26,10 @@ def overdue(issue: Issue, now: datetime) -> list[str]:
     if issue.status in OPEN_STATES and now > issue.resolve_due:
         flags.append("resolution")
     return flags
+
+
+def overdue_clause(now: datetime) -> ColumnElement[bool]:
+    """``overdue`` as SQL: open issues past a due date, for counting and listing in the store."""
+    return and_(Issue.status.in_(OPEN_STATES),
+                or_(Issue.resolve_due < now,
+                    and_(Issue.status.in_(NOT_YET_ACCEPTED), Issue.response_due < now)))

@@ -1,0 +1,1 @@
+"""The command centre's one screen (一屏指挥): KPIs, league table, warnings, live feed, burden."""
