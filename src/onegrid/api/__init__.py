@@ -13,8 +13,11 @@ from onegrid.api import (
     health,
     i18n,
     issues,
+    ogc,
     open311,
+    openapi,
     problems,
+    shared,
     store,
     tiles,
 )
@@ -34,6 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     csrf.init_app(app)
     i18n.init_app(app)
-    for blueprint in (auth.bp, grid.bp, issues.bp, open311.bp, tiles.bp):
+    for blueprint in (auth.bp, grid.bp, issues.bp, open311.bp, tiles.bp, openapi.bp,
+                      *shared.BLUEPRINTS, *ogc.BLUEPRINTS):
         app.register_blueprint(blueprint)
     return app

@@ -72,6 +72,6 @@ def trace_pull(target: str, detail: dict[str, Any]) -> None:
     """Append the pull to the natural trace and commit it with the request's work."""
     db = store.session()
     append(db, caller().actor, "data.pull", target,
-           {"department": caller().department.code, "path": request.path,
+           {"department": caller().department.code, "route": str(request.url_rule),
             "query": request.query_string.decode(errors="replace")[:1000], **detail})
     db.commit()

@@ -28,15 +28,15 @@ def get_tile(layer: str, z: int, x: int, y: int) -> Response:
         - {in: path, name: z, required: true, schema: {type: integer, minimum: 0, maximum: 22}}
         - {in: path, name: x, required: true, schema: {type: integer, minimum: 0}}
         - {in: path, name: y, required: true, schema: {type: integer, minimum: 0}}
-        - $ref: '#/components/parameters/purpose'
+        - purpose
       responses:
         '200':
           description: the tile (may be empty)
           content: {application/vnd.mapbox-vector-tile: {schema: {type: string, format: binary}}}
-        '400': {$ref: '#/components/responses/problem'}
-        '401': {$ref: '#/components/responses/problem'}
-        '403': {$ref: '#/components/responses/problem'}
-        '404': {$ref: '#/components/responses/problem'}
+        '400': problem
+        '401': problem
+        '403': problem
+        '404': problem
     """
     readable = views()
     view = readable.get(layer.partition(".")[2]) if layer.startswith("record.") else None
@@ -59,7 +59,7 @@ def list_layers() -> dict:
         '200':
           description: layer names and the URL template
           content: {application/json: {schema: {$ref: '#/components/schemas/TileLayers'}}}
-        '401': {$ref: '#/components/responses/problem'}
+        '401': problem
     """
     caller()
     return {"layers": layers(views()), "template": "/tiles/{layer}/{z}/{x}/{y}.mvt"}

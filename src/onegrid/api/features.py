@@ -1,0 +1,52 @@
+"""Records as GeoJSON features and CSV rows: one shape for the data API, OGC and exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from flask import Response
+
+META = ("subject_key", "subject_kind", "grid", "version", "reports", "occurred_at",
+        "updated_at")
+
+
+def feature(row: dict[str, Any], provenance: bool = True) -> dict[str, Any]:
+    """A record as a GeoJSON Feature: metadata and visible attributes in ``properties``."""
+    properties = {k: row[k] for k in META} | row["attributes"]
+    if provenance:
+        properties["provenance"] = row["provenance"]
+    return {"type": "Feature", "id": row["id"], "geometry": row["geometry"],
+            "properties": properties}
+
+
+def csv_text(rows: Iterable[dict[str, Any]], fields: Iterable[str]) -> str:
+    """The rows as CSV (UTF-8 with BOM so spreadsheet programs read Chinese): metadata, lon/lat
+    of points, then the visible fields."""
+    out = io.StringIO()
+    header = ["id", *META, "lon", "lat", *fields]
+    writer = csv.DictWriter(out, header, extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        geometry = row["geometry"] or {}
+        lon, lat = (geometry.get("coordinates") or [None, None])[:2] \
+            if geometry.get("type") == "Point" else (None, None)
+        writer.writerow({**row, **row["attributes"], "lon": lon, "lat": lat})
+    return "\ufeff" + out.getvalue()
+
+
+def _default(value: object) -> str:
+    if isinstance(value, date):  # datetimes too: RFC 3339, not Flask's RFC 822 default
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def json_response(body: object, mimetype: str = "application/json", status: int = 200,
+                  headers: dict[str, str] | None = None) -> Response:
+    """``body`` as JSON with dates in RFC 3339 and Chinese left readable."""
+    return Response(json.dumps(body, ensure_ascii=False, default=_default), status=status,
+                    mimetype=mimetype, headers=headers)

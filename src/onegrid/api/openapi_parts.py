@@ -1,0 +1,139 @@
+"""Reusable OpenAPI 3.0 components: the parameters, schemas and responses the views refer to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_STR, _INT = {"type": "string"}, {"type": "integer"}
+_OBJ: dict[str, Any] = {"type": "object"}
+_DT = {"type": "string", "format": "date-time"}
+_DT_NULL = {**_DT, "nullable": True}
+
+
+def _q(name: str, schema: dict, description: str) -> dict:
+    return {"in": "query", "name": name, "schema": schema, "description": description}
+
+
+PARAMETERS = {
+    "dataset": {"in": "path", "name": "dataset_id", "required": True, "schema": _STR},
+    "collection": {"in": "path", "name": "collection_id", "required": True, "schema": _STR},
+    "grid": _q("grid", _STR, "an area code at any level (district, street, community, grid)"),
+    "bbox": {**_q("bbox", _STR, "minLon,minLat,maxLon,maxLat (CGCS2000 ≈ WGS 84)"),
+             "style": "form", "explode": False},
+    "datetime": _q("datetime", _STR, "occurred_at: an instant, start/end, ../end or start/.."),
+    "updated_since": _q("updated_since", _DT, "records changed after this instant"),
+    "q": _q("q", {"type": "string", "maxLength": 100}, "free text in the visible fields"),
+    "cursor": _q("cursor", {"type": "integer", "minimum": 0, "maximum": 2**62},
+                 "the next_cursor of the previous page"),
+    "limit": _q("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100},
+                "page size"),
+    "since": _q("since", {"type": "integer", "minimum": 0, "maximum": 2**62, "default": 0},
+                "the change-feed cursor (next of the previous answer)"),
+    "purpose": {"in": "header", "name": "X-Purpose", "schema": {"type": "string",
+                                                                  "maxLength": 200},
+                "description": "why you pull (required for conditional datasets; or ?purpose=)"},
+}
+
+_LINK = {"type": "object", "required": ["href", "rel"],
+         "properties": {"href": _STR, "rel": _STR, "type": _STR, "title": _STR}}
+_LINKS = {"type": "array", "items": _LINK}
+_FEATURE = {"type": "object", "required": ["type", "geometry", "properties"],
+            "properties": {"type": {"type": "string", "enum": ["Feature"]},
+                           "id": {"oneOf": [_STR, _INT]},
+                           "geometry": {"type": "object", "nullable": True},
+                           "properties": {"type": "object", "nullable": True},
+                           "links": _LINKS}}
+
+
+def _list(name: str, item: str) -> dict:
+    items = {"type": "array", "items": {"$ref": f"#/components/schemas/{item}"}}
+    return {"type": "object", "required": [name], "properties": {name: items}}
+
+
+_ACCESS_REQUEST = {"type": "object", "required": ["id", "dataset", "status", "fields"],
+                   "properties": {"id": _INT, "dataset": _STR,
+                                  "status": {"type": "string",
+                                             "enum": ["pending", "approved", "denied"]},
+                                  "purpose": _STR, "fields": {"type": "array", "items": _STR},
+                                  "personal_information": {"type": "boolean"},
+                                  "expires_at": _DT, "decided_by": {**_STR, "nullable": True},
+                                  "decided_at": _DT_NULL, "reason": _STR}}
+
+SCHEMAS: dict[str, Any] = {
+    "Problem": {"type": "object", "required": ["type", "title", "status", "detail"],
+                "properties": {"type": _STR, "title": _STR, "status": _INT, "detail": _STR,
+                               "instance": _STR}},
+    "Feature": _FEATURE,
+    "RecordPage": {"type": "object", "required": ["type", "features", "numberReturned"],
+                   "properties": {"type": {"type": "string", "enum": ["FeatureCollection"]},
+                                  "features": {"type": "array", "items": _FEATURE},
+                                  "numberReturned": _INT,
+                                  "next_cursor": {**_INT, "nullable": True}}},
+    "ItemPage": {"type": "object", "required": ["type", "features", "links", "numberReturned"],
+                 "properties": {"type": {"type": "string", "enum": ["FeatureCollection"]},
+                                "features": {"type": "array", "items": _FEATURE},
+                                "numberReturned": _INT, "numberMatched": _INT,
+                                "timeStamp": _DT, "links": _LINKS}},
+    "Dataset": {"type": "object",
+                "required": ["id", "title", "owner", "sharing_class", "fields", "record_count",
+                             "access"],
+                "properties": {"id": _STR, "title": _STR, "owner": _STR,
+                               "sharing_class": {"type": "string", "enum": [
+                                   "unconditional", "conditional", "not_shared"]},
+                               "fields": {"type": "array", "items": _OBJ},
+                               "record_count": _INT, "updated_at": _DT_NULL,
+                               "access": _OBJ, "links": _OBJ}},
+    "DatasetList": _list("datasets", "Dataset"),
+    "Changes": {"type": "object", "required": ["changes", "next", "more"],
+                "properties": {"changes": {"type": "array", "items": _OBJ}, "next": _INT,
+                               "more": {"type": "boolean"}}},
+    "Subject": {"type": "object", "required": ["subject_key", "records"],
+                "properties": {"subject_key": _STR, "kind": _STR,
+                               "records": {"type": "array", "items": _OBJ}}},
+    "AccessRequestIn": {"type": "object", "required": ["dataset", "purpose", "fields",
+                                                       "expires_at"],
+                        "properties": {"dataset": _STR, "purpose": _STR,
+                                       "fields": {"type": "array", "items": _STR},
+                                       "expires_at": _DT,
+                                       "personal_information": {"type": "boolean"}}},
+    "AccessRequest": _ACCESS_REQUEST,
+    "AccessRequestList": _list("access_requests", "AccessRequest"),
+    "Decision": {"type": "object", "properties": {"reason": _STR}},
+    "CollectionRequestIn": {"type": "object",
+                            "required": ["task_type", "fields", "grid_codes", "deadline"],
+                            "properties": {"task_type": _STR,
+                                           "fields": {"type": "array", "items": _STR},
+                                           "grid_codes": {"type": "array", "items": _STR},
+                                           "deadline": {"type": "string", "format": "date"}}},
+    "CollectionRequest": {"type": "object",
+                          "required": ["id", "status", "already_available", "collection_tasks"],
+                          "properties": {"id": _INT, "status": {"type": "string", "enum": [
+                              "accepted", "refused", "answered"]},
+                              "already_available": _OBJ, "collection_tasks": _OBJ,
+                              "refusal": _STR}},
+    "TileLayers": {"type": "object", "required": ["layers", "template"],
+                   "properties": {"layers": {"type": "array", "items": _STR},
+                                  "template": _STR}},
+    "Landing": {"type": "object", "required": ["links"],
+                "properties": {"title": _STR, "description": _STR, "links": _LINKS}},
+    "Conformance": {"type": "object", "required": ["conformsTo"],
+                    "properties": {"conformsTo": {"type": "array", "items": _STR}}},
+    "Collection": {"type": "object", "required": ["id", "links"],
+                   "properties": {"id": _STR, "title": _STR, "description": _STR,
+                                  "itemType": _STR, "extent": _OBJ, "links": _LINKS,
+                                  "crs": {"type": "array", "items": _STR}}},
+    "Collections": {"type": "object", "required": ["links", "collections"],
+                    "properties": {"links": _LINKS, "collections": {
+                        "type": "array", "items": {"$ref": "#/components/schemas/Collection"}}}},
+}
+
+RESPONSES = {"problem": {"description": "a problem (RFC 9457) a person can read",
+                         "content": {"application/problem+json": {
+                             "schema": {"$ref": "#/components/schemas/Problem"}}}}}
+
+SECURITY_SCHEMES = {
+    "bearer": {"type": "http", "scheme": "bearer",
+               "description": "a department token: onegrid token create --department CODE"},
+    "session": {"type": "apiKey", "in": "cookie", "name": "session",
+                "description": "a signed-in operator or department staff member"},
+}

@@ -1,0 +1,79 @@
+"""Query parameters shared by the data API and OGC API Features, parsed into a RecordFilter."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import request
+
+from onegrid.platform.errors import InvalidInput
+from onegrid.platform.records import RecordFilter
+
+# Parameters with a meaning of their own; any other one is attribute equality.
+RESERVED = {"grid", "area", "bbox", "updated_since", "datetime", "q", "cursor", "limit",
+            "purpose", "f", "format", "since", "bbox-crs", "crs"}
+
+
+def number(name: str, default: int, low: int = 0, high: int = 2**62) -> int:
+    raw = request.args.get(name)
+    try:
+        value = default if raw is None else int(raw)
+    except ValueError:
+        raise InvalidInput(f"{name} must be a whole number") from None
+    if not low <= value <= high:
+        raise InvalidInput(f"{name} must be {low}..{high}")
+    return value
+
+
+def bbox() -> tuple[float, float, float, float] | None:
+    raw = request.args.get("bbox")
+    if not raw:
+        return None
+    try:
+        values = [float(v) for v in raw.split(",")]
+    except ValueError:
+        raise InvalidInput("bbox is minLon,minLat,maxLon,maxLat in degrees") from None
+    if len(values) != 4 or values[0] > values[2] or values[1] > values[3] or not all(
+            abs(v) <= 180 for v in values):
+        raise InvalidInput("bbox is minLon,minLat,maxLon,maxLat in degrees, min before max")
+    return values[0], values[1], values[2], values[3]
+
+
+def instant(raw: str, name: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "+"))
+    except ValueError:
+        raise InvalidInput(f"{name} must be an RFC 3339 date-time, e.g. 2026-11-20T08:00:00Z") \
+            from None
+    if value.tzinfo is None:
+        raise InvalidInput(f"{name} needs a time zone (Z or +08:00)")
+    return value
+
+
+def interval() -> tuple[datetime | None, datetime | None] | None:
+    """OGC ``datetime``: an instant, ``start/end``, ``../end`` or ``start/..``."""
+    raw = request.args.get("datetime")
+    if not raw:
+        return None
+    start, sep, end = raw.partition("/")
+    if not sep:
+        moment = instant(raw, "datetime")
+        return moment, moment
+    bounds = (None if start in ("", "..") else instant(start, "datetime"),
+              None if end in ("", "..") else instant(end, "datetime"))
+    if bounds[0] and bounds[1] and bounds[0] > bounds[1]:
+        raise InvalidInput("datetime interval ends before it starts")
+    return bounds
+
+
+def record_filter(limit_default: int = 100) -> RecordFilter:
+    """The filter this request's query string describes."""
+    since = request.args.get("updated_since")
+    return RecordFilter(
+        area_code=request.args.get("grid") or request.args.get("area") or None,
+        bbox=bbox(), updated_since=instant(since, "updated_since") if since else None,
+        occurred=interval(),
+        equals={k: v for k, v in request.args.items() if k not in RESERVED},
+        text=request.args.get("q") or None,
+        after=number("cursor", 0) if "cursor" in request.args else None,
+        limit=number("limit", limit_default, 1, 1000))

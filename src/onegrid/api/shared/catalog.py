@@ -1,0 +1,48 @@
+"""The catalog: ``/api/v1/datasets`` and ``/api/v1/datasets/{id}``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+
+from onegrid.api import store
+from onegrid.api.caller import views
+from onegrid.api.features import json_response
+from onegrid.platform.catalog_view import describe
+
+bp = Blueprint("catalog", __name__, url_prefix="/api/v1")
+
+
+@bp.get("/datasets")
+def datasets() -> Response:
+    """The catalog.
+    ---
+    get:
+      tags: [catalog]
+      summary: Every dataset, whether the caller may read it, and how to ask
+      security: [{bearer: []}]
+      responses:
+        '200':
+          description: the catalog
+          content: {application/json: {schema: {$ref: '#/components/schemas/DatasetList'}}}
+        '401': problem
+    """
+    return json_response({"datasets": describe(store.session(), views())})
+
+
+@bp.get("/datasets/<dataset_id>")
+def dataset(dataset_id: str) -> Response:
+    """One catalog entry.
+    ---
+    get:
+      tags: [catalog]
+      summary: One dataset's owner, fields, sharing class, freshness, record count and access
+      security: [{bearer: []}]
+      parameters: [dataset]
+      responses:
+        '200':
+          description: the entry
+          content: {application/json: {schema: {$ref: '#/components/schemas/Dataset'}}}
+        '401': problem
+        '404': problem
+    """
+    return json_response(describe(store.session(), views(), dataset_id)[0])

@@ -1,0 +1,176 @@
+"""Asking: access requests (approved or denied by the owner) and collection requests."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from onegrid.api import store
+from onegrid.api.caller import caller
+from onegrid.api.features import json_response
+from onegrid.api.params import instant
+from onegrid.platform import grants
+from onegrid.platform.collection import Ask, declare
+from onegrid.platform.errors import InvalidInput
+from onegrid.platform.models import AccessRequest, CollectionRequest
+from onegrid.platform.workhours import WorkingHours
+
+bp = Blueprint("requests", __name__, url_prefix="/api/v1")
+
+
+def _body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput("send a JSON object (Content-Type: application/json)")
+    return body
+
+
+def _strings(body: dict[str, Any], name: str) -> list[str]:
+    value = body.get(name)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidInput(f"{name} must be a list of strings")
+    return value
+
+
+def _text(body: dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{name} is required (a non-empty string)")
+    return value
+
+
+def _access(req: AccessRequest) -> dict[str, Any]:
+    return {"id": req.id, "dataset": req.dataset_id, "status": req.status,
+            "purpose": req.purpose, "fields": req.fields,
+            "personal_information": req.personal_information, "expires_at": req.expires_at,
+            "decided_by": req.decided_by, "decided_at": req.decided_at, "reason": req.reason}
+
+
+@bp.post("/access-requests")
+def create_access_request() -> Response:
+    """Ask for a conditional dataset.
+    ---
+    post:
+      tags: [grants]
+      summary: Ask the owner for fields of a conditional dataset, with a purpose and an expiry
+      security: [{bearer: []}]
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: '#/components/schemas/AccessRequestIn'}}}
+      responses:
+        '201':
+          description: the pending request
+          content: {application/json: {schema: {$ref: '#/components/schemas/AccessRequest'}}}
+        '400': problem
+        '401': problem
+        '403': problem
+        '404': problem
+    """
+    who, body = caller(), _body()
+    req = grants.request_access(
+        store.session(), who.department, who.actor, dataset_id=_text(body, "dataset"),
+        purpose=_text(body, "purpose"), fields=_strings(body, "fields"),
+        expires_at=instant(_text(body, "expires_at"), "expires_at"),
+        personal_information=body.get("personal_information") is True)
+    store.session().commit()
+    return json_response(_access(req), status=201)
+
+
+@bp.get("/access-requests")
+def list_access_requests() -> Response:
+    """Requests made or to decide.
+    ---
+    get:
+      tags: [grants]
+      summary: The caller's requests and those it must decide as owner
+      security: [{bearer: []}]
+      responses:
+        '200':
+          description: newest first
+          content: {application/json: {schema: {$ref: '#/components/schemas/AccessRequestList'}}}
+        '401': problem
+    """
+    found = grants.requests_for(store.session(), caller().department)
+    return json_response({"access_requests": [_access(r) for r in found]})
+
+
+def _decide(request_id: int, approve: bool) -> Response:
+    who = caller()
+    body = request.get_json(silent=True) or {}
+    reason = body.get("reason", "") if isinstance(body, dict) else ""
+    req = grants.decide(store.session(), who.department, who.actor, request_id, approve,
+                        reason if isinstance(reason, str) else "")
+    store.session().commit()
+    return json_response(_access(req))
+
+
+_DECISION_DOC = """{verb} a pending request (owner only).
+    ---
+    post:
+      tags: [grants]
+      summary: {verb} an access request; only the dataset's owner department may
+      security: [{{bearer: []}}]
+      parameters: [{{in: path, name: request_id, required: true, schema: {{type: integer}}}}]
+      requestBody:
+        content: {{application/json: {{schema: {{$ref: '#/components/schemas/Decision'}}}}}}
+      responses:
+        '200':
+          description: the decided request
+          content: {{application/json: {{schema: {{$ref: '#/components/schemas/AccessRequest'}}}}}}
+        '401': problem
+        '403': problem
+        '404': problem
+        '409': problem
+    """
+
+
+@bp.post("/access-requests/<int:request_id>/approve")
+def approve(request_id: int) -> Response:
+    return _decide(request_id, True)
+
+
+@bp.post("/access-requests/<int:request_id>/deny")
+def deny(request_id: int) -> Response:
+    return _decide(request_id, False)
+
+
+approve.__doc__ = _DECISION_DOC.format(verb="Approve")
+deny.__doc__ = _DECISION_DOC.format(verb="Deny")
+
+
+def _collection(req: CollectionRequest) -> dict[str, Any]:
+    return {"id": req.id, "status": req.status, "task_type": req.task_type,
+            "fields": req.fields, "grid_codes": req.grid_codes, "deadline": req.deadline,
+            **req.answer}
+
+
+@bp.post("/collection-requests")
+def create_collection_request() -> Response:
+    """Ask the grassroots for data, through the report-at-most-once gate.
+    ---
+    post:
+      tags: [collection]
+      summary: Declare fields to collect; what exists is refused (pull it), the rest joins one form
+      security: [{bearer: []}]
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: '#/components/schemas/CollectionRequestIn'}}}
+      responses:
+        '201':
+          description: the answer, field by field
+          content: {application/json: {schema: {$ref: '#/components/schemas/CollectionRequest'}}}
+        '400': problem
+        '401': problem
+    """
+    who, body = caller(), _body()
+    try:
+        deadline = date.fromisoformat(_text(body, "deadline"))
+    except ValueError:
+        raise InvalidInput("deadline must be a date, e.g. 2026-12-01") from None
+    ask = Ask(_text(body, "task_type"), _strings(body, "fields"), _strings(body, "grid_codes"),
+              deadline)
+    req = declare(store.session(), who.department, who.actor, ask, WorkingHours.from_env())
+    store.session().commit()
+    return json_response(_collection(req), status=201)

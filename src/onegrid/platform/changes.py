@@ -1,0 +1,51 @@
+"""The change feed: what changed in a dataset after a cursor (the record change sequence)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from onegrid.platform.access import DatasetView
+from onegrid.platform.errors import InvalidInput
+from onegrid.platform.models import Department, Record, RecordVersion
+from onegrid.platform.records import MAX_LIMIT, columns, shape
+
+
+def _kind(row: dict[str, Any]) -> str:
+    """new: reported once; merged: reported again without a change; updated: a value changed."""
+    if row["version"] > 1:
+        return "updated"
+    return "merged" if row["reports"] > 1 else "new"
+
+
+def _versions(session: Session, view: DatasetView, ids: list[int]) -> dict[int, list[dict]]:
+    rows = session.execute(
+        select(RecordVersion.record_id, RecordVersion.version, Department.code,
+               RecordVersion.changes, RecordVersion.occurred_at)
+        .join(Department, Department.id == RecordVersion.department_id)
+        .where(RecordVersion.record_id.in_(ids))
+        .order_by(RecordVersion.record_id, RecordVersion.version))
+    found: dict[int, list[dict]] = {}
+    for r in rows:
+        found.setdefault(r.record_id, []).append(
+            {"version": r.version, "department": r.code, "occurred_at": r.occurred_at,
+             "changes": view.visible(r.changes)})
+    return found
+
+
+def since(session: Session, view: DatasetView, cursor: int, limit: int = 100) -> dict[str, Any]:
+    """Records changed after ``cursor`` in change order, each with its kind and versions, and
+    the cursor to ask with next time (unchanged when nothing is new)."""
+    if not 1 <= limit <= MAX_LIMIT or cursor < 0:
+        raise InvalidInput(f"since must be >= 0 and limit 1..{MAX_LIMIT}")
+    rows = [shape(view, r) for r in session.execute(
+        columns().where(Record.dataset_id == view.dataset_id, Record.change_seq > cursor)
+        .order_by(Record.change_seq).limit(limit))]
+    versions = _versions(session, view, [r["id"] for r in rows]) if rows else {}
+    for row in rows:
+        row["change"] = _kind(row)
+        row["versions"] = versions.get(row["id"], [])
+    return {"changes": rows, "next": rows[-1]["change_seq"] if rows else cursor,
+            "more": len(rows) == limit}
