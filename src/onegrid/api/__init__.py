@@ -17,6 +17,7 @@ from onegrid.api import (
     open311,
     openapi,
     problems,
+    screen,
     shared,
     store,
     tiles,
@@ -37,7 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     csrf.init_app(app)
     i18n.init_app(app)
-    for blueprint in (auth.bp, grid.bp, issues.bp, open311.bp, tiles.bp, openapi.bp,
+    for blueprint in (auth.bp, grid.bp, issues.bp, open311.bp, tiles.bp, openapi.bp, screen.bp,
                       *shared.BLUEPRINTS, *ogc.BLUEPRINTS):
         app.register_blueprint(blueprint)
     return app

@@ -34,6 +34,12 @@ def session() -> Session:
     return g.db_session
 
 
+def new_session() -> Session:
+    """A session of its own, outside the request's (a long response such as a live feed takes
+    one per look, so it holds no connection in between); the caller closes it."""
+    return current_app.extensions[_KEY]["sessions"]()
+
+
 def _close_session(_exc: BaseException | None) -> None:
     db_session = g.pop("db_session", None)
     if db_session is not None:

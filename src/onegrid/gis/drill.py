@@ -47,4 +47,4 @@ def open_by_grid(session: Session) -> dict[str, int]:
     rows = session.execute(
         select(Area.code, func.count()).join(Issue, Issue.grid_id == Area.id)
         .where(Issue.status.in_(OPEN_STATES)).group_by(Area.code))
-    return dict(rows.tuples().all())
+    return {code: count for code, count in rows}

@@ -1,0 +1,80 @@
+"""The burden report: /screen/burden on screen, as CSV, and as a printable page."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+
+from flask import Response, render_template, request
+
+from onegrid.api import store
+from onegrid.api.auth import current_user, require
+from onegrid.api.screen.blueprint import bp, now, rules
+from onegrid.platform.departments import list_departments
+from onegrid.platform.errors import InvalidInput
+from onegrid.platform.screen.burden import BurdenLine, Period, burden_report
+
+CSV_COLUMNS = ("period_first", "period_last", "department", "measure", "current",
+               "previous_year", "change_pct")
+
+
+@bp.get("/screen/burden")
+@require("operator")
+def burden_page():
+    return _render("burden.html")
+
+
+@bp.get("/screen/burden/print")
+@require("operator")
+def burden_print():
+    return _render("burden_print.html")
+
+
+@bp.get("/screen/burden.csv")
+@require("operator")
+def burden_csv() -> Response:
+    """One row per department and measure; previous_year is empty when there is no data."""
+    period, department = _asked()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for line in burden_report(store.session(), period, department):
+        writer.writerow([period.first, period.last, line.department or "ALL", line.measure,
+                         line.current, "" if line.previous is None else line.previous,
+                         "" if line.change_pct is None else line.change_pct])
+    name = f"burden_{period.first}_{period.last}_{department or 'ALL'}.csv"
+    # A byte-order mark so spreadsheet programs read the Chinese as UTF-8.
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _render(template: str) -> str:
+    period, department = _asked()
+    lines = burden_report(store.session(), period, department)
+    names = {d.code: d.name for d in list_departments(store.session())}
+    table: dict[str, list[BurdenLine]] = {}
+    for line in lines:
+        table.setdefault(line.department, []).append(line)
+    return render_template(template, user=current_user(), period=period, department=department,
+                           table=table, names=names, generated=now().astimezone(rules().tz))
+
+
+def _asked() -> tuple[Period, str | None]:
+    """The period (?first=&last=, ISO dates; default this month so far) and department."""
+    today = now().astimezone(rules().tz).date()
+    first = _day("first", today.replace(day=1))
+    last = _day("last", today)
+    if last < first:
+        raise InvalidInput("the period's last day is before its first")
+    return Period(first, last, rules().tz), request.args.get("department") or None
+
+
+def _day(name: str, default: date) -> date:
+    value = request.args.get(name)
+    if not value:
+        return default
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError as exc:
+        raise InvalidInput(f"{name} is a date like 2026-01-31") from exc

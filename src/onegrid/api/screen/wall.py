@@ -1,0 +1,80 @@
+"""The wall page and its data: KPIs, league table, warnings, drill-down areas, dispatch."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from flask import jsonify, render_template, request, url_for
+from sqlalchemy import select
+
+from onegrid.api import store
+from onegrid.api.auth import current_user, require
+from onegrid.api.forms import required
+from onegrid.api.screen.blueprint import bp, now, rules
+from onegrid.gis.drill import area_view, open_by_grid
+from onegrid.platform.departments import list_departments
+from onegrid.platform.errors import InvalidInput
+from onegrid.platform.models import Dataset
+from onegrid.platform.screen.alerts import grid_spikes, overdue_clusters
+from onegrid.platform.screen.dispatch import dispatch_to, dispatchable
+from onegrid.platform.screen.kpis import KPI_NAMES, kpis
+from onegrid.platform.screen.league import league
+
+
+@bp.get("/screen")
+@require("operator")
+def page():
+    db = store.session()
+    datasets = {d.id: d.title for d in db.scalars(select(Dataset).order_by(Dataset.id))}
+    departments = [{"code": d.code, "name": d.name, "name_en": d.name_en}
+                   for d in list_departments(db)]
+    config = {"state": url_for("screen.state"), "area": url_for("screen.area"),
+              "feed": url_for("screen.feed"), "dispatch": url_for("screen.dispatch"),
+              "openGrids": url_for("screen.open_grids"), "tiles": "/tiles",
+              "datasets": datasets, "departments": departments,
+              "tileUrl": store.settings().tile_url}
+    return render_template("screen.html", user=current_user(), kpi_names=KPI_NAMES,
+                           config=config)
+
+
+@bp.get("/screen/state.json")
+@require("operator")
+def state():
+    """Everything on the wall but the map and the feed, computed now from the store."""
+    db, moment, screen_rules = store.session(), now(), rules()
+    return jsonify(
+        kpis=kpis(db, moment, screen_rules),
+        league=[asdict(row) for row in league(db, moment - screen_rules.resolve_window, moment)],
+        spikes=grid_spikes(db, moment, screen_rules),
+        clusters=overdue_clusters(db, moment, screen_rules),
+        dispatchable=dispatchable(db, moment),
+        sigma=screen_rules.warning_sigma, at=moment.isoformat())
+
+
+@bp.get("/screen/area.json")
+@require("operator")
+def area():
+    """One area of the drill-down (the city without ?code=): breadcrumbs and children."""
+    return jsonify(area_view(store.session(), request.args.get("code") or None))
+
+
+@bp.get("/screen/open-grids.json")
+@require("operator")
+def open_grids():
+    """{grid code: open issues}: the choropleth's numbers (the shapes come as vector tiles)."""
+    return jsonify(open_by_grid(store.session()))
+
+
+@bp.post("/screen/dispatch")
+@require("operator")
+def dispatch():
+    """Send an issue to a department (reassign + dispatch, both traced); 200 with its state."""
+    db, form = store.session(), request.form
+    try:
+        issue_id = int(required(form, "issue_id"))
+    except ValueError as exc:
+        raise InvalidInput("issue_id must be a whole number") from exc
+    issue = dispatch_to(db, issue_id, required(form, "department"), current_user(),
+                        note=form.get("note", ""))
+    db.commit()
+    return jsonify(id=issue.id, status=issue.status, department_id=issue.department_id)

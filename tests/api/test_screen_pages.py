@@ -1,0 +1,104 @@
+"""The screen through Flask's client: operators only, state JSON, drill-down, dispatch, the
+feed as text/event-stream, and the burden report as page, CSV and printable page."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from onegrid.platform.models import Department, TraceEntry
+from onegrid.platform.screen.kpis import KPI_NAMES
+from onegrid.platform.screen.rules import ScreenRules
+from tests.api.test_grid_pages import _post, _sign_in
+from tests.places import spot
+from tests.platform.screen.factory import make_issue
+
+pytestmark = pytest.mark.usefixtures("city")
+
+
+@pytest.fixture
+def operator(client):
+    _sign_in(client, "op1")
+    return client
+
+
+def test_the_screen_is_for_operators(client, db) -> None:
+    assert client.get("/screen").status_code == 302
+    _sign_in(client, "scjg1")
+    assert client.get("/screen").status_code == 403
+
+
+def test_the_wall_page_names_every_tile_in_chinese_and_in_english(operator) -> None:
+    page = operator.get("/screen").get_data(as_text=True)
+    assert all(f'data-kpi="{name}"' in page for name in KPI_NAMES) and "今日新增事件" in page
+    assert "Issues today" in operator.get("/screen?lang=en").get_data(as_text=True)
+
+
+def test_state_follows_the_store(operator, db) -> None:
+    before = operator.get("/screen/state.json").json
+    make_issue(db, 80, "C0401", age=timedelta(days=3))
+    after = operator.get("/screen/state.json").json
+    assert set(after["kpis"]) == set(KPI_NAMES)
+    assert after["kpis"]["overdue"] == before["kpis"]["overdue"] + 1
+    assert after["kpis"]["open"] == before["kpis"]["open"] + 1
+
+
+def test_drill_down_from_the_city_to_a_grid(operator) -> None:
+    city = operator.get("/screen/area.json").json
+    assert city["level"] == "city" and city["children"]["features"]
+    code = city["children"]["features"][0]["properties"]["code"]
+    while True:
+        view = operator.get(f"/screen/area.json?code={code}").json
+        assert [c["code"] for c in view["breadcrumbs"]][-1] == code
+        if not view["children"]["features"]:
+            break
+        code = view["children"]["features"][0]["properties"]["code"]
+    assert view["level"] == "grid" and len(view["breadcrumbs"]) == 5
+
+
+def test_open_issues_count_for_their_grid_and_every_area_above(operator, db) -> None:
+    before = operator.get("/screen/area.json").json["children"]["features"][0]["properties"]
+    make_issue(db, 81, "E0502")
+    make_issue(db, 81, "E0102")
+    counts = operator.get("/screen/open-grids.json").json
+    assert counts[spot(db, 81).grid_code] == 2 and all(n > 0 for n in counts.values())
+    after = operator.get("/screen/area.json").json["children"]["features"][0]["properties"]
+    assert after["open"] == before["open"] + 2
+
+
+def test_dispatch_from_the_screen_assigns_and_traces(operator, db) -> None:
+    issue = make_issue(db, 82, "C0401")
+    response = _post(operator, "/screen/dispatch", {"issue_id": issue.id, "department": "ZJJ"})
+    assert response.status_code == 200 and response.json["status"] == "dispatched"
+    assert db.get(Department, response.json["department_id"]).code == "ZJJ"
+    actors = db.scalars(select(TraceEntry.actor).where(
+        TraceEntry.target == f"issue:{issue.id}", TraceEntry.action == "issue.dispatch")).all()
+    assert actors == ["op1"]
+    again = _post(operator, "/screen/dispatch", {"issue_id": issue.id, "department": "NOPE"})
+    assert again.status_code == 400
+
+
+def test_the_feed_is_a_bounded_event_stream(app, operator, db) -> None:
+    app.config["SCREEN_RULES"] = ScreenRules(feed_seconds=0.3, feed_poll=0.1)
+    issue = make_issue(db, 83, "E0502")
+    response = operator.get("/screen/feed")
+    assert response.mimetype == "text/event-stream"
+    body = response.get_data(as_text=True)
+    assert body.startswith("retry: ") and "event: new_issue" in body
+    assert f'"issue_id": {issue.id}' in body and body.rstrip().endswith("data: {}")
+
+
+def test_burden_report_page_csv_and_print(operator) -> None:
+    page = operator.get("/screen/burden").get_data(as_text=True)
+    assert "减负报告" in page and "无数据" in page  # the demo has no last year
+    sheet = operator.get("/screen/burden.csv?department=SCJG")
+    rows = list(csv.DictReader(io.StringIO(sheet.get_data(as_text=True).lstrip("\ufeff"))))
+    assert {r["measure"] for r in rows} >= {"forms_avoided", "tasks_refused", "flags_raised"}
+    assert all(r["department"] == "SCJG" and r["previous_year"] == "" for r in rows)
+    printable = operator.get("/screen/burden/print?first=2026-01-01&last=2026-03-31&lang=en")
+    assert printable.status_code == 200 and "Same period last year" in printable.get_data(True)
+    assert operator.get("/screen/burden?first=2026-02-01&last=2026-01-01").status_code == 400
