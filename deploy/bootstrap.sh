@@ -17,6 +17,7 @@ dpkg -s postgresql-client-15 >/dev/null 2>&1 || need+=(postgresql-client-15)
 if [[ $extras == test ]]; then
   dpkg -s chromium >/dev/null 2>&1 || need+=(chromium)
   dpkg -s kcat >/dev/null 2>&1 || need+=(kcat)  # an independent Kafka client for contract tests
+  dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need+=(fonts-noto-cjk)  # Chinese glyphs in the screenshots
 fi
 if ((${#need[@]})); then
   echo "==> installing system packages: ${need[*]}"

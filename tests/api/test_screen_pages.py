@@ -40,7 +40,7 @@ def test_the_wall_page_names_every_tile_in_chinese_and_in_english(operator) -> N
 
 def test_state_follows_the_store(operator, db) -> None:
     before = operator.get("/screen/state.json").json
-    make_issue(db, 80, "C0401", age=timedelta(days=3))
+    make_issue(db, 180, "C0401", age=timedelta(days=3))
     after = operator.get("/screen/state.json").json
     assert set(after["kpis"]) == set(KPI_NAMES)
     assert after["kpis"]["overdue"] == before["kpis"]["overdue"] + 1
@@ -62,16 +62,16 @@ def test_drill_down_from_the_city_to_a_grid(operator) -> None:
 
 def test_open_issues_count_for_their_grid_and_every_area_above(operator, db) -> None:
     before = operator.get("/screen/area.json").json["children"]["features"][0]["properties"]
-    make_issue(db, 81, "E0502")
-    make_issue(db, 81, "E0102")
+    make_issue(db, 181, "E0502")
+    make_issue(db, 181, "E0102")
     counts = operator.get("/screen/open-grids.json").json
-    assert counts[spot(db, 81).grid_code] == 2 and all(n > 0 for n in counts.values())
+    assert counts[spot(db, 181).grid_code] == 2 and all(n > 0 for n in counts.values())
     after = operator.get("/screen/area.json").json["children"]["features"][0]["properties"]
     assert after["open"] == before["open"] + 2
 
 
 def test_dispatch_from_the_screen_assigns_and_traces(operator, db) -> None:
-    issue = make_issue(db, 82, "C0401")
+    issue = make_issue(db, 182, "C0401")
     response = _post(operator, "/screen/dispatch", {"issue_id": issue.id, "department": "ZJJ"})
     assert response.status_code == 200 and response.json["status"] == "dispatched"
     assert db.get(Department, response.json["department_id"]).code == "ZJJ"
@@ -84,7 +84,7 @@ def test_dispatch_from_the_screen_assigns_and_traces(operator, db) -> None:
 
 def test_the_feed_is_a_bounded_event_stream(app, operator, db) -> None:
     app.config["SCREEN_RULES"] = ScreenRules(feed_seconds=0.3, feed_poll=0.1)
-    issue = make_issue(db, 83, "E0502")
+    issue = make_issue(db, 183, "E0502")
     response = operator.get("/screen/feed")
     assert response.mimetype == "text/event-stream"
     body = response.get_data(as_text=True)

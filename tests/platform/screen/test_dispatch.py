@@ -16,16 +16,16 @@ pytestmark = pytest.mark.usefixtures("city")
 
 
 def test_unrouted_and_overdue_issues_are_offered_and_fresh_routed_ones_are_not(db) -> None:
-    unrouted = make_issue(db, 70, "C0401")
-    overdue = make_issue(db, 71, "E0502", age=timedelta(days=4))
-    fresh = make_issue(db, 72, "E0502")
+    unrouted = make_issue(db, 170, "C0401")
+    overdue = make_issue(db, 171, "E0502", age=timedelta(days=4))
+    fresh = make_issue(db, 172, "E0502")
     offered = {row["id"]: row for row in dispatchable(db, now())}
     assert offered[unrouted.id]["unrouted"] and offered[overdue.id]["overdue"]
     assert fresh.id not in offered
 
 
 def test_dispatching_assigns_the_department_and_leaves_both_steps_in_the_trace(db) -> None:
-    issue = make_issue(db, 73, "C0401")
+    issue = make_issue(db, 173, "C0401")
     dispatch_to(db, issue.id, "ZJJ", operator(db), note="井盖归住建")
     assert issue.status == "dispatched"
     assert db.get(Department, issue.department_id).code == "ZJJ"
@@ -36,6 +36,6 @@ def test_dispatching_assigns_the_department_and_leaves_both_steps_in_the_trace(d
 
 
 def test_an_issue_already_accepted_cannot_be_taken_back_from_the_screen(db) -> None:
-    issue = make_issue(db, 74, "E0502", status="in_progress")
+    issue = make_issue(db, 174, "E0502", status="in_progress")
     with pytest.raises(IllegalTransition):
         dispatch_to(db, issue.id, "ZJJ", operator(db))

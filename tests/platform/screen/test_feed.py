@@ -25,8 +25,8 @@ def _kinds(db, cursor: Cursor) -> tuple[list[tuple[str, int | None]], Cursor]:
 
 def test_new_issues_merges_and_dispatches_arrive_in_order_and_only_once(db) -> None:
     cursor = _fresh(db)
-    issue = make_issue(db, 60, "C0401")  # no owner: with the command centre
-    make_issue(db, 60, "C0401")
+    issue = make_issue(db, 160, "C0401")  # no owner: with the command centre
+    make_issue(db, 160, "C0401")
     dispatch_to(db, issue.id, "CGJ", operator(db))
     kinds, cursor = _kinds(db, cursor)
     assert kinds == [("new_issue", issue.id), ("merge", issue.id), ("dispatch", issue.id)]
@@ -34,7 +34,7 @@ def test_new_issues_merges_and_dispatches_arrive_in_order_and_only_once(db) -> N
 
 
 def test_a_new_screen_replays_the_latest_events(db) -> None:
-    issue = make_issue(db, 61, "E0502")
+    issue = make_issue(db, 161, "E0502")
     events, _ = poll(db, start(db, now()), now(), RULES)
     assert events[-1].kind == "new_issue" and events[-1].data["issue_id"] == issue.id
     assert events[-1].data["grid_name"] and events[-1].data["category_name"]
@@ -42,7 +42,7 @@ def test_a_new_screen_replays_the_latest_events(db) -> None:
 
 def test_an_issue_falling_due_is_a_breach_once(db) -> None:
     cursor = _fresh(db)
-    issue = make_issue(db, 62, "E0502", metres=5)
+    issue = make_issue(db, 162, "E0502", metres=5)
     issue.response_due = now() + timedelta(milliseconds=1)
     db.flush()
     kinds, cursor = _kinds(db, replace(cursor, trace_seq=_fresh(db).trace_seq))

@@ -24,9 +24,9 @@ def test_every_tile_has_a_value_computed_from_the_store(db) -> None:
 
 def test_reporting_merging_and_refusing_move_their_tiles(db) -> None:
     before = kpis(db, now(), RULES)
-    first = make_issue(db, 40, "E0102")
-    make_issue(db, 40, "E0102")  # same place and category: merged into the first
-    make_issue(db, 41, "E0502", age=timedelta(days=3))  # overdue, not today
+    first = make_issue(db, 140, "E0102")
+    make_issue(db, 140, "E0102")  # same place and category: merged into the first
+    make_issue(db, 141, "E0502", age=timedelta(days=3))  # overdue, not today
     record_burden(db, "task_refused_admission", "SCJG", {})
     record_burden(db, "form_avoided", "SCJG", {})
     after = kpis(db, now(), RULES)
@@ -43,7 +43,7 @@ def test_median_time_to_resolve_and_the_league_table_read_resolved_issues(db) ->
     # A month ahead, with a one-day window: only these issues are in it, whatever else the
     # session's other tests committed.
     later, rules = now() + timedelta(days=30), ScreenRules(resolve_window=timedelta(days=1))
-    for rank, hours, late in ((42, 2, False), (43, 4, False), (44, 30, True)):
+    for rank, hours, late in ((142, 2, False), (143, 4, False), (144, 30, True)):
         made = make_issue(db, rank, "E0502", metres=10)
         made.created_at = later - timedelta(hours=hours + 1)
         made.resolved_at, made.status, made.satisfaction = later - timedelta(hours=1), "resolved", 4

@@ -18,7 +18,7 @@ window.ScreenMap = (function () {
 
   function init(cfg, strings) {
     config = cfg;
-    map = L.map("map", {zoomSnap: 0.25, preferCanvas: false});
+    map = L.map("map");
     if (cfg.tileUrl) L.tileLayer(cfg.tileUrl, {attribution: "OneGrid base map"}).addTo(map);
     grids = L.vectorGrid.protobuf(cfg.tiles + "/area.grid/{z}/{x}/{y}.mvt", {
       vectorTileLayerStyles: {"area.grid": gridStyle}, interactive: true,
