@@ -56,13 +56,15 @@ class BurdenLine:
 
 def burden_report(session: Session, period: Period,
                   department: str | None = None) -> list[BurdenLine]:
-    """One line per department (or only ``department``) and measure, then the city-wide lines;
-    ``previous`` is the same period a year earlier, None when the trace starts after it began."""
+    """One line per department (every one, or only ``department``) and measure, then the
+    city-wide lines; ``previous`` is the same period a year earlier, None when the trace
+    starts after that period began."""
     now_counts = _counts(session, period)
     before = period.year_before()
     recorded = _recording_since(session)
     old_counts = _counts(session, before) if recorded and recorded <= before.bounds()[0] else None
-    codes = [department] if department else sorted({code for code, _ in now_counts} - {ALL})
+    codes = [department] if department else list(
+        session.scalars(select(Department.code).order_by(Department.code)))
     lines = []
     for code in [*codes, *([] if department else [ALL])]:
         for measure in MEASURES:
