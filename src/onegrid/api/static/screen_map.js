@@ -3,6 +3,7 @@
 "use strict";
 window.ScreenMap = (function () {
   const SHADES = ["#e7f5ff", "#ffe066", "#ffa94d", "#ff6b6b", "#c92a2a"];
+  const BANDS = ["0", "1", "2–3", "4–7", "8+"];  // what shade() gives each colour
   let map, grids, children, config, counts = {}, current = null;
 
   function shade(n) {
@@ -26,11 +27,29 @@ window.ScreenMap = (function () {
     }).on("click", (e) => drill(e.layer.properties.code)).addTo(map);
     const overlays = {};
     overlays[strings.grids] = grids;
+    legend(strings.grids).addTo(map);
     recordLayers(cfg).then((layers) => {
       Object.assign(overlays, layers);
       L.control.layers(null, overlays, {collapsed: false}).addTo(map);
     });
     return drill(null);
+  }
+
+  function legend(title) {
+    const control = L.control({position: "bottomleft"});
+    control.onAdd = () => {
+      const box = L.DomUtil.create("div", "legend");
+      box.append(Object.assign(document.createElement("strong"), {textContent: title}));
+      SHADES.forEach((colour, i) => {
+        const row = document.createElement("div");
+        const swatch = Object.assign(document.createElement("i"), {className: "swatch"});
+        swatch.style.background = colour;
+        row.append(swatch, BANDS[i]);
+        box.append(row);
+      });
+      return box;
+    };
+    return control;
   }
 
   async function recordLayers(cfg) {
