@@ -26,6 +26,9 @@ def feed() -> Response:
     last_id = request.headers.get("Last-Event-ID", "") or request.args.get("last_event_id", "")
     with store.new_session() as db:
         cursor = start(db, now(), last_id)
+    # The sign-in check used the request's session: give its connection back now, not when
+    # the stream ends a minute later.
+    store.session().close()
     body = stream_with_context(_events(cursor, screen_rules))
     return Response(body, mimetype="text/event-stream",
                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
