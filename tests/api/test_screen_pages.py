@@ -32,6 +32,10 @@ def test_the_screen_is_for_operators(client, db) -> None:
     assert client.get("/screen").status_code == 403
 
 
+def test_operators_find_the_screen_from_their_queue(operator) -> None:
+    assert 'href="/screen"' in operator.get("/issues").get_data(as_text=True)
+
+
 def test_the_wall_page_names_every_tile_in_chinese_and_in_english(operator) -> None:
     page = operator.get("/screen").get_data(as_text=True)
     assert all(f'data-kpi="{name}"' in page for name in KPI_NAMES) and "今日新增事件" in page

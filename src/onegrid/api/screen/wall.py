@@ -30,7 +30,7 @@ def page():
                    for d in list_departments(db)]
     config = {"state": url_for("screen.state"), "area": url_for("screen.area"),
               "feed": url_for("screen.feed"), "dispatch": url_for("screen.dispatch"),
-              "openGrids": url_for("screen.open_grids"), "tiles": "/tiles",
+              "openGrids": url_for("screen.open_grids"), "tiles": url_for("tiles.list_layers"),
               "datasets": datasets, "departments": departments,
               "tileUrl": store.settings().tile_url}
     return render_template("screen.html", user=current_user(), kpi_names=KPI_NAMES,
