@@ -63,10 +63,13 @@ def test_the_wall_shows_grids_and_every_kpi_from_the_store(wall, live_url, engin
     page = context.new_page()
     console_errors: list[str] = []
     page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    tiles: list[str] = []
+    page.on("request", lambda r: tiles.append(r.url) if "/tiles/area.grid/" in r.url else None)
     _open_wall(page, live_url)
-    # the grids arrive as vector tiles, drawn as SVG paths
+    # the grids arrive as vector tiles (never as one big GeoJSON), drawn as SVG paths
     page.wait_for_function("document.querySelectorAll('#map svg path').length > 100",
                            timeout=20_000)
+    assert tiles and all(url.endswith(".mvt") for url in tiles)
     page.wait_for_load_state("networkidle")
     shown = {name: page.locator(f"[data-kpi={name}]").inner_text() for name in KPI_NAMES}
     assert all(NUMBER.match(value) for value in shown.values()), shown
