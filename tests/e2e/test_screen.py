@@ -75,7 +75,7 @@ def test_the_wall_shows_grids_and_every_kpi_from_the_store(wall, live_url, engin
     assert all(NUMBER.match(value) for value in shown.values()), shown
     with Session(engine) as session:
         stored = kpis(session, now(), ScreenRules())
-    assert int(shown["open"]) == stored["open"] and float(shown["median_resolve_hours"]) >= 0
+    assert {k: float(v) for k, v in shown.items()} == {k: float(v) for k, v in stored.items()}
     expect(page.locator("#crumbs strong")).to_have_text("温州市")
     expect(page.locator("#dispatch li[data-issue]").first).to_be_visible()
     ARTIFACTS.mkdir(exist_ok=True)
