@@ -204,19 +204,19 @@ def _checksum(engine: Engine, dataset: str) -> tuple[int, str]:
             WHERE r.dataset_id = :d"""), {"d": dataset}).one())
 
 
-def _ingest_process(settings: Settings, topic: str, group: str) -> subprocess.Popen:
+def _ingest_process(settings: Settings, topic: str, group: str, log) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": settings.database_url,
            "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
            "ONEGRID_SECRET_KEY": settings.secret_key, "ONEGRID_PII_KEY": settings.pii_key,
            "ONEGRID_INGEST_BATCH": "500"}
     return subprocess.Popen([sys.executable, "-m", "onegrid.cli", "ingest", "run", "--group",
-                             group, "--topics", topic], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+                             group, "--topics", topic], env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
 
 
 @pytest.mark.slow
 def test_sigkill_at_random_moments_loses_and_doubles_nothing(settings, engine, worker,
-                                                             dataset) -> None:
+                                                             dataset, tmp_path) -> None:
     """The `worker` fixture ingests the stream uninterrupted into `dataset`; a separate process
     ingests the same stream into a twin dataset and is killed with SIGKILL three times."""
     spec = yaml.safe_load(SPECS.joinpath("market.business.yaml").read_text("utf-8"))
@@ -226,24 +226,26 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(settings, engine, w
         session.commit()
     ensure_topics(settings.kafka_bootstrap_servers, [spec["id"]])
     twin = Dataset(spec["id"], topic_for(spec["id"]))
-    n = 6000
+    n = 20_000
     produce(settings, dataset.topic, *_stream(dataset, n))
     produce(settings, twin.topic, *_stream(twin, n))
 
     group = f"kill-{uuid.uuid4().hex[:8]}"
     rng = random.Random()
-    for _ in range(3):
-        process = _ingest_process(settings, twin.topic, group)
-        time.sleep(rng.uniform(4, 9))  # joining the group takes a few seconds on Tansu
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-    process = _ingest_process(settings, twin.topic, group)
-    try:
-        killed = wait_for(engine, twin.id, received=n, seconds=120)
-        calm = wait_for(engine, dataset.id, received=n, seconds=120)
-    finally:
-        process.terminate()
-        process.wait(30)
+    with (tmp_path / "worker.log").open("ab") as log:
+        for share in sorted(rng.uniform(0.1, 0.9) for _ in range(3)):
+            process = _ingest_process(settings, twin.topic, group, log)
+            wait_for(engine, twin.id, received=int(n * share), seconds=90)
+            time.sleep(rng.uniform(0, 0.05))  # somewhere inside a batch, or between two
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+        process = _ingest_process(settings, twin.topic, group, log)
+        try:
+            killed = wait_for(engine, twin.id, received=n, seconds=120)
+            calm = wait_for(engine, dataset.id, received=n, seconds=120)
+        finally:
+            process.terminate()
+            process.wait(30)
     assert killed == calm
     assert killed["received"] == n == killed["new"] + killed["merged"] + killed["dead_letters"]
     assert _checksum(engine, twin.id) == _checksum(engine, dataset.id)

@@ -98,15 +98,19 @@ class BatchWriter:
         if not reports:
             return []
         self._copy(reports)
-        place, outside, rank = statements("onegrid.ingest", "place")
-        self.conn.execute(place)
+        *place, outside, check = statements("onegrid.ingest", "place")
+        for statement in place:
+            self.conn.execute(statement)
         refusals = [(reports[seq][0], Refusal(
             f"outside the city: the location ({lon:.6f}, {lat:.6f}) is in no grid of the "
             "platform", reports[seq][1].dataset, reports[seq][1].department))
             for seq, lon, lat in self.conn.execute(outside)]
+        unplaced, rounds = self.conn.execute(check).one()
+        if unplaced != len(refusals):  # never advance offsets past a report we did not keep
+            raise RuntimeError(f"{unplaced - len(refusals)} reports found no subject")
         known = statements("onegrid.ingest", "merge_known")[0]
         new = statements("onegrid.ingest", "merge_new")[0]
-        for round_ in range(1, self.conn.execute(rank).scalar_one() + 1):
+        for round_ in range(1, rounds + 1):
             self._tally(self.conn.execute(known, {"round": round_}), outcome)
             self._tally(self.conn.execute(new, {"round": round_}), outcome)
         self.conn.execute(text("TRUNCATE staging, placed"))
