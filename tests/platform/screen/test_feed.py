@@ -50,15 +50,27 @@ def test_an_issue_falling_due_is_a_breach_once(db) -> None:
     assert ("sla_breach", issue.id) not in _kinds(db, cursor)[0]
 
 
-def test_many_dead_letters_in_the_window_are_one_spike(db) -> None:
+def test_many_dead_letters_in_the_window_are_one_spike_while_it_lasts(db) -> None:
+    rules = replace(RULES, dead_letter_spike=_dead_letters_in_window(db) + 3)
     cursor = _fresh(db)
-    for offset in range(3):
+    _dead_letters(db, range(3))
+    events, cursor = poll(db, cursor, now(), rules)
+    spikes = [e for e in events if e.kind == "dead_letter_spike"]
+    assert len(spikes) == 1 and spikes[0].data["count"] == rules.dead_letter_spike
+    assert poll(db, cursor, now(), rules)[0] == []
+    _dead_letters(db, range(3, 6))  # the spike goes on: not announced again
+    assert poll(db, cursor, now(), rules)[0] == []
+
+
+def _dead_letters(db, offsets: range) -> None:
+    for offset in offsets:
         db.add(DeadLetter(topic="test.spike", partition=0, offset=offset, reason="bad json"))
     db.flush()
-    events, cursor = poll(db, cursor, now(), RULES)
-    spikes = [e for e in events if e.kind == "dead_letter_spike"]
-    assert len(spikes) == 1 and spikes[0].data["count"] >= 3
-    assert poll(db, cursor, now(), RULES)[0] == []
+
+
+def _dead_letters_in_window(db) -> int:
+    return db.scalar(select(func.count()).where(
+        DeadLetter.received_at > now() - RULES.dead_letter_window))
 
 
 def test_the_cursor_survives_its_text_form() -> None:

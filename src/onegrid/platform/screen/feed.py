@@ -119,15 +119,18 @@ def _breaches(session: Session, since: datetime, now: datetime) -> list[tuple[st
 
 def _dead_letter_spike(session: Session, cursor: Cursor, now: datetime,
                        rules: ScreenRules) -> tuple[Cursor, list[tuple[str, dict]]]:
-    """One event when new dead letters arrived and the window holds at least the threshold."""
+    """One event when new dead letters lift the window's count to the threshold; a spike that
+    goes on is not announced again until the window has dropped below it."""
     newest = session.scalar(select(func.max(DeadLetter.id)).where(
         DeadLetter.id > cursor.dead_letter_id))
     if newest is None:
         return cursor, []
-    in_window = session.scalar(select(func.count()).where(
-        DeadLetter.received_at > now - rules.dead_letter_window))
+    recent = DeadLetter.received_at > now - rules.dead_letter_window
+    in_window, before = session.execute(select(
+        func.count(), func.count().filter(DeadLetter.id <= cursor.dead_letter_id)
+    ).where(recent)).one()
     cursor = replace(cursor, dead_letter_id=newest)
-    if in_window < rules.dead_letter_spike:
+    if in_window < rules.dead_letter_spike or before >= rules.dead_letter_spike:
         return cursor, []
     return cursor, [("dead_letter_spike", {
         "count": in_window, "window_s": int(rules.dead_letter_window.total_seconds()),
