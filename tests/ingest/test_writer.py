@@ -76,9 +76,9 @@ def test_resident_ids_are_stored_only_hashed_and_masked(write, db: Session) -> N
     write(envelope(dataset="population.resident", department="GAJ", subject_key=clear,
                    name="张伟", gender="男"),
           envelope(legal_person="张伟", legal_person_id=clear))
-    dump = db.scalar(text("SELECT string_agg(t::text, ' ') FROM (SELECT * FROM record) t"))
-    dump += db.scalar(text("SELECT string_agg(t::text, ' ') FROM (SELECT * FROM subject) t"))
-    dump += db.scalar(text("SELECT string_agg(t::text, ' ') FROM (SELECT * FROM record_version) t"))
+    write(envelope(legal_person="张伟", legal_person_id=clear, employees=3))  # a version row
+    dump = " ".join(db.scalar(text(f"SELECT string_agg(t::text, ' ') FROM {table} t"))
+                    for table in ("record", "subject", "record_version"))
     assert clear not in dump
     assert "330302********1230" in dump
 
@@ -99,3 +99,18 @@ def test_a_point_on_a_shared_grid_edge_belongs_to_the_smallest_code(write, db: S
     write(envelope(geometry={"type": "Point", "coordinates": [lon, lat]}))
     grid = _record(db, "market.business", "91330302MA2AXXXXX8").grid
     assert grid == covering[0] == min(codes + covering)
+
+
+def test_a_hotline_ticket_becomes_one_issue_in_the_loop(write, db: Session) -> None:
+    ticket = envelope(dataset="hotline.ticket", department="RX12345",
+                      subject_key="RX2026112300000042", record_id="rx-42", crs="BD-09",
+                      geometry={"type": "Point", "coordinates": [120.6615, 28.0198]},
+                      category="道路设施", issue_category="C0106",
+                      description="鹿城路120号：路灯不亮，夜间出行不便")
+    ticket["attributes"].pop("name")
+    write(ticket)
+    write({**ticket, "record_id": "rx-42-again"})  # the same ticket sent twice
+    issues = db.execute(text(
+        "SELECT i.category, i.source, d.code FROM issue i LEFT JOIN department d "
+        "ON d.id = i.department_id WHERE i.description LIKE '鹿城路120号%'")).all()
+    assert issues == [("C0106", "hotline", "CGJ")]

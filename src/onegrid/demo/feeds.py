@@ -141,12 +141,16 @@ class Feeds:
             "status": "受理"}, self._point(), days_ago=self.rng.randint(0, 20))
 
     def _ticket(self) -> Envelope:
-        category, text_ = self.rng.choice((
-            ("市容环境", "人行道上垃圾堆积无人清理"), ("道路设施", "路灯不亮，夜间出行不便"),
-            ("道路设施", "井盖缺失存在安全隐患"), ("噪声扰民", "夜间施工噪声扰民"),
-            ("占道经营", "流动摊贩占道经营"), ("违章停车", "机动车占用消防通道")))
+        category, code, text_ = self.rng.choice((
+            ("市容环境", "E0102", "人行道上垃圾堆积无人清理"),
+            ("道路设施", "C0106", "路灯不亮，夜间出行不便"),
+            ("道路设施", "C0102", "井盖缺失存在安全隐患"),
+            ("噪声扰民", "E0301", "夜间施工噪声扰民"),
+            ("占道经营", "E0502", "流动摊贩占道经营"),
+            ("违章停车", "E0503", "机动车占用消防通道")))
         return self._envelope("hotline.ticket", "RX12345", self._event_id("RX"), {
-            "category": category, "description": f"{f.address(self.rng)}：{text_}",
+            "category": category, "issue_category": code,
+            "description": f"{f.address(self.rng)}：{text_}",
             "channel": self.rng.choice(("电话", "电话", "网站", "微信")),
             "caller_phone": f.phone(self.rng), "status": "已受理"},
             self._point(), crs="BD-09", days_ago=self.rng.randint(0, 3))

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, text
 from sqlalchemy.dialects.postgresql import insert
 
+from onegrid.ingest.bridges import run_bridges
 from onegrid.ingest.decode import Refusal, Report
 from onegrid.platform.models import DeadLetter, IngestCounter
 from onegrid.platform.sqlfiles import statements
@@ -101,10 +102,11 @@ class BatchWriter:
         *place, outside, check = statements("onegrid.ingest", "place")
         for statement in place:
             self.conn.execute(statement)
+        refused = self.conn.execute(outside).all()
         refusals = [(reports[seq][0], Refusal(
             f"outside the city: the location ({lon:.6f}, {lat:.6f}) is in no grid of the "
             "platform", reports[seq][1].dataset, reports[seq][1].department))
-            for seq, lon, lat in self.conn.execute(outside)]
+            for seq, lon, lat in refused]
         unplaced, rounds = self.conn.execute(check).one()
         if unplaced != len(refusals):  # never advance offsets past a report we did not keep
             raise RuntimeError(f"{unplaced - len(refusals)} reports found no subject")
@@ -113,6 +115,8 @@ class BatchWriter:
         for round_ in range(1, rounds + 1):
             self._tally(self.conn.execute(known, {"round": round_}), outcome)
             self._tally(self.conn.execute(new, {"round": round_}), outcome)
+        outside_seqs = {seq for seq, _, _ in refused}
+        run_bridges(self.conn, (r for seq, (_, r) in enumerate(reports) if seq not in outside_seqs))
         self.conn.execute(text("TRUNCATE staging, placed"))
         return refusals
 

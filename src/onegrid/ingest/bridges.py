@@ -1,0 +1,40 @@
+"""Records that start work elsewhere: a 12345 hotline ticket becomes an issue in the loop.
+
+Runs inside the batch's transaction, so a ticket is stored and its issue opened together;
+report_issue is idempotent on the ticket number, so a re-reported ticket opens nothing new."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import orjson
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session
+
+from onegrid.ingest.decode import Report
+from onegrid.platform.loop.intake import report_issue
+
+OTHER = "E0699"  # GB/T 30428.2 "other events": the command centre routes it by hand
+
+
+def hotline_ticket(session: Session, report: Report) -> None:
+    attributes = orjson.loads(report.attributes)
+    lon, lat = orjson.loads(report.geometry)["coordinates"][:2]  # the dataset requires a Point
+    report_issue(session, client_id=report.key, category=attributes.get("issue_category", OTHER),
+                 description=attributes.get("description", ""), lon=lon, lat=lat,
+                 reporter_user_id=None, source="hotline", via=report.department)
+
+
+BRIDGES: dict[str, Callable[[Session, Report], None]] = {"hotline.ticket": hotline_ticket}
+
+
+def run_bridges(conn: Connection, reports: Iterable[Report]) -> None:
+    """Apply each dataset's bridge to its accepted reports, in the caller's transaction."""
+    bridged = [r for r in reports if r.dataset in BRIDGES]
+    if not bridged:
+        return
+    # The session joins the batch's transaction and never commits or ends it itself.
+    with Session(bind=conn, join_transaction_mode="rollback_only") as session:
+        for report in bridged:
+            BRIDGES[report.dataset](session, report)
+        session.flush()
