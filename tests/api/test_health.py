@@ -3,6 +3,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from sqlalchemy import text
 
 from onegrid.api import create_app
 from onegrid.platform.config import Settings
@@ -32,3 +33,17 @@ def test_unknown_paths_are_problem_json(client) -> None:
     assert response.status_code == 404
     assert response.content_type == "application/problem+json"
     assert response.json["status"] == 404 and response.json["detail"]
+
+
+def test_metrics_count_ingest_per_dataset_and_department(client, db) -> None:
+    db.execute(text("INSERT INTO ingest_counter (dataset, department, received, new, merged, "
+                    "versions, dead_letters) VALUES ('market.business', 'SCJG', 7, 4, 2, 5, 1)"))
+    db.flush()
+    response = client.get("/metrics")
+    assert response.status_code == 200 and response.mimetype == "text/plain"
+    body = response.get_data(as_text=True)
+    for name, value in (("received", 7), ("new", 4), ("merged", 2), ("versions", 5),
+                        ("dead_letters", 1)):
+        assert (f'onegrid_ingest_{name}_total{{dataset="market.business",department="SCJG"}} '
+                f"{value}.0") in body
+    assert "# TYPE onegrid_ingest_lag gauge" in body

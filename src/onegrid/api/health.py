@@ -1,10 +1,13 @@
-"""GET /healthz: 200 when the store and the broker both answer, 503 otherwise."""
+"""Operations: GET /healthz (200 when the store and the broker both answer, 503 otherwise) and
+GET /metrics (ingest counters and lag in the Prometheus text format)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, jsonify
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from onegrid.api import store
+from onegrid.ingest.metrics import prometheus_text, status
 from onegrid.platform.health import platform_state
 
 bp = Blueprint("health", __name__)
@@ -17,3 +20,9 @@ def healthz():
     response.status_code = 200 if state["status"] == "ok" else 503
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/metrics")
+def metrics() -> Response:
+    state = status(store.session(), store.settings().kafka_bootstrap_servers)
+    return Response(prometheus_text(state), mimetype=CONTENT_TYPE_LATEST)

@@ -58,11 +58,13 @@ def ingest_run(rt: Runtime, group: str, topics: str) -> None:
 @pass_runtime
 def ingest_status(rt: Runtime, group: str) -> None:
     """Counters per dataset and department, and each dataset's lag behind the broker."""
-    state = status(rt.engine, rt.settings.kafka_bootstrap_servers, group)
-    click.echo(f"{'dataset':28} {'department':10} " + " ".join(f"{c:>12}" for c in COUNTERS))
-    for c in state.counters:
-        click.echo(f"{c.dataset:28} {c.department:10} "
-                   + " ".join(f"{getattr(c, name):>12,}" for name in COUNTERS))
+    with rt.session() as session:
+        state = status(session, rt.settings.kafka_bootstrap_servers, group)
+        click.echo(f"{'dataset':28} {'department':10} "
+                   + " ".join(f"{c:>12}" for c in COUNTERS))
+        for c in state.counters:
+            click.echo(f"{c.dataset:28} {c.department:10} "
+                       + " ".join(f"{getattr(c, name):>12,}" for name in COUNTERS))
     for dataset, behind in sorted(state.lag.items()):
         click.echo(f"lag {dataset}: {behind:,}")
 

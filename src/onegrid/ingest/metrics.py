@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from confluent_kafka import Consumer, TopicPartition
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-from sqlalchemy import Engine, select, text
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
 
 from onegrid.ingest.contract import TOPIC_PREFIX, dataset_of
 from onegrid.ingest.worker import GROUP
@@ -23,13 +24,12 @@ class Status:
     lag: dict[str, int]  # per dataset: messages on the broker not yet stored
 
 
-def status(engine: Engine, bootstrap_servers: str, group: str = GROUP) -> Status:
-    with engine.connect() as conn:
-        counters = [IngestCounter(**row._mapping) for row in conn.execute(
-            select(IngestCounter).order_by(IngestCounter.dataset, IngestCounter.department))]
-        stored = {(t, p): o for t, p, o in conn.execute(text(
-            "SELECT topic, partition, next_offset FROM ingest_offset WHERE consumer_group = :g"),
-            {"g": group})}
+def status(session: Session, bootstrap_servers: str, group: str = GROUP) -> Status:
+    counters = list(session.scalars(
+        select(IngestCounter).order_by(IngestCounter.dataset, IngestCounter.department)))
+    stored = {(t, p): o for t, p, o in session.execute(text(
+        "SELECT topic, partition, next_offset FROM ingest_offset WHERE consumer_group = :g"),
+        {"g": group})}
     return Status(counters, _lag(bootstrap_servers, stored))
 
 
