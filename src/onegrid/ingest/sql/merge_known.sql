@@ -39,6 +39,7 @@ WITH src AS (
     CROSS JOIN LATERAL (SELECT value FROM jsonb_each(m.old_provenance) LIMIT 1) first
     JOIN department d ON d.code = first.value ->> 'department'
     WHERE m.old_version = 1 AND m.changes <> '{}'
+    ON CONFLICT (record_id, version) DO NOTHING  -- stores from before lazy first versions
 ), versions AS (
     INSERT INTO record_version (record_id, version, department_id, source_record_id, changes,
                                 occurred_at)
