@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 
 import pytest
 from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
 
 from onegrid.platform.tokens import create_token
 from tests.ingest.conftest import catalog, envelope, write  # noqa: F401  (fixtures)
@@ -31,3 +33,32 @@ def shared(write, db: Session) -> None:  # noqa: F811
                    record_id="p-1", name="张伟", gender="男", phone="13812345678",
                    birth_year=1980))
     db.flush()
+
+
+@pytest.fixture
+def served(app) -> Iterator[str]:
+    """The test app over real HTTP on 127.0.0.1, inside the test's transaction (one request at a
+    time: the app shares the test's connection)."""
+    server = make_server("127.0.0.1", 0, app, threaded=False)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def grant(client, token) -> Callable[..., dict]:
+    """Ask for fields of a dataset as ``department`` and let the owner decide; the request."""
+    def ask(department: str, owner: str, dataset: str, fields: list[str], approve: bool = True,
+            expires_at: str = "2099-01-01T00:00:00+08:00", **extra) -> dict:
+        asked = client.post("/api/v1/access-requests", headers=token(department), json={
+            "dataset": dataset, "purpose": "低保核查", "fields": fields,
+            "expires_at": expires_at, **extra})
+        assert asked.status_code == 201, asked.json
+        verb = "approve" if approve else "deny"
+        decided = client.post(f"/api/v1/access-requests/{asked.json['id']}/{verb}",
+                              headers=token(owner), json={"reason": "依规"})
+        assert decided.status_code == 200, decided.json
+        return decided.json
+    return ask

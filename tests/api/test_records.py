@@ -1,0 +1,117 @@
+"""Record queries, CSV, subjects across datasets, and the change feed."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from onegrid.demo.factories import credit_code
+from tests.api.conftest import RESIDENT_ID
+from tests.ingest.conftest import envelope
+
+BUSINESSES = "/api/v1/datasets/market.business/records"
+KEYS = ["91330302MA2AXXXXX8", *(credit_code(random.Random(seed)) for seed in (1, 2))]
+
+
+def _many(write, db: Session) -> None:
+    """Three businesses: two at the test point, one in the north-west of the district."""
+    write(*[envelope(subject_key=key, record_id=f"r{i}", status="存续" if i else "吊销",
+                     name=f"鹿城示例{i}号科技公司",
+                     geometry={"type": "Point",
+                               "coordinates": [120.40, 28.14] if i == 2 else [120.655, 28.014]})
+            for i, key in enumerate(KEYS)])
+    db.flush()
+
+
+def _keys(response) -> list[str]:
+    return [f["properties"]["subject_key"] for f in response.json["features"]]
+
+
+def test_grid_codes_work_at_every_level(client, write, db: Session, token) -> None:
+    _many(write, db)
+    grid = db.scalar(text("SELECT a.code FROM record r JOIN area a ON a.id = r.grid_id "
+                          "JOIN subject s ON s.id = r.subject_id WHERE s.key = :k"),
+                     {"k": KEYS[0]})
+    headers = token("MZJ")
+    for code in (grid, grid[:12], grid[:9], "330302"):
+        found = _keys(client.get(f"{BUSINESSES}?grid={code}", headers=headers))
+        assert KEYS[0] in found and KEYS[1] in found, code
+    assert len(_keys(client.get(f"{BUSINESSES}?grid=330302", headers=headers))) == 3
+    assert client.get(f"{BUSINESSES}?grid=999999", headers=headers).status_code == 400
+
+
+def test_bbox_updated_since_attributes_and_text(client, write, db: Session, token) -> None:
+    _many(write, db)
+    headers = token("MZJ")
+    assert set(_keys(client.get(f"{BUSINESSES}?bbox=120.6,28.0,120.7,28.1", headers=headers))) \
+        == set(KEYS[:2])
+    assert _keys(client.get(f"{BUSINESSES}?status=吊销", headers=headers)) == [KEYS[0]]
+    assert _keys(client.get(f"{BUSINESSES}?q=2号科技", headers=headers)) == [KEYS[2]]
+    assert _keys(client.get(f"{BUSINESSES}?updated_since=2999-01-01T00:00:00Z",
+                            headers=headers)) == []
+    assert len(_keys(client.get(f"{BUSINESSES}?updated_since=2000-01-01T00:00:00Z",
+                                headers=headers))) == 3
+    masked = client.get(f"{BUSINESSES}?phone=0577", headers=headers)
+    assert masked.status_code == 400  # filtering on a masked field would reveal it
+
+
+def test_cursor_pages_are_stable_and_complete(client, write, db: Session, token) -> None:
+    _many(write, db)
+    headers, seen, cursor = token("MZJ"), [], None
+    while True:
+        page = client.get(f"{BUSINESSES}?limit=1" + (f"&cursor={cursor}" if cursor else ""),
+                          headers=headers).json
+        seen += [f["id"] for f in page["features"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == sorted(seen) and len(seen) == 3
+
+
+def test_csv_export_holds_the_same_rows(client, write, db: Session, token) -> None:
+    _many(write, db)
+    headers = token("MZJ")
+    geojson = client.get(f"{BUSINESSES}?bbox=120.6,28.0,120.7,28.1", headers=headers).json
+    exported = client.get(f"{BUSINESSES}?bbox=120.6,28.0,120.7,28.1&format=csv",
+                          headers=headers)
+    assert exported.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(exported.data.decode("utf-8-sig"))))
+    assert [int(r["id"]) for r in rows] == [f["id"] for f in geojson["features"]]
+    assert rows[0]["name"].startswith("鹿城示例") and float(rows[0]["lon"]) == 120.655
+
+
+def test_a_subject_across_datasets_with_provenance(client, shared, token) -> None:
+    found = client.get("/api/v1/subjects/91330302MA2AXXXXX8", headers=token("SWJ")).json
+    assert {r["dataset"] for r in found["records"]} == {"market.business", "tax.taxpayer"}
+    tax = next(r for r in found["records"] if r["dataset"] == "tax.taxpayer")
+    assert tax["properties"]["provenance"]["credit_grade"]["department"] == "SWJ"
+
+
+def test_a_resident_is_found_by_the_keyed_hash_of_the_id(client, shared, token) -> None:
+    found = client.get(f"/api/v1/subjects/{RESIDENT_ID}", headers=token("GAJ"))
+    assert found.status_code == 200 and found.json["subject_key"] == "330302********1230"
+    assert RESIDENT_ID not in found.data.decode()
+    assert client.get(f"/api/v1/subjects/{RESIDENT_ID}", headers=token("MZJ")).status_code == 404
+
+
+def test_the_change_feed_returns_new_then_updated_records(client, write, db: Session,
+                                                         token) -> None:
+    _many(write, db)
+    headers = token("MZJ")
+    first = client.get("/api/v1/datasets/market.business/changes?since=0",
+                       headers=headers).json
+    assert [c["change"] for c in first["changes"]] == ["new"] * 3
+    cursor = first["next"]
+    assert client.get(f"/api/v1/datasets/market.business/changes?since={cursor}",
+                      headers=headers).json["changes"] == []
+    write(envelope(subject_key=KEYS[1], record_id="r9", name="鹿城示例改名公司",
+                   occurred_at="2026-11-22T08:00:00+08:00"))
+    db.flush()
+    (changed,) = client.get(f"/api/v1/datasets/market.business/changes?since={cursor}",
+                            headers=headers).json["changes"]
+    assert changed["change"] == "updated" and changed["attributes"]["name"] == "鹿城示例改名公司"
+    assert [v["version"] for v in changed["versions"]] == [1, 2]
