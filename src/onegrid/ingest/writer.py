@@ -99,7 +99,10 @@ class BatchWriter:
         if not reports:
             return []
         self._copy(reports)
-        *place, outside, check = statements("onegrid.ingest", "place")
+        analyze, add_subjects, *place, outside, check = statements("onegrid.ingest", "place")
+        self.conn.execute(analyze)
+        if self.conn.execute(add_subjects).rowcount < len(reports):
+            self.conn.execute(statements("onegrid.ingest", "place_late")[0])
         for statement in place:
             self.conn.execute(statement)
         refused = self.conn.execute(outside).all()
