@@ -1,0 +1,179 @@
+"""Shared-API latency against tipg serving the same table, measured in the same run.
+
+    deploy/with-env.sh .venv/bin/python -m bench.api [--records 1000000] [--requests 300]
+
+Loads N records of one unconditional dataset into a bench database of its own. The load is not
+the ingest path (bench/ingest.py measures that): subjects and records are written by one
+set-based INSERT … SELECT each, points generated inside the district and placed in their grid
+by the same containment join ingest uses. Then OneGrid (gunicorn, 1 sync worker) and
+tipg (uvicorn, 1 worker) are started on 127.0.0.1 over the SAME database and table, and each
+query is asked the same way of both, one request at a time on a kept-alive connection:
+
+- grid query: the records of one grid, 100 a page (OneGrid /api/v1/datasets/…/records?grid=;
+  tipg /collections/public.record/items?grid_id=)
+- bbox items: OGC items in a box holding ~2 % of the records, 100 a page (both OGC API).
+
+OneGrid's answer includes appending the pull to the hash-chained trace and committing it."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+
+import requests
+import yaml
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from bench.common import bench_database, line
+from onegrid.demo.datasets import SPECS
+from onegrid.platform.catalog import register
+from onegrid.platform.config import Settings
+from onegrid.platform.tokens import create_token
+
+DATASET = "bench.business"
+LOAD = [
+    """INSERT INTO subject (kind, key, key_masked)
+       SELECT 'credit_code', k, k FROM (SELECT 'B' || lpad(i::text, 17, '0') AS k
+                                        FROM generate_series(1, :n) i) s""",
+    """INSERT INTO record (dataset_id, subject_id, attributes, provenance, pii_hashes, geom,
+                           grid_id, version, reports, occurred_at)
+       SELECT :dataset, s.id,
+              jsonb_build_object('name', '鹿城示例企业' || s.id, 'employees', s.id % 500,
+                                 'status', (ARRAY['存续', '在业', '吊销'])[1 + s.id % 3]),
+              '{}', '{}', p.geom, g.id, 1, 1, now() - (s.id % 365) * interval '1 day'
+       FROM (SELECT row_number() OVER () AS n, d.geom
+             FROM area, ST_Dump(ST_GeneratePoints(area.geom, :n, 7)) d
+             WHERE area.level = 'district') p
+       JOIN (SELECT id, row_number() OVER (ORDER BY id) AS n FROM subject) s ON s.n = p.n
+       LEFT JOIN LATERAL (SELECT a.id FROM area a WHERE a.level = 'grid'
+                          AND ST_Intersects(a.geom, p.geom) ORDER BY a.code LIMIT 1) g ON true""",
+    "ANALYZE subject", "ANALYZE record",
+]
+
+
+def load(engine: Engine, n: int) -> None:
+    spec = yaml.safe_load(SPECS.joinpath("market.business.yaml").read_text("utf-8"))
+    with Session(engine) as session:
+        register(session, {**spec, "id": DATASET, "title": "bench"})
+        session.commit()
+    with engine.begin() as conn:
+        for statement in LOAD:
+            conn.execute(text(statement), {"n": n, "dataset": DATASET})
+
+
+@contextmanager
+def serve(command: list[str], env: dict[str, str], probe: str) -> Iterator[None]:
+    process = subprocess.Popen(command, env={**os.environ, **env},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(120):
+            try:
+                if requests.get(probe, timeout=2).status_code < 500:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.5)
+        else:
+            raise RuntimeError(f"{command[0]} did not start")
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def measure(urls: list[str], headers: dict[str, str]) -> tuple[float, float, float]:
+    """p50 and p99 in ms and requests/s over ``urls``, after a short warm-up."""
+    http = requests.Session()
+    for url in urls[:20]:
+        http.get(url, headers=headers).raise_for_status()
+    times = []
+    started = time.perf_counter()
+    for url in urls:
+        t = time.perf_counter()
+        http.get(url, headers=headers).raise_for_status()
+        times.append((time.perf_counter() - t) * 1000)
+    total = time.perf_counter() - started
+    cuts = statistics.quantiles(times, n=100)
+    return cuts[49], cuts[98], len(urls) / total
+
+
+def report(name: str, ours: tuple[float, float, float], peer: tuple[float, float, float]) -> None:
+    line(f"{name}: OneGrid p50 / p99 / req/s",
+         f"{ours[0]:.1f} ms / {ours[1]:.1f} ms / {ours[2]:.0f}")
+    line(f"{name}: tipg p50 / p99 / req/s", f"{peer[0]:.1f} ms / {peer[1]:.1f} ms / {peer[2]:.0f}")
+    line(f"{name}: p50 ratio OneGrid/tipg", f"{ours[0] / peer[0]:.2f}  (target ≤ 1.00)")
+
+
+def queries(engine: Engine, count: int) -> tuple[list[tuple], list[tuple]]:
+    """Grids that hold records (code, id) and boxes around random records (~2 % each)."""
+    rng = random.Random(4)
+    with engine.connect() as conn:
+        grids = conn.execute(text("SELECT a.code, a.id FROM area a WHERE level = 'grid' AND "
+                                  "EXISTS (SELECT 1 FROM record r WHERE r.grid_id = a.id)")).all()
+        x0, y0, x1, y1 = conn.execute(text(
+            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
+            "(SELECT ST_Extent(geom) e FROM area WHERE level = 'district') d")).one()
+    side = ((x1 - x0) * (y1 - y0) * 0.02) ** 0.5
+    boxes = []
+    for _ in range(count):
+        x, y = rng.uniform(x0, x1 - side), rng.uniform(y0, y1 - side)
+        boxes.append((round(x, 5), round(y, 5), round(x + side, 5), round(y + side, 5)))
+    return [tuple(rng.choice(grids)) for _ in range(count)], boxes
+
+
+def run(settings: Settings, engine: Engine, count: int, ports: tuple[int, int]) -> None:
+    with Session(engine) as session:
+        _, token = create_token(session, "ZHZX", "bench")
+        session.commit()
+    grids, boxes = queries(engine, count)
+    ours, peer = (f"http://127.0.0.1:{p}" for p in ports)
+    url = settings.database_url.replace("postgresql+psycopg://", "postgresql://")
+    onegrid = [sys.executable, "-m", "gunicorn", "-w", "1", "-k", "sync",
+               "-b", f"127.0.0.1:{ports[0]}", "onegrid.api:create_app()"]
+    tipg = [sys.executable, "-m", "uvicorn", "tipg.main:app", "--port", str(ports[1]),
+            "--log-level", "warning"]
+    auth = {"Authorization": f"Bearer {token}"}
+    bbox: Callable[[tuple], str] = lambda b: ",".join(map(str, b))  # noqa: E731
+    with serve(onegrid, {"DATABASE_URL": url}, f"{ours}/healthz"), \
+            serve(tipg, {"DATABASE_URL": url, "TIPG_DB_SCHEMAS": '["public"]'},
+                  f"{peer}/collections"):
+        report("grid query (100 a page)",
+               measure([f"{ours}/api/v1/datasets/{DATASET}/records?grid={c}&limit=100"
+                        for c, _ in grids], auth),
+               measure([f"{peer}/collections/public.record/items?grid_id={i}&limit=100"
+                        for _, i in grids], {}))
+        report("bbox items (100 a page)",
+               measure([f"{ours}/ogc/collections/{DATASET}/items?bbox={bbox(b)}&limit=100"
+                        for b in boxes], auth),
+               measure([f"{peer}/collections/public.record/items?bbox={bbox(b)}&limit=100"
+                        for b in boxes], {}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--ports", type=int, nargs=2, default=(58101, 58102))
+    args = parser.parse_args()
+    settings = Settings.from_env()
+    print("preparing a bench database with the demo city …", flush=True)
+    engine = bench_database(settings, "onegrid_bench_api")
+    settings = replace(settings, database_url=engine.url.render_as_string(hide_password=False))
+    started = time.perf_counter()
+    load(engine, args.records)
+    with engine.connect() as conn:
+        rows = conn.scalar(text("SELECT count(*) FROM record"))
+    print(f"{rows:,} records loaded in {time.perf_counter() - started:.0f} s", flush=True)
+    run(settings, engine, args.requests, tuple(args.ports))
+
+
+if __name__ == "__main__":
+    main()
