@@ -53,11 +53,15 @@ def columns() -> Select:
             .outerjoin(Area, Area.id == Record.grid_id))
 
 
-def _area_clause(session: Session, code: str) -> Any:
+def _area(session: Session, code: str) -> Any:
     area = session.execute(select(Area.id, Area.level, Area.path).where(Area.code == code)).first()
     if area is None:
         raise InvalidInput(f"no area with code {code!r} (any level: district, street, community "
                            "or grid)")
+    return area
+
+
+def _area_clause(area: Any) -> Any:
     if area.level == "grid":
         return Record.grid_id == area.id
     grids = select(Area.id).where(Area.level == "grid", Area.path.startswith(area.path + "."))
@@ -71,10 +75,10 @@ def _filterable(view: DatasetView, name: str) -> str:
     return name
 
 
-def _clauses(session: Session, view: DatasetView, flt: RecordFilter) -> list[Any]:
+def _clauses(view: DatasetView, flt: RecordFilter, area: Any) -> list[Any]:
     clauses: list[Any] = [Record.dataset_id == view.dataset_id]
-    if flt.area_code:
-        clauses.append(_area_clause(session, flt.area_code))
+    if area is not None:
+        clauses.append(_area_clause(area))
     if flt.bbox:
         clauses.append(Record.geom.op("&&")(func.ST_MakeEnvelope(*flt.bbox, STORE_SRID)))
     if flt.updated_since:
@@ -110,11 +114,18 @@ def find(session: Session, view: DatasetView, flt: RecordFilter) -> Page:
     """A page of matching records in id order and the cursor of the next page (None at the end)."""
     if not 1 <= flt.limit <= MAX_LIMIT:
         raise InvalidInput(f"limit must be 1..{MAX_LIMIT}")
-    clauses = _clauses(session, view, flt)
+    area = _area(session, flt.area_code) if flt.area_code else None
+    clauses = _clauses(view, flt, area)
     if flt.after is not None:
         clauses.append(Record.id > flt.after)
-    rows = session.execute(columns().where(and_(*clauses)).order_by(Record.id)
-                           .limit(flt.limit + 1)).all()
+    # A grid's page comes in order from record_grid_page_idx; a community's few records are
+    # fetched by grid and sorted, rather than let the planner walk the primary key in order
+    # hoping to meet them early (40 ms on 1M records).
+    order = Record.id + 0 if area is not None and area.level == "community" else Record.id
+    # Pick the page's ids on record alone, then join subjects and areas for those rows only.
+    ids = select(Record.id).where(and_(*clauses)).order_by(order).limit(flt.limit + 1)
+    rows = session.execute(columns().where(Record.id.in_(ids.scalar_subquery()))
+                           .order_by(Record.id)).all()
     more = len(rows) > flt.limit
     rows = rows[:flt.limit]
     return Page([shape(view, r) for r in rows], rows[-1].id if more else None)
@@ -127,11 +138,6 @@ def get(session: Session, view: DatasetView, record_id: int) -> dict[str, Any]:
     if row is None:
         raise NotFound(f"no record {record_id} in {view.dataset_id}")
     return shape(view, row)
-
-
-def count(session: Session, view: DatasetView, flt: RecordFilter) -> int:
-    return session.scalar(select(func.count()).select_from(Record)
-                          .where(and_(*_clauses(session, view, flt)))) or 0
 
 
 def of_subject(session: Session, views: dict[str, DatasetView],

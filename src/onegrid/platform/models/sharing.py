@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onegrid.platform.models.base import Base, created, one_of
+from onegrid.platform.models.data import Record
 
 ACCESS_STATES = ("pending", "approved", "denied")
 COLLECTION_STATES = ("accepted", "refused", "answered")
@@ -64,3 +65,8 @@ class CollectionRequest(Base):
     status: Mapped[str] = mapped_column(String(16))
     answer: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = created()
+
+
+# A grid's page of records in id order straight from the index (the shared API's grid query):
+# without it the page reads every record of the grid from the heap to sort them.
+Index("record_grid_page_idx", Record.grid_id, Record.id)

@@ -63,8 +63,11 @@ def upgrade() -> None:
     )
     op.create_index('access_request_lookup_idx', 'access_request', ['department_id', 'dataset_id', 'status'], unique=False)
 
+    op.create_index('record_grid_page_idx', 'record', ['grid_id', 'id'], unique=False)
+
 
 def downgrade() -> None:
+    op.drop_index('record_grid_page_idx', table_name='record')
     op.drop_index('access_request_lookup_idx', table_name='access_request')
     op.drop_table('access_request')
     op.drop_table('collection_task')
