@@ -10,6 +10,7 @@ from sqlalchemy import select
 from onegrid.demo.city import build
 from onegrid.demo.datasets import register_all
 from onegrid.demo.feeds import Feeds
+from onegrid.demo.grants import agree_all
 from onegrid.ingest.feed import producer, publish
 from onegrid.ingest.topics import ensure_topics
 from onegrid.platform.cli import OneGridGroup, Runtime, pass_runtime
@@ -38,10 +39,11 @@ def demo_city(rt: Runtime) -> None:
     with rt.session() as session:
         counts = build(session, rt.settings.grid_size_m, lambda s: click.echo(f"  … {s}"))
         datasets = register_all(session)
+        agreements = agree_all(session)
         session.commit()
     ensure_topics(rt.settings.kafka_bootstrap_servers, datasets)
     click.echo("demo city ready: " + ", ".join(f"{v} {k}" for k, v in counts.items())
-               + f", {len(datasets)} datasets")
+               + f", {len(datasets)} datasets, {agreements} new sharing agreements")
 
 
 @demo.command("feeds")

@@ -1,0 +1,38 @@
+"""The demo's standing data-sharing agreements, made through the real request-and-approve path
+(so they are in the trace): the command centre reads the emergency bureau's hazard sites."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from onegrid.platform.departments import get_department
+from onegrid.platform.grants import decide, request_access
+from onegrid.platform.models import AccessRequest
+
+AGREEMENTS = (
+    # (reader, its staff, dataset, fields, purpose, owner, its staff)
+    ("ZHZX", "op1", "emergency.hazard_site", ["name", "hazard_type", "risk_level",
+                                              "last_inspection"],
+     "指挥中心一屏指挥：安全生产风险点图层与预警", "YJGLJ", "yjglj1"),
+)
+
+
+def agree_all(session: Session) -> int:
+    """Request and approve each agreement that has no live approval yet; returns how many."""
+    made = 0
+    for reader, asker, dataset, fields, purpose, owner, approver in AGREEMENTS:
+        department = get_department(session, reader)
+        live = session.scalar(select(AccessRequest.id).where(
+            AccessRequest.dataset_id == dataset, AccessRequest.department_id == department.id,
+            AccessRequest.status == "approved", AccessRequest.expires_at > datetime.now(UTC)))
+        if live is None:
+            request = request_access(session, department, asker, dataset_id=dataset,
+                                     purpose=purpose, fields=fields,
+                                     expires_at=datetime.now(UTC) + timedelta(days=365))
+            decide(session, get_department(session, owner), approver, request.id, approve=True,
+                   reason="同意：用于指挥中心风险监测")
+            made += 1
+    return made

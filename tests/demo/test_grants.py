@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from onegrid.demo.datasets import register_all
+from onegrid.demo.grants import agree_all
+from onegrid.platform.access import readable
+from onegrid.platform.departments import get_department
+
+
+@pytest.mark.usefixtures("city")
+def test_the_command_centre_reads_hazard_sites_through_an_approved_request(db: Session) -> None:
+    register_all(db)
+    assert agree_all(db) == 1 and agree_all(db) == 0
+    view = readable(db, get_department(db, "ZHZX"))["emergency.hazard_site"]
+    assert "risk_level" in view.fields
+    actions = db.scalars(text("SELECT action FROM trace_entry WHERE target LIKE "
+                              "'access-request:%' ORDER BY seq DESC LIMIT 2")).all()
+    assert actions == ["access.approved", "access.requested"]
