@@ -13,8 +13,10 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import random
-import threading
+import subprocess
+import sys
 import time
 import uuid
 from dataclasses import replace
@@ -29,8 +31,6 @@ from onegrid.demo import factories
 from onegrid.demo.datasets import SPECS
 from onegrid.ingest.contract import topic_for
 from onegrid.ingest.topics import ensure_topics
-from onegrid.ingest.worker import Worker
-from onegrid.ingest.writer import Outcome
 from onegrid.platform.catalog import register
 from onegrid.platform.config import Settings
 
@@ -78,29 +78,39 @@ def produce(settings: Settings, topic: str, pairs) -> int:
     return count
 
 
-def run_worker(settings: Settings, engine: Engine, topic: str, n: int) -> tuple[float, float]:
-    """Seconds from the first stored batch to the last, and from start (group join included)."""
-    worker = Worker(settings, engine, group=f"bench-{uuid.uuid4().hex[:8]}", topics=topic)
-    seen = {"received": 0, "first": 0.0, "last": 0.0}
-
-    def on_batch(outcome: Outcome) -> None:
-        batch = sum(c["received"] for c in outcome.counts.values())
-        now = time.perf_counter()
-        if not seen["first"]:
-            seen["first"] = now - 1e-9
-            seen["first_batch"] = batch
-        seen["received"] += batch
-        seen["last"] = now
-        if seen["received"] >= n:
-            worker.stopping.set()
-
+def run_workers(settings: Settings, engine: Engine, dataset: str, topic: str, n: int,
+                workers: int) -> tuple[float, float]:
+    """Run ``workers`` `onegrid ingest run` processes in one group until ``n`` messages are
+    stored. Returns seconds from the first stored batch to the last (scaled to count the first
+    batch's own work), and from start (group join included)."""
+    env = {**os.environ, "DATABASE_URL": settings.database_url}
+    group = f"bench-{uuid.uuid4().hex[:8]}"
     started = time.perf_counter()
-    thread = threading.Thread(target=worker.run, kwargs={"on_batch": on_batch})
-    thread.start()
-    thread.join()
-    # The first batch's own work is inside the window: count it from when it was fetched.
-    steady = (seen["last"] - seen["first"]) * n / max(n - seen["first_batch"], 1)
-    return steady, seen["last"] - started
+    processes = [subprocess.Popen(
+        [sys.executable, "-m", "onegrid.cli", "ingest", "run", "--group", group, "--topics",
+         topic], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(workers)]
+    first = first_batch = last = 0.0
+    try:
+        with engine.connect() as conn:
+            while True:
+                stored = int(conn.execute(text(
+                    "SELECT coalesce(sum(received), 0) FROM ingest_counter WHERE dataset = :d"),
+                    {"d": dataset}).scalar_one())
+                conn.commit()
+                now = time.perf_counter()
+                if stored and not first:
+                    first, first_batch = now, stored
+                if stored >= n:
+                    last = now
+                    break
+                time.sleep(0.05)
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(30)
+    steady = (last - first) * n / max(n - first_batch, 1)
+    return steady, last - started
 
 
 def ceiling(engine: Engine, dataset: str) -> tuple[int, float]:
@@ -136,7 +146,7 @@ def ceiling(engine: Engine, dataset: str) -> tuple[int, float]:
 
 
 def mix(settings: Settings, engine: Engine, label: str, n: int, reports: float,
-        points: list[tuple[float, float]]) -> None:
+        points: list[tuple[float, float]], workers: int) -> None:
     spec = yaml.safe_load(SPECS.joinpath("market.business.yaml").read_text("utf-8"))
     spec["id"] = f"bench.{label}_{uuid.uuid4().hex[:6]}"
     with Session(engine) as session:
@@ -148,10 +158,10 @@ def mix(settings: Settings, engine: Engine, label: str, n: int, reports: float,
     produce(settings, topic, envelopes(spec["id"], n, reports, points))
     print(f"{label}: {n:,} envelopes produced in {time.perf_counter() - started:.1f} s",
           flush=True)
-    seconds, total = run_worker(settings, engine, topic, n)
+    seconds, total = run_workers(settings, engine, spec["id"], topic, n, workers)
     rows, copy_seconds = ceiling(engine, spec["id"])
     rate, copy_rate = n / seconds, rows / copy_seconds
-    line("ingest (consume→validate→grid→merge→commit)", f"{rate:,.0f} events/s "
+    line(f"ingest, {workers} worker(s) (consume→…→commit)", f"{rate:,.0f} events/s "
          f"({seconds:.1f} s; {total:.1f} s with the group join)")
     line(f"ceiling: COPY of the {rows:,} final rows", f"{copy_rate:,.0f} rows/s "
          f"({copy_seconds:.1f} s)")
@@ -161,6 +171,8 @@ def mix(settings: Settings, engine: Engine, label: str, n: int, reports: float,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--workers", type=int, default=2,
+                        help="ingest worker processes in one consumer group (one per core)")
     args = parser.parse_args()
     settings = Settings.from_env()
     print("preparing a bench database with the demo city …", flush=True)
@@ -170,8 +182,8 @@ def main() -> None:
         points = [tuple(p) for p in conn.execute(text(
             "SELECT ST_X(p.geom), ST_Y(p.geom) FROM area, "
             "ST_Dump(ST_GeneratePoints(geom, 50000, 7)) p WHERE code = '330302'"))]
-    mix(settings, engine, "fresh", args.events, 0.0, points)
-    mix(settings, engine, "rereport", args.events, 0.5, points)
+    mix(settings, engine, "fresh", args.events, 0.0, points, args.workers)
+    mix(settings, engine, "rereport", args.events, 0.5, points, args.workers)
 
 
 if __name__ == "__main__":
