@@ -48,5 +48,5 @@ logs: ## follow the logs
 stop: ## stop every local service
 	@deploy/local.sh stop
 
-clean: stop ## stop and wipe the local state (database, broker, logs, secrets)
-	@rm -rf .state
+clean: ## stop and wipe the local state (database, broker, logs, secrets)
+	@deploy/local.sh clean

@@ -4,6 +4,7 @@
 #   start PROG...  start supervised programs (web, ingest, feeds) once the services are up
 #   stop           stop everything this folder started
 #   status         what runs
+#   clean          stop, then delete the state (and the cluster, wherever it lives)
 # The supervisor restarts a program that dies and logs the restart in logs/supervisord.log.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,7 +15,7 @@ pg_port=${ONEGRID_PG_PORT:-55432}
 broker_port=${ONEGRID_BROKER_PORT:-59092}
 web_port=${ONEGRID_PORT:-8000}
 web_workers=${ONEGRID_WEB_WORKERS:-3}
-run="$state/run" logs="$state/logs" pgdata="$state/pg"
+run="$state/run" logs="$state/logs"
 conf="$state/supervisord.conf"
 ctl=("$venv/bin/supervisorctl" -c "$conf")
 
@@ -22,6 +23,15 @@ ctl=("$venv/bin/supervisorctl" -c "$conf")
 pg_user=$(id -un)
 [[ $(id -u) == 0 ]] && pg_user=postgres
 as_pg() { if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+# The cluster lives in the state folder, unless the postgres user cannot reach it (a checkout
+# under /root, say): then in /var/lib/onegrid/<hash of the state folder>.
+pg_home=$state
+mkdir -p "$state"
+if [[ $(id -u) == 0 ]] && ! runuser -u postgres -- test -x "$state" 2>/dev/null; then
+  pg_home=/var/lib/onegrid/$(printf %s "$state" | sha1sum | cut -c1-12)
+fi
+pgdata="$pg_home/pg" pgsock="$pg_home/pgrun"
 
 secret_env() {
   # Secrets are generated once per state folder, never committed.
@@ -99,7 +109,7 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 serverurl=unix://$run/supervisor.sock
 CONF
     if [[ -z ${DATABASE_URL:-} ]]; then
-      program postgres "$pg_bin/postgres -D $pgdata -p $pg_port -k $run -c listen_addresses=127.0.0.1" \
+      program postgres "$pg_bin/postgres -D $pgdata -p $pg_port -k $pgsock -c listen_addresses=127.0.0.1" \
         true "user=$pg_user
 stopsignal=INT
 priority=10"
@@ -120,7 +130,7 @@ up() {
   mkdir -p "$state" "$run" "$logs"
   secret_env
   write_env
-  [[ -z ${DATABASE_URL:-} ]] && { chown "$pg_user" "$run"; }
+  if [[ -z ${DATABASE_URL:-} ]]; then mkdir -p "$pgsock"; chown "$pg_user" "$pgsock"; fi
   init_cluster
   write_supervisor_conf
   if supervisor_running; then
@@ -130,10 +140,10 @@ up() {
   fi
   if [[ -z ${DATABASE_URL:-} ]]; then
     for _ in $(seq 1 60); do
-      "$pg_bin/pg_isready" -q -h "$run" -p "$pg_port" && break
+      "$pg_bin/pg_isready" -q -h "$pgsock" -p "$pg_port" && break
       sleep 0.5
     done
-    "$pg_bin/pg_isready" -q -h "$run" -p "$pg_port" || { echo "PostGIS did not start: see $logs/postgres.log" >&2; exit 1; }
+    "$pg_bin/pg_isready" -q -h "$pgsock" -p "$pg_port" || { echo "PostGIS did not start: see $logs/postgres.log" >&2; exit 1; }
     PGPASSWORD=$ONEGRID_PG_PASSWORD psql -qAt -h 127.0.0.1 -p "$pg_port" -U onegrid -d postgres \
       -c "SELECT 1 FROM pg_database WHERE datname='onegrid'" | grep -q 1 ||
       PGPASSWORD=$ONEGRID_PG_PASSWORD psql -q -h 127.0.0.1 -p "$pg_port" -U onegrid -d postgres -c "CREATE DATABASE onegrid"
@@ -148,6 +158,11 @@ case ${1:-} in
     # wait for the supervisor (and so postgres) to be gone before returning
     for _ in $(seq 1 60); do [[ -e $run/supervisord.pid ]] || break; sleep 0.5; done
     echo "stopped" ;;
+  clean)
+    "$0" stop
+    rm -rf "$state"
+    [[ $pg_home != "$state" ]] && rm -rf "$pg_home"
+    echo "cleaned" ;;
   status) if supervisor_running; then "${ctl[@]}" status || true; else echo "not running"; fi ;;
-  *) sed -n '2,8p' "$0"; exit 2 ;;
+  *) sed -n "2,9p" "$0"; exit 2 ;;
 esac
