@@ -37,12 +37,14 @@ secret_env() {
   # Secrets are generated once per state folder, never committed.
   local f="$state/secret.env"
   if [[ ! -f $f ]]; then
-    umask 077
-    {
-      echo "ONEGRID_SECRET_KEY=$(openssl rand -hex 32)"
-      echo "ONEGRID_PII_KEY=$(openssl rand -hex 32)"
-      echo "ONEGRID_PG_PASSWORD=$(openssl rand -hex 16)"
-    } >"$f"
+    (  # a subshell, so the strict umask applies to this file only
+      umask 077
+      {
+        echo "ONEGRID_SECRET_KEY=$(openssl rand -hex 32)"
+        echo "ONEGRID_PII_KEY=$(openssl rand -hex 32)"
+        echo "ONEGRID_PG_PASSWORD=$(openssl rand -hex 16)"
+      } >"$f"
+    )
   fi
   # shellcheck disable=SC1090
   source "$f"
@@ -65,8 +67,8 @@ init_cluster() {
   echo "==> creating the PostGIS cluster in $pgdata (port $pg_port)"
   mkdir -p "$pgdata"; chown "$pg_user" "$pgdata"; chmod 700 "$pgdata"
   local pw; pw=$(mktemp); echo "$ONEGRID_PG_PASSWORD" >"$pw"; chown "$pg_user" "$pw"
-  as_pg "$pg_bin/initdb" -D "$pgdata" -U onegrid --pwfile="$pw" --auth=scram-sha-256 \
-    --encoding=UTF8 --locale=C.UTF-8 >"$logs/initdb.log"
+  (cd / && as_pg "$pg_bin/initdb" -D "$pgdata" -U onegrid --pwfile="$pw" \
+    --auth=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 >"$logs/initdb.log")
   rm -f "$pw"
 }
 
