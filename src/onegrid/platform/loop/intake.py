@@ -23,7 +23,6 @@ from onegrid.platform.loop.sla import due_dates
 from onegrid.platform.loop.states import OPEN_STATES
 from onegrid.platform.models import (
     ISSUE_SOURCES,
-    Area,
     Department,
     Issue,
     IssueCategory,
@@ -80,8 +79,8 @@ def report_issue(session: Session, *, client_id: uuid.UUID | str, category: str,
     duplicate = _open_duplicate(session, category, point, rule or DedupRule.from_env())
     if duplicate is not None:
         return _merge(session, duplicate, client_id, reporter_user_id, source, description, actor)
-    grid_id = session.scalar(select(Area.id).where(
-        Area.level == "grid", func.ST_Covers(Area.geom, point)).limit(1))
+    # The store's rule (migration 0002): on an edge shared by grids, the smallest code wins.
+    grid_id = session.scalar(select(func.onegrid_grid_of(point)))
     if grid_id is None:
         raise InvalidInput(f"({lon}, {lat}) is outside every grid of the platform")
     now = datetime.now(UTC)
