@@ -14,9 +14,10 @@ WITH src AS (
 ), merged AS (
     UPDATE record r SET
         attributes = r.attributes || src.changes,
-        provenance = r.provenance || onegrid_provenance(src.changes, src.department,
-                                                        src.record_id, src.occurred_at,
-                                                        r.version + 1),
+        provenance = CASE WHEN src.changes = '{}' THEN r.provenance  -- skip the function call
+                          ELSE r.provenance || onegrid_provenance(src.changes, src.department,
+                                                                  src.record_id, src.occurred_at,
+                                                                  r.version + 1) END,
         pii_hashes = r.pii_hashes || src.pii_hashes,
         version = r.version + (src.changes <> '{}')::int,
         geom = CASE WHEN src.geom IS NOT NULL AND src.occurred_at >= r.occurred_at
