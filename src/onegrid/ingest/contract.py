@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from onegrid.gis.crs import KNOWN_CRS
-
 TOPIC_PREFIX = "onegrid.ingest."
 TOPIC_PATTERN = "^" + re.escape(TOPIC_PREFIX) + r"[a-z][a-z0-9_.]*$"
 DLQ_TOPIC = "onegrid.dlq"
@@ -36,6 +34,3 @@ def topic_for(dataset: str) -> str:
 def dataset_of(topic: str) -> str:
     return topic.removeprefix(TOPIC_PREFIX)
 
-
-__all__ = ["DLQ_TOPIC", "ENVELOPE_SCHEMA", "KNOWN_CRS", "MAX_MESSAGE_BYTES", "TOPIC_PATTERN",
-           "dataset_of", "topic_for"]

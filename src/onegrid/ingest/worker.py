@@ -20,7 +20,7 @@ from sqlalchemy import Engine, select, text
 from onegrid.ingest.contract import TOPIC_PATTERN
 from onegrid.ingest.deadletters import DeadLetterPublisher
 from onegrid.ingest.decode import Refusal, Report, decode
-from onegrid.ingest.writer import BatchWriter, Delivery, Outcome
+from onegrid.ingest.writer import BatchWriter, Delivery, Outcome, next_offsets
 from onegrid.platform.catalog import DatasetRules, rules
 from onegrid.platform.config import Settings
 from onegrid.platform.db import session_factory
@@ -138,7 +138,4 @@ def _delivery(message: Message) -> Delivery:
 
 
 def _next_offsets(deliveries: list[Delivery]) -> list[TopicPartition]:
-    ends: dict[tuple[str, int], int] = {}
-    for d in deliveries:
-        ends[(d.topic, d.partition)] = max(ends.get((d.topic, d.partition), 0), d.offset + 1)
-    return [TopicPartition(t, p, o) for (t, p), o in ends.items()]
+    return [TopicPartition(t, p, o) for (t, p), o in next_offsets(deliveries).items()]

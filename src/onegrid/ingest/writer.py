@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, text
@@ -36,11 +37,18 @@ class Outcome:
 
     counts: dict[tuple[str, str], Counter[str]] = field(default_factory=dict)
     dead_letters: list[tuple[Delivery, Refusal]] = field(default_factory=list)
-    already_stored: int = 0
 
     def add(self, dataset: str, department: str, **counts: int) -> None:
         self.counts.setdefault((dataset, department), Counter()).update(
             {name: n for name, n in counts.items() if n})
+
+
+def next_offsets(deliveries: Iterable[Delivery]) -> dict[tuple[str, int], int]:
+    """Per (topic, partition): the offset after the last delivery, where reading resumes."""
+    ends: dict[tuple[str, int], int] = {}
+    for d in deliveries:
+        ends[(d.topic, d.partition)] = max(ends.get((d.topic, d.partition), 0), d.offset + 1)
+    return ends
 
 
 class BatchWriter:
@@ -51,7 +59,7 @@ class BatchWriter:
         self.conn = conn
         self.group = consumer_group
         self.department_ids = department_ids
-        with conn.begin_nested() if conn.in_transaction() else conn.begin():
+        with self._transaction():
             for statement in statements("onegrid.ingest", "staging"):
                 conn.execute(statement)
             # Batch-sized sorts and hashes stay in memory (the default 4 MB spills to disk).
@@ -63,26 +71,26 @@ class BatchWriter:
         """Store one batch; ``before_commit`` runs inside the transaction (e.g. to publish dead
         letters, so a crash after it re-publishes rather than loses them)."""
         outcome = Outcome()
-        # A savepoint when the caller already holds a transaction (tests, a larger unit of work).
-        with self.conn.begin_nested() if self.conn.in_transaction() else self.conn.begin():
+        with self._transaction():
             deliveries = [d for d, _ in reports] + [d for d, _ in refusals]
             fresh = self._claim_offsets(deliveries)
             reports = [(d, r) for d, r in reports if (d.topic, d.partition, d.offset) in fresh]
             refusals = [(d, r) for d, r in refusals if (d.topic, d.partition, d.offset) in fresh]
-            outcome.already_stored = len(deliveries) - len(reports) - len(refusals)
             refusals += self._merge(reports, outcome)
             self._keep_dead_letters(refusals, outcome)
             self._count(outcome)
             before_commit(outcome)
         return outcome
 
-    def _claim_offsets(self, deliveries: Iterable[Delivery]) -> set[tuple[str, int, int]]:
+    def _transaction(self) -> AbstractContextManager[object]:
+        """A savepoint when the caller already holds a transaction (tests, a larger unit of
+        work), else a transaction of our own."""
+        return self.conn.begin_nested() if self.conn.in_transaction() else self.conn.begin()
+
+    def _claim_offsets(self, deliveries: list[Delivery]) -> set[tuple[str, int, int]]:
         """Lock this group's offsets for the batch's partitions; keep only messages at or past
         them (another worker may have stored the rest before a rebalance), then advance them."""
-        deliveries = list(deliveries)
-        ends: dict[tuple[str, int], int] = {}
-        for d in deliveries:
-            ends[(d.topic, d.partition)] = max(ends.get((d.topic, d.partition), 0), d.offset + 1)
+        ends = next_offsets(deliveries)
         if not ends:
             return set()
         params = {"group": self.group, "topics": [t for t, _ in ends],
