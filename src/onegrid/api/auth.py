@@ -10,7 +10,7 @@ from flask import Blueprint, Flask, g, redirect, render_template, request, sessi
 
 from onegrid.api import store
 from onegrid.api.i18n import translate
-from onegrid.platform.loop.states import Forbidden
+from onegrid.platform.errors import Forbidden
 from onegrid.platform.models import User
 from onegrid.platform.passwords import authenticate
 

@@ -50,7 +50,12 @@ class Unauthorized(OneGridError):
     title = "Sign in or send a department token"
 
 
-class AccessDenied(OneGridError):
+class Forbidden(OneGridError):
     status = 403
+    code = "forbidden"
+    title = "Not allowed for you"
+
+
+class AccessDenied(Forbidden):
     code = "access-denied"
     title = "Your department may not read this"

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from onegrid.platform.errors import InvalidInput
+from onegrid.platform.errors import Forbidden, InvalidInput
 from onegrid.platform.loop.handling import act
 from onegrid.platform.loop.intake import report_issue
 from onegrid.platform.loop.sla import overdue
-from onegrid.platform.loop.states import Forbidden, IllegalTransition
+from onegrid.platform.loop.states import IllegalTransition
 from onegrid.platform.models import TraceEntry, User
 from tests.places import spot
 

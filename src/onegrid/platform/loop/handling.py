@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onegrid.platform.errors import InvalidInput, NotFound
-from onegrid.platform.loop.states import TRANSITIONS, Forbidden, next_status
+from onegrid.platform.errors import Forbidden, InvalidInput, NotFound
+from onegrid.platform.loop.states import TRANSITIONS, next_status
 from onegrid.platform.models import Department, Issue, User, user_grid
 from onegrid.platform.trace import append
 

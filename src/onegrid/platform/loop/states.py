@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from onegrid.platform.errors import Conflict, OneGridError
+from onegrid.platform.errors import Conflict, Forbidden
 
 OPEN_STATES = ("reported", "routed", "dispatched", "in_progress")
 CLOSED_FOR_CITIZENS = ("resolved", "verified", "evaluated", "closed")
@@ -13,12 +13,6 @@ CLOSED_FOR_CITIZENS = ("resolved", "verified", "evaluated", "closed")
 class IllegalTransition(Conflict):
     code = "illegal-transition"
     title = "This step is not allowed now"
-
-
-class Forbidden(OneGridError):
-    status = 403
-    code = "forbidden"
-    title = "Not allowed for you"
 
 
 @dataclass(frozen=True)
