@@ -86,7 +86,8 @@ def test_csv_export_holds_the_same_rows(client, write, db: Session, token) -> No
 
 def test_a_subject_across_datasets_with_provenance(client, shared, token) -> None:
     found = client.get("/api/v1/subjects/91330302MA2AXXXXX8", headers=token("SWJ")).json
-    assert {r["dataset"] for r in found["records"]} == {"market.business", "tax.taxpayer"}
+    # ⊇: ingest tests commit records of this key in datasets of their own
+    assert {r["dataset"] for r in found["records"]} >= {"market.business", "tax.taxpayer"}
     tax = next(r for r in found["records"] if r["dataset"] == "tax.taxpayer")
     assert tax["properties"]["provenance"]["credit_grade"]["department"] == "SWJ"
 

@@ -196,6 +196,7 @@ def _checksum(engine: Engine, dataset: str) -> tuple[int, str]:
     with engine.connect() as conn:
         return tuple(conn.execute(text("""
             SELECT count(*), md5(string_agg(s.key || r.attributes::text || r.provenance::text
+                                            || r.sources::text
                                             || r.version || '/' || r.reports
                                             || coalesce(v.history, ''), '|' ORDER BY s.key))
             FROM record r JOIN subject s ON s.id = r.subject_id

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tests.ingest.conftest import envelope
 
 
 def _record(db: Session, dataset: str, key: str):
+    """The record, its provenance spelled out: {attribute: who said its current value}."""
     return db.execute(text(
-        "SELECT r.attributes, r.provenance, r.version, r.reports, a.code AS grid "
+        "SELECT r.attributes, r.version, r.reports, a.code AS grid, "
+        "(SELECT jsonb_object_agg(key, r.sources -> (value #>> '{}')) "
+        " FROM jsonb_each(r.provenance)) AS provenance "
         "FROM record r JOIN subject s ON s.id = r.subject_id LEFT JOIN area a ON a.id = r.grid_id "
         "WHERE r.dataset_id = :d AND s.key = :k"), {"d": dataset, "k": key}).one()
 
@@ -114,3 +119,13 @@ def test_a_hotline_ticket_becomes_one_issue_in_the_loop(write, db: Session) -> N
         "SELECT i.category, i.source, d.code FROM issue i LEFT JOIN department d "
         "ON d.id = i.department_id WHERE i.description LIKE '鹿城路120号%'")).all()
     assert issues == [("C0106", "hotline", "CGJ")]
+
+
+def test_a_grid_or_dataset_that_records_use_cannot_be_deleted(write, db: Session) -> None:
+    write(envelope())
+    grid = _record(db, "market.business", "91330302MA2AXXXXX8").grid
+    for statement, params in (("DELETE FROM area WHERE code = :c", {"c": grid}),
+                              ("DELETE FROM dataset WHERE id = 'market.business'", {})):
+        with pytest.raises(IntegrityError, match="records still use a deleted"):
+            with db.begin_nested():
+                db.execute(text(statement), params)

@@ -29,9 +29,10 @@ class Report:
     key: str
     key_masked: str
     occurred_at: datetime
-    geometry: str | None  # GeoJSON text
+    point: tuple[float, float] | None  # (lon, lat): most records are points, the cheap path
+    geometry: str | None  # GeoJSON text of any other geometry
     attributes: str  # JSON text
-    provenance: str  # JSON text: every attribute said by this report (a new record's provenance)
+    provenance: str  # JSON text: every attribute set by version 1 (a new record's provenance)
     pii_hashes: str  # JSON text
 
 
@@ -96,15 +97,15 @@ def _report(envelope: Any, topic: str, catalog: dict[str, DatasetRules], pii_key
     hashes = {name: pii_hash(attributes[name], pii_key)
               for name in rules.resident_id_fields if name in attributes}
     masked = {**attributes, **{name: mask(attributes[name]) for name in hashes}}
-    occurred_at = _timestamp(envelope["occurred_at"])
-    said = {"department": envelope["department"], "record_id": envelope["record_id"],
-            "at": occurred_at.isoformat(), "version": 1}
+    geometry = _geometry(envelope, rules)
+    point = tuple(geometry["coordinates"]) if geometry and geometry["type"] == "Point" else None
     return Report(
         dataset=dataset, department=envelope["department"], record_id=envelope["record_id"],
-        kind=key.kind, key=key.key, key_masked=key.masked, occurred_at=occurred_at,
-        geometry=_geometry(envelope, rules),
+        kind=key.kind, key=key.key, key_masked=key.masked,
+        occurred_at=_timestamp(envelope["occurred_at"]), point=point,
+        geometry=orjson.dumps(geometry).decode() if geometry and not point else None,
         attributes=orjson.dumps(masked).decode(),
-        provenance=orjson.dumps(dict.fromkeys(masked, said)).decode(),
+        provenance=orjson.dumps(dict.fromkeys(masked, 1)).decode(),
         pii_hashes=orjson.dumps(hashes).decode(),
     )
 
@@ -119,7 +120,7 @@ def _timestamp(text: str) -> datetime:
     return moment
 
 
-def _geometry(envelope: dict[str, Any], rules: DatasetRules) -> str | None:
+def _geometry(envelope: dict[str, Any], rules: DatasetRules) -> dict[str, Any] | None:
     geometry = envelope.get("geometry")
     if geometry is None:
         if rules.geometry_type:
@@ -131,7 +132,7 @@ def _geometry(envelope: dict[str, Any], rules: DatasetRules) -> str | None:
     crs = envelope.get("crs")
     if crs is None:
         raise InvalidInput("a record with a geometry must say its crs")
-    return orjson.dumps(to_store_datum(geometry, crs)).decode()
+    return to_store_datum(geometry, crs)
 
 
 def _say(exc: fastjsonschema.JsonSchemaValueException, whole: str) -> str:

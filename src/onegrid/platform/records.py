@@ -46,8 +46,9 @@ def columns() -> Select:
     """A record as the API shows it: subject key (masked), grid code, GeoJSON geometry."""
     return (select(Record.id, Record.dataset_id, Subject.kind.label("subject_kind"),
                    Subject.key_masked.label("subject_key"), Area.code.label("grid"),
-                   Record.attributes, Record.provenance, Record.version, Record.reports,
-                   Record.occurred_at, Record.created_at, Record.updated_at, Record.change_seq,
+                   Record.attributes, Record.provenance, Record.sources, Record.version,
+                   Record.reports, Record.occurred_at, Record.created_at, Record.updated_at,
+                   Record.change_seq,
                    cast(func.ST_AsGeoJSON(Record.geom, 7, 0), JSONB).label("geometry"))
             .join(Subject, Subject.id == Record.subject_id)
             .outerjoin(Area, Area.id == Record.grid_id))
@@ -106,7 +107,9 @@ def shape(view: DatasetView, row: Any) -> dict[str, Any]:
     """One record as a caller may see it: visible attributes and their provenance only."""
     item = dict(row._mapping)
     item["attributes"] = view.visible(item["attributes"])
-    item["provenance"] = {k: v for k, v in item["provenance"].items() if k in item["attributes"]}
+    sources = item.pop("sources")
+    item["provenance"] = {k: {**sources[str(v)], "version": v}
+                          for k, v in item["provenance"].items() if k in item["attributes"]}
     return item
 
 

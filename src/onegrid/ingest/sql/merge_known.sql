@@ -1,23 +1,27 @@
 -- Round :round, subjects this dataset already has: take the attributes that changed
--- (onegrid_changes: a late report never overwrites a newer value) with their provenance and a
--- version row; an identical re-report only counts as one more report. A record's first version
--- is written when it first changes (until then the record and its provenance are version 1).
+-- (onegrid_changes: a late report never overwrites a newer value), point their provenance at a
+-- new version said by this report, and write the version row; an identical re-report only
+-- counts as one more report. A record's first version row is written when it first changes
+-- (until then the record itself is version 1).
 WITH src AS (
     SELECT s.*, p.grid_id, r.id AS record_pk, r.version AS old_version,
-           r.attributes AS old_attributes, r.provenance AS old_provenance,
+           r.attributes AS old_attributes, r.sources AS old_sources,
            CASE WHEN r.attributes @> s.attributes THEN '{}'::jsonb  -- the common re-report: cheap
-                ELSE onegrid_changes(s.attributes, r.attributes, r.provenance, s.occurred_at)
+                ELSE onegrid_changes(s.attributes, r.attributes, r.provenance, r.sources,
+                                     s.occurred_at)
            END AS changes
-    FROM staging s JOIN placed p ON p.seq = s.seq
-    JOIN record r ON r.dataset_id = s.dataset_id AND r.subject_id = p.subject_id
+    FROM staging s JOIN placed p ON p.seq = s.seq JOIN record r ON r.id = p.record_pk
     WHERE s.rnk = :round
 ), merged AS (
     UPDATE record r SET
         attributes = r.attributes || src.changes,
         provenance = CASE WHEN src.changes = '{}' THEN r.provenance  -- skip the function call
-                          ELSE r.provenance || onegrid_provenance(src.changes, src.department,
-                                                                  src.record_id, src.occurred_at,
-                                                                  r.version + 1) END,
+                          ELSE r.provenance || onegrid_provenance(src.changes, r.version + 1) END,
+        sources = CASE WHEN src.changes = '{}' THEN r.sources
+                       ELSE r.sources || jsonb_build_object((r.version + 1)::text,
+                           jsonb_build_object('department', src.department,
+                                              'record_id', src.record_id,
+                                              'at', src.occurred_at)) END,
         pii_hashes = r.pii_hashes || src.pii_hashes,
         version = r.version + (src.changes <> '{}')::int,
         geom = CASE WHEN src.geom IS NOT NULL AND src.occurred_at >= r.occurred_at
@@ -34,11 +38,9 @@ WITH src AS (
 ), first_versions AS (
     INSERT INTO record_version (record_id, version, department_id, source_record_id, changes,
                                 occurred_at)
-    SELECT m.id, 1, d.id, first.value ->> 'record_id', m.old_attributes,
-           (first.value ->> 'at')::timestamptz
-    FROM merged m
-    CROSS JOIN LATERAL (SELECT value FROM jsonb_each(m.old_provenance) LIMIT 1) first
-    JOIN department d ON d.code = first.value ->> 'department'
+    SELECT m.id, 1, d.id, m.old_sources -> '1' ->> 'record_id', m.old_attributes,
+           (m.old_sources -> '1' ->> 'at')::timestamptz
+    FROM merged m JOIN department d ON d.code = m.old_sources -> '1' ->> 'department'
     WHERE m.old_version = 1 AND m.changes <> '{}'
     ON CONFLICT (record_id, version) DO NOTHING  -- stores from before lazy first versions
 ), versions AS (

@@ -12,17 +12,21 @@ CREATE TEMP TABLE IF NOT EXISTS staging (
     key           text NOT NULL,
     key_masked    text NOT NULL,
     occurred_at   timestamptz NOT NULL,
-    geojson       text,
+    lon           float8,  -- a point (most records): no GeoJSON to parse
+    lat           float8,
+    geojson       text,    -- any other geometry
     attributes    jsonb NOT NULL,
     provenance    jsonb NOT NULL,
     pii_hashes    jsonb NOT NULL,
-    geom          geometry GENERATED ALWAYS AS (
-                      ST_SetSRID(ST_GeomFromGeoJSON(geojson), 4490)) STORED,
+    geom          geometry GENERATED ALWAYS AS (ST_SetSRID(
+                      CASE WHEN lon IS NOT NULL THEN ST_MakePoint(lon, lat)
+                           ELSE ST_GeomFromGeoJSON(geojson) END, 4490)) STORED,
     PRIMARY KEY (seq)
 ) ON COMMIT DELETE ROWS;
 
 CREATE TEMP TABLE IF NOT EXISTS placed (
     seq        int PRIMARY KEY,
     subject_id bigint NOT NULL,
-    grid_id    int
+    grid_id    int,
+    record_pk  bigint  -- the dataset's record for the subject, when it already had one
 ) ON COMMIT DELETE ROWS;
