@@ -66,9 +66,14 @@ window.ScreenMap = (function () {
     return layers;
   }
 
+  let drills = 0;
   async function drill(code, keepView) {
+    // A refresh re-drawing the current area must not undo a drill the operator made meanwhile:
+    // only the latest drill's answer is drawn.
+    const ticket = ++drills;
     const url = config.area + (code ? "?code=" + encodeURIComponent(code) : "");
     const view = await (await fetch(url)).json();
+    if (ticket !== drills) return current;
     current = view;
     if (children) children.remove();
     children = L.geoJSON(view.children, {
