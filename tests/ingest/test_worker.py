@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import signal
@@ -11,6 +12,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pytest
@@ -24,8 +26,10 @@ from onegrid.demo import factories
 from onegrid.demo.datasets import SPECS
 from onegrid.ingest.contract import MAX_MESSAGE_BYTES, topic_for
 from onegrid.ingest.topics import ensure_topics
+from onegrid.ingest.decode import Report, decode
 from onegrid.ingest.worker import Worker
-from onegrid.platform.catalog import register
+from onegrid.ingest.writer import BatchWriter, Delivery
+from onegrid.platform.catalog import register, rules
 from onegrid.platform.config import Settings
 from tests.ingest.conftest import encode, envelope
 
@@ -251,3 +255,41 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(settings, engine, w
     assert killed["received"] == n == killed["new"] + killed["merged"] + killed["dead_letters"]
     assert _checksum(engine, twin.id) == _checksum(engine, dataset.id)
 
+
+
+def test_a_record_created_by_another_worker_meanwhile_is_merged_not_lost(
+        settings, engine, dataset, caplog) -> None:
+    """Two writers, one known subject new to the dataset, the first one's batch still open: the
+    second's insert waits on the unique key, fails when the first commits, and its batch is
+    written again, as a merge."""
+    caplog.set_level(logging.INFO, logger="onegrid.ingest.writer")
+    with Session(engine) as session:
+        catalog = rules(session)
+        departments = dict(session.execute(text("SELECT code, id FROM department")).all())
+        session.execute(text(  # known from another dataset: no wait on the subject's insert
+            "INSERT INTO subject (kind, key, key_masked) VALUES ('credit_code', :k, :k) "
+            "ON CONFLICT DO NOTHING"), {"k": dataset.message()["subject_key"]})
+        session.commit()
+
+    def batch(record_id: str, phone: str) -> list[tuple[Delivery, Report]]:
+        value = encode(dataset.message(record_id=record_id, phone=phone))
+        delivery = Delivery(dataset.topic, int(record_id[-1]), 0, None, value)
+        return [(delivery, decode(value, dataset.topic, catalog, settings.pii_key))]
+
+    with engine.connect() as first, engine.connect() as second:
+        one = BatchWriter(first, "race", lambda: departments)
+        two = BatchWriter(second, "race", lambda: departments)
+        first.begin()
+        one.write(batch("r-1", "0577-88001111"), [])  # stored, not yet committed
+        with ThreadPoolExecutor(1) as pool:
+            later = pool.submit(two.write, batch("r-2", "0577-88002222"), [])
+            time.sleep(1.0)  # the second batch is waiting on the first one's new record
+            assert not later.done()
+            first.commit()
+            outcome = later.result(timeout=30)
+    assert "writing the batch again" in caplog.text
+    assert outcome.counts[(dataset.id, "SCJG")] == {"received": 1, "merged": 1, "versions": 1}
+    with engine.connect() as conn:
+        phones = conn.execute(text("SELECT attributes ->> 'phone', version, reports FROM record "
+                                   "WHERE dataset_id = :d"), {"d": dataset.id}).all()
+    assert [tuple(p) for p in phones] == [("0577-88002222", 2, 2)]
