@@ -71,3 +71,13 @@ def test_bad_resident_ids_say_why_without_echoing_the_number(value: str, reason:
     with pytest.raises(InvalidInput, match=reason) as err:
         check_resident_id(value)
     assert value not in str(err.value)
+
+
+@pytest.mark.parametrize("digit", ["²", "٣", "３"])  # str.isdigit() says yes to each
+def test_digits_other_than_ascii_are_refused_not_crashed_on(digit: str) -> None:
+    code = factories.credit_code(random.Random(1))
+    with pytest.raises(InvalidInput, match="not allowed"):
+        check_credit_code(digit + code[1:])
+    rid = factories.resident_id(random.Random(1))
+    with pytest.raises(InvalidInput, match="must be digits"):
+        check_resident_id(rid[:3] + digit + rid[4:])

@@ -13,21 +13,21 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from dataclasses import dataclass
 from datetime import date
+from operator import mul
+from typing import NamedTuple
 
 from onegrid.platform.errors import InvalidInput
 
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_CHARS = frozenset(_USCC_ALPHABET)
+_USCC_VALUE = {c: i for i, c in enumerate(_USCC_ALPHABET)}
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _RIC_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CODE = re.compile(r"^[0-9A-Za-z-]{6,40}$")  # address, building and facility codes
 _EVENT_ID = re.compile(r"^[0-9A-Za-z._:-]{1,64}$")
 
 
-@dataclass(frozen=True)
-class SubjectKey:
+class SubjectKey(NamedTuple):
     kind: str
     key: str  # what the store keeps: the natural key, or its keyed hash
     masked: str  # what may be shown to anybody
@@ -47,10 +47,9 @@ def check_resident_id(value: str) -> str:
     number = value.upper()
     if len(number) != 18:
         raise InvalidInput("resident ID number is invalid: it must be 18 characters")
-    if not number[:-1].isdigit():
+    if not (number.isascii() and number[:-1].isdigit()):  # isdigit alone takes "٣" and "²"
         raise InvalidInput("resident ID number is invalid: the first 17 characters must be digits")
-    if number[-1] != "10X98765432"[sum(int(c) * w for c, w in
-                                       zip(number, _RIC_WEIGHTS, strict=False)) % 11]:
+    if number[-1] != "10X98765432"[sum(map(mul, map(int, number[:17]), _RIC_WEIGHTS)) % 11]:
         raise InvalidInput("resident ID number is invalid: the check character is wrong")
     try:
         date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
@@ -63,10 +62,10 @@ def check_credit_code(value: str) -> str:
     """The credit code, or InvalidInput saying what is wrong with it."""
     if len(value) != 18:
         problem = "it must be 18 characters"
-    elif not value[:8].isdigit() or not _USCC_CHARS.issuperset(value[8:]):
+    elif not (value.isascii() and value[:8].isdigit()) or not _USCC_VALUE.keys() >= set(value):
         problem = "it contains characters that are not allowed (no I, O, S, V or Z)"
-    elif value[-1] != _USCC_ALPHABET[-sum(_USCC_ALPHABET.index(c) * w for c, w in
-                                          zip(value, _USCC_WEIGHTS, strict=False)) % 31]:
+    elif value[-1] != _USCC_ALPHABET[-sum(map(mul, map(_USCC_VALUE.__getitem__, value[:17]),
+                                              _USCC_WEIGHTS)) % 31]:
         problem = "the check character is wrong"
     else:
         return value
