@@ -3,7 +3,7 @@
 -- new version said by this report, and write the version row; an identical re-report only
 -- counts as one more report. A record's first version row is written when it first changes
 -- (until then the record itself is version 1).
-WITH src AS (
+WITH src AS MATERIALIZED (  -- once per row: every SET below reads src.changes
     SELECT s.*, p.grid_id, r.id AS record_pk, r.version AS old_version,
            r.attributes AS old_attributes, r.sources AS old_sources,
            CASE WHEN r.attributes @> s.attributes THEN '{}'::jsonb  -- the common re-report: cheap
