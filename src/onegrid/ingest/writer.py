@@ -129,9 +129,9 @@ class BatchWriter:
         if not reports:
             return []
         self._copy(reports)
-        analyze, add_subjects, place, outside, analyze_placed, check = statements(
+        analyze, place_new, place_known, outside, analyze_placed, check = statements(
             "onegrid.ingest", "place")
-        for statement in (analyze, add_subjects, place):
+        for statement in (analyze, place_new, place_known):
             self.conn.execute(statement)
         refused = self.conn.execute(outside).all()
         self.conn.execute(analyze_placed)

@@ -3,26 +3,41 @@
 ANALYZE staging (seq, rnk, dataset_id, kind, key);
 
 -- Each subject exists once: add the new ones, in key order so concurrent workers never
--- deadlock. A subject another worker is adding makes this insert wait for it and skip it.
-INSERT INTO subject (kind, key, key_masked)
-SELECT DISTINCT ON (kind, key) kind, key, key_masked FROM staging ORDER BY kind, key
-ON CONFLICT (kind, key) DO NOTHING;
-
--- Every report with its subject (this statement's fresh snapshot sees the subjects the insert
--- above skipped), its grid (the grid that contains the point; on an edge shared by grids the
--- smallest code wins, onegrid_grid_of's rule) and the record its dataset already holds for the
--- subject, if any. Each lookup is one index probe per report (OFFSET 0 keeps the planner from
--- turning it into a hash join that reads the whole table every batch).
+-- deadlock (a subject another worker is adding makes this insert wait for it and skip it).
+-- The reports of a subject added here are placed at once: it has no record yet anywhere, so
+-- only the grid is looked up (the grid that contains the point; on an edge shared by grids the
+-- smallest code wins, onegrid_grid_of's rule).
+WITH added AS (
+    INSERT INTO subject (kind, key, key_masked)
+    SELECT DISTINCT ON (kind, key) kind, key, key_masked FROM staging ORDER BY kind, key
+    ON CONFLICT (kind, key) DO NOTHING
+    RETURNING id, kind, key
+)
 INSERT INTO placed (seq, subject_id, grid_id, record_pk)
-SELECT s.seq, sub.id, grid.id, rec.id
+SELECT s.seq, added.id, grid.id, NULL
 FROM staging s
-CROSS JOIN LATERAL (SELECT id FROM subject WHERE kind = s.kind AND key = s.key OFFSET 0) sub
+JOIN added ON added.kind = s.kind AND added.key = s.key
 LEFT JOIN LATERAL (SELECT a.id FROM area a
                    WHERE a.level = 'grid' AND ST_Intersects(a.geom, s.geom)
-                   ORDER BY a.code LIMIT 1) grid ON true
-LEFT JOIN LATERAL (SELECT id FROM record r
+                   ORDER BY a.code LIMIT 1) grid ON true;
+
+-- Every other report, with a fresh snapshot (it sees the subjects the insert above skipped
+-- because another worker added them): its subject, the record its dataset already holds for
+-- the subject, if any, and its grid; a report at the record's stored location keeps the
+-- record's grid without a spatial lookup. Each lookup is one index probe per report (OFFSET 0
+-- keeps the planner from turning it into a hash join that reads the whole table every batch).
+INSERT INTO placed (seq, subject_id, grid_id, record_pk)
+SELECT s.seq, sub.id, CASE WHEN rec.geom = s.geom THEN rec.grid_id ELSE grid.id END, rec.id
+FROM staging s
+CROSS JOIN LATERAL (SELECT id FROM subject WHERE kind = s.kind AND key = s.key OFFSET 0) sub
+LEFT JOIN LATERAL (SELECT id, geom, grid_id FROM record r
                    WHERE r.dataset_id = s.dataset_id AND r.subject_id = sub.id OFFSET 0) rec
-       ON true;
+       ON true
+LEFT JOIN LATERAL (SELECT a.id FROM area a
+                   WHERE rec.geom IS DISTINCT FROM s.geom
+                     AND a.level = 'grid' AND ST_Intersects(a.geom, s.geom)
+                   ORDER BY a.code LIMIT 1) grid ON true
+WHERE NOT EXISTS (SELECT FROM placed p WHERE p.seq = s.seq);
 
 -- A located report in no grid is outside the city: the worker turns it into a dead letter.
 DELETE FROM placed p USING staging s
