@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.orm import Session
 
@@ -30,3 +34,40 @@ def bench_database(settings: Settings, name: str = "onegrid_bench") -> Engine:
 
 def line(label: str, value: str) -> None:
     print(f"  {label:<44} {value}", flush=True)
+
+
+@dataclass(frozen=True)
+class CpuSample:
+    """CPU seconds used so far by some processes, by the local PostgreSQL server's processes
+    (none when the database is elsewhere) and left idle by the whole machine (from /proc)."""
+
+    processes: float
+    postgres: float
+    idle: float
+
+    def __sub__(self, other: CpuSample) -> CpuSample:
+        return CpuSample(self.processes - other.processes, self.postgres - other.postgres,
+                         self.idle - other.idle)
+
+
+def cpu_sample(pids: list[int]) -> CpuSample:
+    tick = os.sysconf("SC_CLK_TCK")
+    server = [int(p.parent.name) for p in Path("/proc").glob("[0-9]*/comm")
+              if _read(p).strip() == "postgres"]
+    idle = sum(int(v) for v in _read(Path("/proc/stat")).split()[4:6]) / tick  # idle, iowait
+    return CpuSample(_cpu(pids) / tick, _cpu(server) / tick, idle)
+
+
+def _cpu(pids: list[int]) -> int:
+    ticks = 0
+    for pid in pids:
+        fields = _read(Path(f"/proc/{pid}/stat")).rpartition(")")[2].split()
+        ticks += int(fields[11]) + int(fields[12]) if fields else 0  # utime, stime
+    return ticks
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:  # the process ended meanwhile
+        return ""

@@ -26,7 +26,7 @@ from confluent_kafka import Producer
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from bench.common import bench_database, line
+from bench.common import CpuSample, bench_database, cpu_sample, line
 from onegrid.demo import factories
 from onegrid.demo.datasets import SPECS
 from onegrid.ingest.contract import topic_for
@@ -79,10 +79,11 @@ def produce(settings: Settings, topic: str, pairs) -> int:
 
 
 def run_workers(settings: Settings, engine: Engine, dataset: str, topic: str, n: int,
-                workers: int) -> tuple[float, float]:
+                workers: int) -> tuple[float, float, CpuSample]:
     """Run ``workers`` `onegrid ingest run` processes in one group until ``n`` messages are
     stored. Returns seconds from the first stored batch to the last (scaled to count the first
-    batch's own work), and from start (group join included)."""
+    batch's own work), from start (group join included), and the CPU used per message (idle:
+    the share of the machine's cores) over the timed stretch."""
     env = {**os.environ, "DATABASE_URL": settings.database_url}
     group = f"bench-{uuid.uuid4().hex[:8]}"
     started = time.perf_counter()
@@ -101,16 +102,20 @@ def run_workers(settings: Settings, engine: Engine, dataset: str, topic: str, n:
                 now = time.perf_counter()
                 if stored and not first:
                     first, first_batch = now, stored
+                    cpu = cpu_sample([p.pid for p in processes])
                 if stored >= n:
                     last = now
+                    cpu = cpu_sample([p.pid for p in processes]) - cpu
                     break
                 time.sleep(0.05)
     finally:
         for process in processes:
             process.terminate()
             process.wait(30)
-    steady = (last - first) * n / max(n - first_batch, 1)
-    return steady, last - started
+    timed = max(n - first_batch, 1)
+    steady = (last - first) * n / timed
+    return steady, last - started, CpuSample(cpu.processes / timed, cpu.postgres / timed,
+                                             cpu.idle / (last - first) / os.cpu_count())
 
 
 def ceiling(engine: Engine, dataset: str) -> tuple[int, float]:
@@ -158,7 +163,7 @@ def mix(settings: Settings, engine: Engine, label: str, n: int, reports: float,
     produce(settings, topic, envelopes(spec["id"], n, reports, points))
     print(f"{label}: {n:,} envelopes produced in {time.perf_counter() - started:.1f} s",
           flush=True)
-    seconds, total = run_workers(settings, engine, spec["id"], topic, n, workers)
+    seconds, total, cpu = run_workers(settings, engine, spec["id"], topic, n, workers)
     rows, copy_seconds = ceiling(engine, spec["id"])
     rate, copy_rate = n / seconds, rows / copy_seconds
     line(f"ingest, {workers} worker(s) (consume→…→commit)", f"{rate:,.0f} events/s "
@@ -166,6 +171,8 @@ def mix(settings: Settings, engine: Engine, label: str, n: int, reports: float,
     line(f"ceiling: COPY of the {rows:,} final rows", f"{copy_rate:,.0f} rows/s "
          f"({copy_seconds:.1f} s)")
     line("ratio to the ceiling", f"{rate / copy_rate:.2f}  (target ≥ 0.5; ≥ 30,000 events/s)")
+    line("CPU per event: workers / PostgreSQL", f"{cpu.processes * 1e6:.0f} / "
+         f"{cpu.postgres * 1e6:.0f} µs (cores idle {cpu.idle:.0%} of the time)")
 
 
 def main() -> None:

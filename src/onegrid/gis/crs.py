@@ -29,7 +29,11 @@ def to_store_datum(geometry: dict[str, Any], crs: str) -> dict[str, Any]:
     if kind not in GEOMETRY_TYPES:
         raise InvalidInput(f"geometry type {kind!r} is not one of {', '.join(GEOMETRY_TYPES)}")
     convert = OBFUSCATED.get(crs)
-    coordinates = _map_positions(geometry.get("coordinates"), convert)
+    coordinates = geometry.get("coordinates")
+    if kind == "Point" and isinstance(coordinates, list) and coordinates \
+            and not isinstance(coordinates[0], list):  # most records: no shape to check
+        return {"type": kind, "coordinates": _position(coordinates, convert)}
+    coordinates = _map_positions(coordinates, convert)
     _check_shape(kind, coordinates)
     return {"type": kind, "coordinates": coordinates}
 

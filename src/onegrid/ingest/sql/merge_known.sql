@@ -13,16 +13,18 @@ WITH src AS MATERIALIZED (  -- once per row: every SET below reads src.changes
     FROM staging s JOIN placed p ON p.seq = s.seq JOIN record r ON r.id = p.record_pk
     WHERE s.rnk = :round
 ), merged AS (
-    UPDATE record r SET
-        attributes = r.attributes || src.changes,
-        provenance = CASE WHEN src.changes = '{}' THEN r.provenance  -- skip the function call
+    UPDATE record r SET  -- (an identical re-report rebuilds no jsonb value)
+        attributes = CASE WHEN src.changes = '{}' THEN r.attributes
+                          ELSE r.attributes || src.changes END,
+        provenance = CASE WHEN src.changes = '{}' THEN r.provenance
                           ELSE r.provenance || onegrid_provenance(src.changes, r.version + 1) END,
         sources = CASE WHEN src.changes = '{}' THEN r.sources
                        ELSE r.sources || jsonb_build_object((r.version + 1)::text,
                            jsonb_build_object('department', src.department,
                                               'record_id', src.record_id,
                                               'at', src.occurred_at)) END,
-        pii_hashes = r.pii_hashes || src.pii_hashes,
+        pii_hashes = CASE WHEN src.pii_hashes = '{}' THEN r.pii_hashes
+                          ELSE r.pii_hashes || src.pii_hashes END,
         version = r.version + (src.changes <> '{}')::int,
         geom = CASE WHEN src.geom IS NOT NULL AND src.occurred_at >= r.occurred_at
                     THEN src.geom ELSE r.geom END,
