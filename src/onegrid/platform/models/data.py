@@ -82,6 +82,7 @@ class Record(Base):
     __table_args__ = (
         UniqueConstraint("subject_id", "dataset_id"),
         Index("record_dataset_change_idx", "dataset_id", "change_seq"),
+        {"postgresql_with": {"fillfactor": 85}},  # room for re-reports' updates (0006)
     )
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     dataset_id: Mapped[str] = mapped_column(String(64))
