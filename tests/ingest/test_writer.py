@@ -106,6 +106,27 @@ def test_a_point_on_a_shared_grid_edge_belongs_to_the_smallest_code(write, db: S
     assert grid == covering[0] == min(codes + covering)
 
 
+def test_a_known_subject_reported_elsewhere_is_placed_again(write, db: Session) -> None:
+    """A re-report at the stored location keeps the record's grid without a spatial lookup;
+    one from anywhere else is looked up: another grid, or outside the city."""
+    write(envelope())
+    first = _record(db, "market.business", "91330302MA2AXXXXX8").grid
+    lon, lat, other = db.execute(text(
+        "SELECT ST_X(p), ST_Y(p), code FROM (SELECT ST_PointOnSurface(geom) AS p, code FROM area "
+        "WHERE level = 'grid' AND code <> :c ORDER BY code LIMIT 1) g"), {"c": first}).one()
+    write(envelope(record_id="r-2", occurred_at="2026-11-21T08:00:00+08:00",
+                   geometry={"type": "Point", "coordinates": [lon, lat]}))
+    assert _record(db, "market.business", "91330302MA2AXXXXX8").grid == other
+    write(envelope(record_id="r-3", occurred_at="2026-11-22T08:00:00+08:00",
+                   geometry={"type": "Point", "coordinates": [lon, lat]}))
+    assert _record(db, "market.business", "91330302MA2AXXXXX8").reports == 3
+    beijing = {"type": "Point", "coordinates": [116.3975, 39.9087]}
+    outcome = write(envelope(record_id="r-4", occurred_at="2026-11-23T08:00:00+08:00",
+                             geometry=beijing))
+    assert [r.reason.split(":")[0] for _, r in outcome.dead_letters] == ["outside the city"]
+    assert _record(db, "market.business", "91330302MA2AXXXXX8").grid == other
+
+
 def test_a_hotline_ticket_becomes_one_issue_in_the_loop(write, db: Session) -> None:
     ticket = envelope(dataset="hotline.ticket", department="RX12345",
                       subject_key="RX2026112300000042", record_id="rx-42", crs="BD-09",
