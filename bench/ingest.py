@@ -143,8 +143,8 @@ def ceiling(engine: Engine, dataset: str, runs: int = 3) -> tuple[int, float]:
                 copy.write(buffer.getvalue())
             raw.commit()
             timings.append(time.perf_counter() - started)
-            cursor.execute("SELECT count(*) FROM record_ceiling")
-            rows = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM record_ceiling")
+        rows = cursor.fetchone()[0]
         cursor.execute("DROP TABLE record_ceiling")
         raw.commit()
         return rows, statistics.median(timings)
