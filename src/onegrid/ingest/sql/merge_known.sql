@@ -10,7 +10,10 @@ WITH src AS MATERIALIZED (  -- once per row: every SET below reads src.changes
                 ELSE onegrid_changes(s.attributes, r.attributes, r.provenance, r.sources,
                                      s.occurred_at)
            END AS changes
-    FROM staging s JOIN placed p ON p.seq = s.seq JOIN record r ON r.id = p.record_pk
+    FROM staging s JOIN placed p ON p.seq = s.seq
+    -- One index probe per report (OFFSET 0): a batch of new subjects leaves record_pk all NULL,
+    -- and the planner, estimating one row, would hash the whole record table to join none.
+    CROSS JOIN LATERAL (SELECT * FROM record WHERE id = p.record_pk OFFSET 0) r
     WHERE s.rnk = :round
 ), merged AS (
     UPDATE record r SET  -- (an identical re-report rebuilds no jsonb value)
