@@ -142,11 +142,13 @@ def test_a_hotline_ticket_becomes_one_issue_in_the_loop(write, db: Session) -> N
     assert issues == [("C0106", "hotline", "CGJ")]
 
 
-def test_a_grid_or_dataset_that_records_use_cannot_be_deleted(write, db: Session) -> None:
+def test_what_records_use_cannot_be_deleted(write, db: Session) -> None:
+    """A grid, a dataset or a subject (no foreign keys: triggers guard them, 0005 and 0007)."""
     write(envelope())
     grid = _record(db, "market.business", "91330302MA2AXXXXX8").grid
     for statement, params in (("DELETE FROM area WHERE code = :c", {"c": grid}),
-                              ("DELETE FROM dataset WHERE id = 'market.business'", {})):
+                              ("DELETE FROM dataset WHERE id = 'market.business'", {}),
+                              ("DELETE FROM subject WHERE key = '91330302MA2AXXXXX8'", {})):
         with pytest.raises(IntegrityError, match="records still use a deleted"):
             with db.begin_nested():
                 db.execute(text(statement), params)

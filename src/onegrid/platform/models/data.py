@@ -74,9 +74,9 @@ class Record(Base):
     each (``provenance``: ``{attribute: version}``) and who said each version (``sources``:
     ``{version: {"department", "record_id", "at"}}``).
 
-    ``dataset_id`` and ``grid_id`` carry no foreign keys: a per-row check cost ingest a quarter
-    of a row's write, and triggers on dataset and area refuse to delete what records use
-    (migration 0005)."""
+    ``dataset_id``, ``grid_id`` and ``subject_id`` carry no foreign keys: each per-row check cost
+    ingest a quarter of a row's write, and triggers on dataset, area and subject refuse to delete
+    what records use (migrations 0005 and 0007)."""
 
     __tablename__ = "record"
     __table_args__ = (
@@ -86,7 +86,7 @@ class Record(Base):
     )
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     dataset_id: Mapped[str] = mapped_column(String(64))
-    subject_id: Mapped[int] = mapped_column(ForeignKey("subject.id"))
+    subject_id: Mapped[int] = mapped_column(BigInteger)
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     provenance: Mapped[dict[str, Any]] = mapped_column(default=dict)
     sources: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
