@@ -20,12 +20,11 @@ CREATE TEMP TABLE IF NOT EXISTS staging (
     pii_hashes    jsonb NOT NULL,
     geom          geometry GENERATED ALWAYS AS (ST_SetSRID(
                       CASE WHEN lon IS NOT NULL THEN ST_MakePoint(lon, lat)
-                           ELSE ST_GeomFromGeoJSON(geojson) END, 4490)) STORED,
-    PRIMARY KEY (seq)
+                           ELSE ST_GeomFromGeoJSON(geojson) END, 4490)) STORED
 ) ON COMMIT DELETE ROWS;
 
 CREATE TEMP TABLE IF NOT EXISTS placed (
-    seq        int PRIMARY KEY,
+    seq        int NOT NULL,
     subject_id bigint NOT NULL,
     grid_id    int,
     record_pk  bigint  -- the dataset's record for the subject, when it already had one
