@@ -152,3 +152,26 @@ def test_what_records_use_cannot_be_deleted(write, db: Session) -> None:
         with pytest.raises(IntegrityError, match="records still use a deleted"):
             with db.begin_nested():
                 db.execute(text(statement), params)
+
+
+def test_versions_go_with_their_record_and_keep_their_department(write, db: Session) -> None:
+    """record_version has no foreign keys: triggers do their work (migration 0008)."""
+    write(envelope(phone="0577-88001234"))
+    write(envelope(department="SWJ", record_id="swj-9", phone="0577-88009999",
+                   occurred_at="2026-11-21T09:00:00+08:00"))
+    record = db.scalar(text("SELECT r.id FROM record r JOIN subject s ON s.id = r.subject_id "
+                            "WHERE s.key = '91330302MA2AXXXXX8' "
+                            "AND r.dataset_id = 'market.business'"))
+    versions = text("SELECT count(*) FROM record_version WHERE record_id = :r")
+    assert db.scalar(versions, {"r": record}) == 2
+    department = db.scalar(text("INSERT INTO department (code, name, name_en) "
+                                "VALUES ('TEST', '测试', 'Test') "
+                                "RETURNING id"))
+    db.execute(text("UPDATE record_version SET department_id = :d WHERE record_id = :r"),
+               {"d": department, "r": record})
+    with pytest.raises(IntegrityError, match="record versions still name a deleted department"):
+        with db.begin_nested():
+            db.execute(text("DELETE FROM department WHERE id = :d"), {"d": department})
+    db.execute(text("DELETE FROM record WHERE id = :r"), {"r": record})
+    assert db.scalar(versions, {"r": record}) == 0
+    db.execute(text("DELETE FROM department WHERE id = :d"), {"d": department})
