@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import Annotated, Any
+
+import msgspec
 
 TOPIC_PREFIX = "onegrid.ingest."
 TOPIC_PATTERN = "^" + re.escape(TOPIC_PREFIX) + r"[a-z][a-z0-9_.]*$"
@@ -10,21 +13,20 @@ DLQ_TOPIC = "onegrid.dlq"
 MAX_MESSAGE_BYTES = 256 * 1024
 """A record larger than this is refused: real departmental records are a few kilobytes."""
 
-ENVELOPE_SCHEMA = {
-    "type": "object",
-    "required": ["dataset", "department", "record_id", "subject_key", "occurred_at",
-                 "attributes"],
-    "properties": {
-        "dataset": {"type": "string", "minLength": 1, "maxLength": 64},
-        "department": {"type": "string", "minLength": 1, "maxLength": 32},
-        "record_id": {"type": "string", "minLength": 1, "maxLength": 128},
-        "subject_key": {"type": "string", "minLength": 1, "maxLength": 64},
-        "occurred_at": {"type": "string", "minLength": 10, "maxLength": 40},
-        "crs": {"type": ["string", "null"]},
-        "geometry": {"type": ["object", "null"]},
-        "attributes": {"type": "object"},
-    },
-}
+
+class Envelope(msgspec.Struct, frozen=True):
+    """The JSON object every message carries (docs/ingest.md, §2). msgspec checks it while it
+    parses the bytes, in one pass (half the time of parsing, then checking a JSON Schema);
+    fields it does not know are ignored, as a JSON Schema without additionalProperties would."""
+
+    dataset: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    department: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
+    record_id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+    subject_key: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    occurred_at: Annotated[str, msgspec.Meta(min_length=10, max_length=40)]
+    attributes: dict[str, Any]
+    crs: str | None = None
+    geometry: dict[str, Any] | None = None
 
 
 def topic_for(dataset: str) -> str:
