@@ -1,5 +1,5 @@
-"""Messages at the edges of the JSON parsers: each is stored exactly or refused with a reason,
-never a crash of the worker (an exception in decode stops it, and the message stays unread)."""
+"""Messages at the edges of decoding: each is stored as sent or refused with a reason, never a
+crash of the worker (an exception in decode stops it, and the message stays unread)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from onegrid.ingest.decode import Refusal, Report, decode
+from onegrid.ingest.writer import BatchWriter, Delivery
 from onegrid.platform.catalog import DatasetRules, register, rules
 from onegrid.platform.config import Settings
-from tests.ingest.conftest import encode, envelope
+from tests.ingest.conftest import LUCHENG_POINT, encode, envelope
 
 TOPIC = "onegrid.ingest.test.open"
 
@@ -47,7 +48,7 @@ def test_big_integers_and_deep_nesting_are_stored_exactly(open_catalog, settings
     assert json.loads(report.attributes)["big"] == big
     stored = db.execute(text("SELECT (CAST(:a AS jsonb) ->> 'big')::numeric, "
                              "jsonb_typeof(CAST(:a AS jsonb) #> '{deep,0,0,0}')"),
-                        {"a": report.attributes}).one()
+                        {"a": report.attributes.decode()}).one()
     assert stored == (big, "array")
 
 
@@ -69,3 +70,23 @@ def test_what_the_parser_refuses_is_a_dead_letter_with_a_reason(open_catalog, se
     refusal = _decode(value, open_catalog, settings)
     assert isinstance(refusal, Refusal) and reason in refusal.reason, refusal
     assert refusal.dataset == "test.open"
+
+
+def test_a_geometry_other_than_a_point_reaches_the_store_as_sent(open_catalog, settings,
+                                                                 db) -> None:
+    """Points travel as two numbers; any other geometry as its GeoJSON text."""
+    lon, lat = LUCHENG_POINT
+    ring = [[lon, lat], [lon + 0.001, lat], [lon + 0.001, lat + 0.001], [lon, lat]]
+    value = encode(envelope("test.open", subject_key="e-2", crs="EPSG:4490",
+                            geometry={"type": "Polygon", "coordinates": [ring]}))
+    conn = db.connection()
+    departments = dict(db.execute(text("SELECT code, id FROM department")).all())
+    report = _decode(value, open_catalog, settings)
+    outcome = BatchWriter(conn, "test-polygon", lambda: departments).write(
+        [(Delivery(TOPIC, 0, 0, None, value), report)], [])
+    assert outcome.counts[("test.open", "SCJG")]["new"] == 1
+    stored = db.execute(text(
+        "SELECT ST_Equals(geom, ST_SetSRID(ST_GeomFromGeoJSON(:g), 4490)), grid_id IS NOT NULL "
+        "FROM record WHERE dataset_id = 'test.open'"),
+        {"g": json.dumps({"type": "Polygon", "coordinates": [ring]})}).one()
+    assert stored == (True, True)

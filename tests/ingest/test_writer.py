@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tests.ingest.conftest import envelope
+from onegrid.demo import factories
+from onegrid.ingest.decode import Report, decode
+from onegrid.ingest.writer import BatchWriter, Delivery
+from tests.ingest.conftest import encode, envelope
 
 
 def _record(db: Session, dataset: str, key: str):
@@ -175,3 +180,26 @@ def test_versions_go_with_their_record_and_keep_their_department(write, db: Sess
     db.execute(text("DELETE FROM record WHERE id = :r"), {"r": record})
     assert db.scalar(versions, {"r": record}) == 0
     db.execute(text("DELETE FROM department WHERE id = :d"), {"d": department})
+
+
+def test_messages_already_stored_by_another_worker_are_skipped(db: Session, catalog,
+                                                               settings) -> None:
+    """After a rebalance a worker may hold messages the partition's previous owner stored."""
+    conn = db.connection()
+    departments = dict(db.execute(text("SELECT code, id FROM department")).all())
+    writer = BatchWriter(conn, "test-skip", lambda: departments)
+    topic = "onegrid.ingest.market.business"
+    rng = random.Random(11)
+    keys = [factories.credit_code(rng) for _ in range(4)]
+
+    def batch(offsets: range) -> list[tuple[Delivery, Report]]:
+        values = [encode(envelope(subject_key=keys[o], record_id=f"r-{o}")) for o in offsets]
+        return [(Delivery(topic, 0, o, None, v), decode(v, topic, catalog, settings.pii_key))
+                for o, v in zip(offsets, values, strict=True)]
+
+    writer.write(batch(range(0, 3)), [])
+    outcome = writer.write(batch(range(1, 4)), [])
+    assert outcome.counts == {("market.business", "SCJG"): {"received": 1, "new": 1,
+                                                            "versions": 1}}
+    assert db.scalar(text("SELECT next_offset FROM ingest_offset WHERE consumer_group = "
+                          "'test-skip'")) == 4

@@ -30,10 +30,11 @@ class Report(NamedTuple):  # a tuple: built a million times a run, cheaper than 
     key_masked: str
     occurred_at: datetime
     point: tuple[float, float] | None  # (lon, lat): most records are points, the cheap path
-    geometry: str | None  # GeoJSON text of any other geometry
-    attributes: str  # JSON text
-    provenance: str  # JSON text: every attribute set by version 1 (a new record's provenance)
-    pii_hashes: str  # JSON text
+    # JSON texts, UTF-8 encoded (as the JSON library writes them, and COPY sends them)
+    geometry: bytes | None  # GeoJSON of any other geometry
+    attributes: bytes
+    provenance: bytes  # every attribute set by version 1 (a new record's provenance)
+    pii_hashes: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,18 +141,18 @@ def _report(envelope: Envelope, topic: str, catalog: dict[str, DatasetRules],
         occurred_at=_timestamp(envelope.occurred_at), point=point,
         geometry=_json(geometry) if geometry and not point else None,
         attributes=_json(masked),
-        provenance=orjson.dumps(dict.fromkeys(masked, 1)).decode(),
-        pii_hashes=orjson.dumps(hashes).decode(),
+        provenance=orjson.dumps(dict.fromkeys(masked, 1)),
+        pii_hashes=orjson.dumps(hashes),
     )
 
 
-def _json(value: Any) -> str:
+def _json(value: Any) -> bytes:
     """The JSON text of what a producer sent. orjson is the fast path; it refuses integers
     beyond 64 bits and nesting deeper than 254 levels, which msgspec read and writes exactly."""
     try:
-        return orjson.dumps(value).decode()
+        return orjson.dumps(value)
     except orjson.JSONEncodeError:
-        return msgspec.json.encode(value).decode()
+        return msgspec.json.encode(value)
 
 
 def _timestamp(text: str) -> datetime:

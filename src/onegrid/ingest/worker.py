@@ -20,7 +20,7 @@ from sqlalchemy import Engine, select, text
 from onegrid.ingest.contract import TOPIC_PATTERN
 from onegrid.ingest.deadletters import DeadLetterPublisher
 from onegrid.ingest.decode import Refusal, Report, decode
-from onegrid.ingest.writer import BatchWriter, Delivery, Outcome, next_offsets
+from onegrid.ingest.writer import BatchWriter, Delivery, Outcome, offset_ranges
 from onegrid.platform.catalog import DatasetRules, rules
 from onegrid.platform.config import Settings
 from onegrid.platform.db import session_factory
@@ -138,4 +138,4 @@ def _delivery(message: Message) -> Delivery:
 
 
 def _next_offsets(deliveries: list[Delivery]) -> list[TopicPartition]:
-    return [TopicPartition(t, p, o) for (t, p), o in next_offsets(deliveries).items()]
+    return [TopicPartition(t, p, end) for (t, p), (_, end) in offset_ranges(deliveries).items()]

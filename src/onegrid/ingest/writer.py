@@ -10,7 +10,6 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from psycopg.types.json import set_json_dumps
 from sqlalchemy import Connection, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
@@ -25,10 +24,13 @@ RECORD_KEY = "record_subject_id_dataset_id_key"
 ATTEMPTS = 3
 # staging's columns as COPY sends them (sql/staging.sql), in PostgreSQL's binary format: the
 # server parses no numbers, times or text escapes (≈ 2.5 µs a row less than the text format).
+# The JSON texts decode() wrote go as they are: psycopg's bytea dumper sends bytes unchanged,
+# which is text's binary form, and jsonb's after a version byte (no Python dumper per value).
 STAGED = {"seq": "int4", "rnk": "int4", "dataset_id": "text", "department": "text",
           "department_id": "int4", "record_id": "text", "kind": "text", "key": "text",
           "key_masked": "text", "occurred_at": "timestamptz", "lon": "float8", "lat": "float8",
-          "geojson": "text", "attributes": "jsonb", "provenance": "jsonb", "pii_hashes": "jsonb"}
+          "geojson": "bytea", "attributes": "bytea", "provenance": "bytea", "pii_hashes": "bytea"}
+JSONB = b"\x01"  # jsonb's binary format version
 
 
 class Delivery(NamedTuple):  # a tuple: one per message, cheaper to build than a dataclass
@@ -53,12 +55,15 @@ class Outcome:
             {name: n for name, n in counts.items() if n})
 
 
-def next_offsets(deliveries: Iterable[Delivery]) -> dict[tuple[str, int], int]:
-    """Per (topic, partition): the offset after the last delivery, where reading resumes."""
-    ends: dict[tuple[str, int], int] = {}
+def offset_ranges(deliveries: Iterable[Delivery]) -> dict[tuple[str, int], tuple[int, int]]:
+    """Per (topic, partition): the first offset delivered and the one after the last (where
+    reading resumes)."""
+    ranges: dict[tuple[str, int], tuple[int, int]] = {}
     for d in deliveries:
-        ends[(d.topic, d.partition)] = max(ends.get((d.topic, d.partition), 0), d.offset + 1)
-    return ends
+        key = (d.topic, d.partition)
+        first, end = ranges.get(key, (d.offset, d.offset))
+        ranges[key] = min(first, d.offset), max(end, d.offset + 1)
+    return ranges
 
 
 class BatchWriter:
@@ -99,8 +104,9 @@ class BatchWriter:
         outcome = Outcome()
         with self._transaction():
             fresh = self._claim_offsets([d for d, _ in reports] + [d for d, _ in refusals])
-            reports = [(d, r) for d, r in reports if fresh(d)]
-            refusals = [(d, r) for d, r in refusals if fresh(d)]
+            if fresh:
+                reports = [(d, r) for d, r in reports if fresh(d)]
+                refusals = [(d, r) for d, r in refusals if fresh(d)]
             refusals += self._merge(reports, outcome)
             self._keep_dead_letters(refusals, outcome)
             self._count(outcome)
@@ -112,19 +118,22 @@ class BatchWriter:
         work), else a transaction of our own."""
         return self.conn.begin_nested() if self.conn.in_transaction() else self.conn.begin()
 
-    def _claim_offsets(self, deliveries: list[Delivery]) -> Callable[[Delivery], bool]:
+    def _claim_offsets(self, deliveries: list[Delivery]) -> Callable[[Delivery], bool] | None:
         """Lock this group's offsets for the batch's partitions and advance them; says which
         messages are at or past them (another worker may have stored the rest before a
-        rebalance)."""
-        ends = next_offsets(deliveries)
-        if not ends:
-            return lambda _: False
-        params = {"group": self.group, "topics": [t for t, _ in ends],
-                  "partitions": [p for _, p in ends], "ends": list(ends.values())}
+        rebalance), or None when all are (the usual case: nothing to sort out)."""
+        ranges = offset_ranges(deliveries)
+        if not ranges:
+            return None
+        params = {"group": self.group, "topics": [t for t, _ in ranges],
+                  "partitions": [p for _, p in ranges],
+                  "ends": [end for _, end in ranges.values()]}
         claim, read, advance = statements("onegrid.ingest", "offsets")
         self.conn.execute(claim, params)
         stored = {(t, p): o for t, p, o in self.conn.execute(read, params)}
         self.conn.execute(advance, params)
+        if all(stored[tp] <= first for tp, (first, _) in ranges.items()):
+            return None
         return lambda d: d.offset >= stored[(d.topic, d.partition)]
 
     def _merge(self, reports: list[tuple[Delivery, Report]],
@@ -159,7 +168,6 @@ class BatchWriter:
         ids = self.department_ids()
         seen: dict[tuple[str, str, str], int] = {}
         cursor = self.conn.connection.driver_connection.cursor()
-        set_json_dumps(_already_json, context=cursor)  # decode() wrote the JSON texts
         with cursor.copy(f"COPY staging ({', '.join(STAGED)}) FROM STDIN (FORMAT binary)"
                          ) as copy:
             copy.set_types(list(STAGED.values()))
@@ -169,8 +177,8 @@ class BatchWriter:
                 lon, lat = r.point or (None, None)
                 copy.write_row((seq, rank, r.dataset, r.department,
                                 ids[r.department], r.record_id, r.kind, r.key, r.key_masked,
-                                r.occurred_at, lon, lat, r.geometry, r.attributes, r.provenance,
-                                r.pii_hashes))
+                                r.occurred_at, lon, lat, r.geometry, JSONB + r.attributes,
+                                JSONB + r.provenance, JSONB + r.pii_hashes))
 
     @staticmethod
     def _tally(rows, outcome: Outcome) -> None:
@@ -202,10 +210,6 @@ class BatchWriter:
             index_elements=[IngestCounter.dataset, IngestCounter.department],
             set_={**{c: getattr(IngestCounter, c) + getattr(stmt.excluded, c) for c in columns},
                   "updated_at": text("now()")}))
-
-
-def _already_json(text: str) -> str:
-    return text
 
 
 def _constraint(exc: IntegrityError) -> str | None:
