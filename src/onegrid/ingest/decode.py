@@ -90,9 +90,7 @@ def _refuse(exc: msgspec.ValidationError, value: bytes, topic: str) -> Refusal:
         named = orjson.loads(value)
     except orjson.JSONDecodeError:  # the contract check stopped before the broken part
         named = None
-    if not isinstance(named, dict):
-        return Refusal(f"the envelope does not follow the contract: {_said(exc)}",
-                       dataset_of(topic))
+    named = named if isinstance(named, dict) else {}
     problem = _said(exc)
     if problem.startswith("Object missing required field"):  # msgspec names the first only
         problem = "it lacks " + ", ".join(f.encode_name for f in msgspec.structs.fields(Envelope)
