@@ -72,21 +72,45 @@ def test_what_the_parser_refuses_is_a_dead_letter_with_a_reason(open_catalog, se
     assert refusal.dataset == "test.open"
 
 
+def _store(db: Session, catalog: dict[str, DatasetRules], settings: Settings,
+           key: str, geometry: dict) -> tuple[bool, int | None]:
+    """Ingest one located report; whether its geometry was stored as sent, and its grid."""
+    value = encode(envelope("test.open", subject_key=key, crs="EPSG:4490", geometry=geometry))
+    report = _decode(value, catalog, settings)
+    assert isinstance(report, Report), report
+    departments = dict(db.execute(text("SELECT code, id FROM department")).all())
+    BatchWriter(db.connection(), "test-geometry", lambda: departments).write(
+        [(Delivery(TOPIC, 0, 0, None, value), report)], [])
+    return db.execute(text(
+        "SELECT ST_Equals(r.geom, ST_SetSRID(ST_GeomFromGeoJSON(:g), 4490)), r.grid_id "
+        "FROM record r JOIN subject s ON s.id = r.subject_id "
+        "WHERE r.dataset_id = 'test.open' AND s.key = :k"),
+        {"g": json.dumps(geometry), "k": key}).one()
+
+
 def test_a_geometry_other_than_a_point_reaches_the_store_as_sent(open_catalog, settings,
                                                                  db) -> None:
     """Points travel as two numbers; any other geometry as its GeoJSON text."""
     lon, lat = LUCHENG_POINT
     ring = [[lon, lat], [lon + 0.001, lat], [lon + 0.001, lat + 0.001], [lon, lat]]
-    value = encode(envelope("test.open", subject_key="e-2", crs="EPSG:4490",
-                            geometry={"type": "Polygon", "coordinates": [ring]}))
-    conn = db.connection()
-    departments = dict(db.execute(text("SELECT code, id FROM department")).all())
-    report = _decode(value, open_catalog, settings)
-    outcome = BatchWriter(conn, "test-polygon", lambda: departments).write(
-        [(Delivery(TOPIC, 0, 0, None, value), report)], [])
-    assert outcome.counts[("test.open", "SCJG")]["new"] == 1
-    stored = db.execute(text(
-        "SELECT ST_Equals(geom, ST_SetSRID(ST_GeomFromGeoJSON(:g), 4490)), grid_id IS NOT NULL "
-        "FROM record WHERE dataset_id = 'test.open'"),
-        {"g": json.dumps({"type": "Polygon", "coordinates": [ring]})}).one()
-    assert stored == (True, True)
+    same, grid = _store(db, open_catalog, settings, "e-2",
+                        {"type": "Polygon", "coordinates": [ring]})
+    assert same and grid is not None
+
+
+def test_a_polygon_is_in_the_grid_of_its_point_on_surface(open_catalog, settings, db) -> None:
+    """onegrid_grid_of's rule, as for issues: not the smallest code among the grids it touches.
+    The polygon: a disc around a grid's point on surface reaching into a neighbour with a
+    smaller code."""
+    polygon, expected, smallest = db.execute(text(
+        "SELECT ST_AsGeoJSON(disc), onegrid_grid_of(disc), "
+        "       (SELECT g.id FROM area g WHERE g.level = 'grid' AND ST_Intersects(g.geom, disc)"
+        "        ORDER BY g.code LIMIT 1) "
+        "FROM area a JOIN area b ON a.level = 'grid' AND b.level = 'grid' AND a.code < b.code "
+        "     AND ST_Touches(a.geom, b.geom), "
+        "LATERAL (SELECT ST_Buffer(ST_PointOnSurface(b.geom), "
+        "                          ST_Distance(ST_PointOnSurface(b.geom), a.geom) * 1.2) disc) d "
+        "WHERE onegrid_grid_of(disc) = b.id LIMIT 1")).one()
+    assert expected != smallest
+    same, grid = _store(db, open_catalog, settings, "e-3", json.loads(polygon))
+    assert same and grid == expected

@@ -5,8 +5,8 @@ ANALYZE staging (seq, rnk, dataset_id, kind, key);
 -- Each subject exists once: add the new ones, in key order so concurrent workers never
 -- deadlock (a subject another worker is adding makes this insert wait for it and skip it).
 -- The reports of a subject added here are placed at once: it has no record yet anywhere, so
--- only the grid is looked up (the grid that contains the point; on an edge shared by grids the
--- smallest code wins, onegrid_grid_of's rule).
+-- only the grid is looked up, by onegrid_grid_of's rule: the grid that contains the point (a
+-- line's or polygon's point on surface); on an edge shared by grids the smallest code wins.
 WITH added AS (
     INSERT INTO subject (kind, key, key_masked)
     SELECT DISTINCT ON (kind, key) kind, key, key_masked FROM staging ORDER BY kind, key
@@ -18,7 +18,7 @@ SELECT s.seq, added.id, grid.id, NULL
 FROM staging s
 JOIN added ON added.kind = s.kind AND added.key = s.key
 LEFT JOIN LATERAL (SELECT a.id FROM area a
-                   WHERE a.level = 'grid' AND ST_Intersects(a.geom, s.geom)
+                   WHERE a.level = 'grid' AND ST_Intersects(a.geom, coalesce(s.spot, s.geom))
                    ORDER BY a.code LIMIT 1) grid ON true;
 
 -- Every other report, with a fresh snapshot (it sees the subjects the insert above skipped
@@ -35,14 +35,14 @@ LEFT JOIN LATERAL (SELECT id, geom, grid_id FROM record r
        ON true
 LEFT JOIN LATERAL (SELECT a.id FROM area a
                    WHERE rec.geom IS DISTINCT FROM s.geom
-                     AND a.level = 'grid' AND ST_Intersects(a.geom, s.geom)
+                     AND a.level = 'grid' AND ST_Intersects(a.geom, coalesce(s.spot, s.geom))
                    ORDER BY a.code LIMIT 1) grid ON true
 WHERE NOT EXISTS (SELECT FROM placed p WHERE p.seq = s.seq);
 
 -- A located report in no grid is outside the city: the worker turns it into a dead letter.
 DELETE FROM placed p USING staging s
 WHERE p.seq = s.seq AND s.geom IS NOT NULL AND p.grid_id IS NULL
-RETURNING p.seq, ST_X(ST_PointOnSurface(s.geom)) AS lon, ST_Y(ST_PointOnSurface(s.geom)) AS lat;
+RETURNING p.seq, ST_X(coalesce(s.spot, s.geom)) AS lon, ST_Y(coalesce(s.spot, s.geom)) AS lat;
 
 ANALYZE placed;
 

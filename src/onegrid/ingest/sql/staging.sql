@@ -20,7 +20,10 @@ CREATE TEMP TABLE IF NOT EXISTS staging (
     pii_hashes    jsonb NOT NULL,
     geom          geometry GENERATED ALWAYS AS (ST_SetSRID(
                       CASE WHEN lon IS NOT NULL THEN ST_MakePoint(lon, lat)
-                           ELSE ST_GeomFromGeoJSON(geojson) END, 4490)) STORED
+                           ELSE ST_GeomFromGeoJSON(geojson) END, 4490)) STORED,
+    -- where a line or polygon is placed (onegrid_grid_of's rule): its point on surface
+    spot          geometry GENERATED ALWAYS AS (ST_SetSRID(
+                      ST_PointOnSurface(ST_GeomFromGeoJSON(geojson)), 4490)) STORED
 ) ON COMMIT DELETE ROWS;
 
 CREATE TEMP TABLE IF NOT EXISTS placed (
