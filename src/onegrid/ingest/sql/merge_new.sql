@@ -12,14 +12,12 @@ WITH created AS (
            s.pii_hashes, s.geom, p.grid_id, 1, 1, s.occurred_at
     FROM staging s JOIN placed p ON p.seq = s.seq
     WHERE s.rnk = :round AND p.record_pk IS NULL
-    RETURNING id, dataset_id, subject_id
+    RETURNING id, dataset_id, subject_id, sources -> '1' ->> 'department' AS department
 ), later AS (
     UPDATE placed p SET record_pk = c.id
     FROM created c, staging s
     WHERE :round < :rounds AND s.seq = p.seq AND s.rnk > :round
       AND p.subject_id = c.subject_id AND s.dataset_id = c.dataset_id
 )
-SELECT s.dataset_id, s.department, count(*) AS received, count(*) AS new, count(*) AS versions
-FROM staging s JOIN placed p ON p.seq = s.seq
-WHERE s.rnk = :round AND p.record_pk IS NULL
-GROUP BY s.dataset_id, s.department;
+SELECT dataset_id, department, count(*) AS received, count(*) AS new, count(*) AS versions
+FROM created GROUP BY dataset_id, department;
