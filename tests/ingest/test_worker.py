@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import pytest
 import yaml
-from confluent_kafka import Producer
+from confluent_kafka import Consumer, Producer, TopicPartition
 from kafka import KafkaProducer
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
@@ -170,6 +170,25 @@ def test_a_message_from_an_independent_kafka_client_is_ingested(settings, engine
         lon = conn.scalar(text("SELECT ST_X(geom) FROM record WHERE dataset_id = :d"),
                           {"d": dataset.id})
     assert abs(lon - (120.6596 - 0.0046)) < 0.001, "GCJ-02 was converted (≈ 450 m west)"
+    assert _committed_on_kafka(settings, worker.group, dataset.topic) == 1, \
+        "after the store, the offset reaches Kafka too (for standard lag monitors)"
+
+
+def _committed_on_kafka(settings: Settings, group: str, topic: str, seconds: float = 20) -> int:
+    """The group's committed offsets on the broker, summed over the topic's partitions (the
+    worker commits them asynchronously, after each batch's transaction)."""
+    reader = Consumer({"bootstrap.servers": settings.kafka_bootstrap_servers, "group.id": group})
+    try:
+        partitions = reader.list_topics(topic, timeout=10).topics[topic].partitions
+        deadline = time.monotonic() + seconds
+        while True:
+            committed = reader.committed([TopicPartition(topic, p) for p in partitions], 10)
+            total = sum(max(tp.offset, 0) for tp in committed)
+            if total or time.monotonic() > deadline:
+                return total
+            time.sleep(0.3)
+    finally:
+        reader.close()
 
 
 def _stream(dataset: Dataset, n: int) -> tuple[list[bytes], list[str]]:

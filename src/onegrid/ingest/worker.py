@@ -20,7 +20,7 @@ from sqlalchemy import Engine, select, text
 from onegrid.ingest.contract import TOPIC_PATTERN
 from onegrid.ingest.deadletters import DeadLetterPublisher
 from onegrid.ingest.decode import Refusal, Report, decode
-from onegrid.ingest.writer import BatchWriter, Delivery, Outcome, offset_ranges
+from onegrid.ingest.writer import BatchWriter, Delivery, Outcome
 from onegrid.platform.catalog import DatasetRules, rules
 from onegrid.platform.config import Settings
 from onegrid.platform.db import session_factory
@@ -46,7 +46,7 @@ class Worker:
         publisher = DeadLetterPublisher(self.settings.kafka_bootstrap_servers)
         # One batch is written while the next is fetched and decoded: the store and Python
         # each keep a core busy. Offsets reach Kafka only after their batch has committed.
-        pending: tuple[Future[Outcome], list[Delivery]] | None = None
+        pending: Future[Outcome] | None = None
         with self.engine.connect() as conn, ThreadPoolExecutor(1) as store:
             writer = BatchWriter(conn, self.group, lambda: self._departments)
             consumer.subscribe([self.topics], on_assign=self._seek_to_stored)
@@ -56,13 +56,12 @@ class Worker:
                     deliveries = [_delivery(m) for m in messages if _is_data(m)]
                     batch = self._decode(deliveries) if deliveries else None
                     if pending:
-                        on_batch(self._finish(consumer, *pending))
+                        on_batch(self._finish(consumer, pending))
                         pending = None
                     if batch:
-                        pending = (store.submit(writer.write, *batch, publisher.publish),
-                                   deliveries)
+                        pending = store.submit(writer.write, *batch, publisher.publish)
                 if pending:
-                    on_batch(self._finish(consumer, *pending))
+                    on_batch(self._finish(consumer, pending))
             finally:
                 consumer.close()
                 publisher.close()
@@ -96,10 +95,10 @@ class Worker:
         return reports, refusals
 
     @staticmethod
-    def _finish(consumer: Consumer, written: Future[Outcome],
-                deliveries: list[Delivery]) -> Outcome:
+    def _finish(consumer: Consumer, written: Future[Outcome]) -> Outcome:
         outcome = written.result()  # a failed batch stops the worker: nothing is skipped
-        consumer.commit(offsets=_next_offsets(deliveries), asynchronous=True)
+        consumer.commit(offsets=[TopicPartition(t, p, o) for (t, p), o in
+                                 outcome.resume_at.items()], asynchronous=True)
         return outcome
 
     def _rules(self) -> dict[str, DatasetRules]:
@@ -136,6 +135,3 @@ def _delivery(message: Message) -> Delivery:
     return Delivery(message.topic(), message.partition(), message.offset(), message.key(),
                     message.value())
 
-
-def _next_offsets(deliveries: list[Delivery]) -> list[TopicPartition]:
-    return [TopicPartition(t, p, end) for (t, p), (_, end) in offset_ranges(deliveries).items()]

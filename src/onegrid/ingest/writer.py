@@ -45,17 +45,19 @@ class Delivery(NamedTuple):  # a tuple: one per message, cheaper to build than a
 
 @dataclass
 class Outcome:
-    """What one batch did, per (dataset, department)."""
+    """What one batch did, per (dataset, department), and where reading resumes after it, per
+    (topic, partition)."""
 
     counts: dict[tuple[str, str], Counter[str]] = field(default_factory=dict)
     dead_letters: list[tuple[Delivery, Refusal]] = field(default_factory=list)
+    resume_at: dict[tuple[str, int], int] = field(default_factory=dict)
 
     def add(self, dataset: str, department: str, **counts: int) -> None:
         self.counts.setdefault((dataset, department), Counter()).update(
             {name: n for name, n in counts.items() if n})
 
 
-def offset_ranges(deliveries: Iterable[Delivery]) -> dict[tuple[str, int], tuple[int, int]]:
+def _offset_ranges(deliveries: Iterable[Delivery]) -> dict[tuple[str, int], tuple[int, int]]:
     """Per (topic, partition): the first offset delivered and the one after the last (where
     reading resumes)."""
     ranges: dict[tuple[str, int], tuple[int, int]] = {}
@@ -101,9 +103,10 @@ class BatchWriter:
     def _write(self, reports: list[tuple[Delivery, Report]],
                refusals: list[tuple[Delivery, Refusal]],
                before_commit: Callable[[Outcome], None]) -> Outcome:
-        outcome = Outcome()
+        ranges = _offset_ranges([d for d, _ in reports] + [d for d, _ in refusals])
+        outcome = Outcome(resume_at={tp: end for tp, (_, end) in ranges.items()})
         with self._transaction():
-            fresh = self._claim_offsets([d for d, _ in reports] + [d for d, _ in refusals])
+            fresh = self._claim_offsets(ranges)
             if fresh:
                 reports = [(d, r) for d, r in reports if fresh(d)]
                 refusals = [(d, r) for d, r in refusals if fresh(d)]
@@ -118,11 +121,11 @@ class BatchWriter:
         work), else a transaction of our own."""
         return self.conn.begin_nested() if self.conn.in_transaction() else self.conn.begin()
 
-    def _claim_offsets(self, deliveries: list[Delivery]) -> Callable[[Delivery], bool] | None:
+    def _claim_offsets(self, ranges: dict[tuple[str, int], tuple[int, int]]
+                       ) -> Callable[[Delivery], bool] | None:
         """Lock this group's offsets for the batch's partitions and advance them; says which
         messages are at or past them (another worker may have stored the rest before a
         rebalance), or None when all are (the usual case: nothing to sort out)."""
-        ranges = offset_ranges(deliveries)
         if not ranges:
             return None
         params = {"group": self.group, "topics": [t for t, _ in ranges],
