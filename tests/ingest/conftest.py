@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from onegrid.ingest.decode import Report, decode
@@ -33,9 +33,7 @@ def catalog(db: Session, city: None) -> dict[str, DatasetRules]:
 @pytest.fixture
 def write(db: Session, catalog: dict[str, DatasetRules], settings: Settings):
     """Decode messages as the worker does and write them as one batch."""
-    conn: Connection = db.connection()
-    departments = dict(db.execute(text("SELECT code, id FROM department")).all())
-    writer = BatchWriter(conn, "test-group", lambda: departments)
+    writer = batch_writer(db, "test-group")
     offsets = itertools.count()
 
     def write_batch(*messages: dict, topic: str | None = None):
@@ -48,6 +46,12 @@ def write(db: Session, catalog: dict[str, DatasetRules], settings: Settings):
             (reports if isinstance(result, Report) else refusals).append((d, result))
         return writer.write(reports, refusals)
     return write_batch
+
+
+def batch_writer(db: Session, group: str) -> BatchWriter:
+    """A writer on the test's connection, for consumer group ``group``."""
+    departments = dict(db.execute(text("SELECT code, id FROM department")).all())
+    return BatchWriter(db.connection(), group, lambda: departments)
 
 
 def envelope(dataset: str = "market.business", department: str = "SCJG",

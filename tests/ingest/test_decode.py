@@ -10,10 +10,10 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from onegrid.ingest.decode import Refusal, Report, decode
-from onegrid.ingest.writer import BatchWriter, Delivery
+from onegrid.ingest.writer import Delivery
 from onegrid.platform.catalog import DatasetRules, register, rules
 from onegrid.platform.config import Settings
-from tests.ingest.conftest import LUCHENG_POINT, encode, envelope
+from tests.ingest.conftest import LUCHENG_POINT, batch_writer, encode, envelope
 
 TOPIC = "onegrid.ingest.test.open"
 
@@ -78,9 +78,7 @@ def _store(db: Session, catalog: dict[str, DatasetRules], settings: Settings,
     value = encode(envelope("test.open", subject_key=key, crs="EPSG:4490", geometry=geometry))
     report = _decode(value, catalog, settings)
     assert isinstance(report, Report), report
-    departments = dict(db.execute(text("SELECT code, id FROM department")).all())
-    BatchWriter(db.connection(), "test-geometry", lambda: departments).write(
-        [(Delivery(TOPIC, 0, 0, None, value), report)], [])
+    batch_writer(db, "test-geometry").write([(Delivery(TOPIC, 0, 0, None, value), report)], [])
     return db.execute(text(
         "SELECT ST_Equals(r.geom, ST_SetSRID(ST_GeomFromGeoJSON(:g), 4490)), r.grid_id "
         "FROM record r JOIN subject s ON s.id = r.subject_id "

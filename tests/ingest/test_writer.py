@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from onegrid.demo import factories
 from onegrid.ingest.decode import Report, decode
-from onegrid.ingest.writer import BatchWriter, Delivery
-from tests.ingest.conftest import encode, envelope
+from onegrid.ingest.writer import Delivery
+from tests.ingest.conftest import batch_writer, encode, envelope
 
 
 def _record(db: Session, dataset: str, key: str):
@@ -185,9 +185,7 @@ def test_versions_go_with_their_record_and_keep_their_department(write, db: Sess
 def test_messages_already_stored_by_another_worker_are_skipped(db: Session, catalog,
                                                                settings) -> None:
     """After a rebalance a worker may hold messages the partition's previous owner stored."""
-    conn = db.connection()
-    departments = dict(db.execute(text("SELECT code, id FROM department")).all())
-    writer = BatchWriter(conn, "test-skip", lambda: departments)
+    writer = batch_writer(db, "test-skip")
     topic = "onegrid.ingest.market.business"
     rng = random.Random(11)
     keys = [factories.credit_code(rng) for _ in range(4)]
