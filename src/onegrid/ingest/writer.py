@@ -10,6 +10,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from psycopg.adapt import PyFormat
 from sqlalchemy import Connection, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
@@ -83,6 +84,11 @@ class BatchWriter:
             # JIT compiling the batch statements costs more than it saves on 5,000 rows.
             conn.exec_driver_sql("SET work_mem = '64MB'")
             conn.exec_driver_sql("SET jit = off")
+        # COPY picks dumpers by type oid, and psycopg's DB-API module registers a pure-Python
+        # one for bytea (to unwrap its Binary objects); ours are plain bytes: use the C dumper
+        # that bytes get everywhere else (≈ 1 µs a row with four JSON columns).
+        adapters = conn.connection.driver_connection.adapters
+        adapters.register_dumper(bytes, adapters.get_dumper(bytes, PyFormat.BINARY))
 
     def write(self, reports: list[tuple[Delivery, Report]],
               refusals: list[tuple[Delivery, Refusal]],
