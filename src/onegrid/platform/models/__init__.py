@@ -10,6 +10,7 @@ from onegrid.platform.models.core import (
     ApiToken,
     Area,
     Department,
+    GridCell,
     TraceEntry,
     User,
     user_grid,
@@ -53,6 +54,7 @@ __all__ = ["ACCESS_STATES", "ADMISSION_LEVELS", "AREA_LEVELS", "CATEGORY_KINDS",
            "COLLECTION_STATES", "ISSUE_SOURCES", "ISSUE_STATES", "RESPONSIBILITY_LEVELS",
            "SHARING_CLASSES", "SUBJECT_KEY_KINDS", "TASK_STATES", "USER_ROLES", "AccessRequest",
            "AdmissionItem", "ApiToken", "Area", "Base", "BurdenEvent", "CollectionRequest",
-           "CollectionTask", "Dataset", "DeadLetter", "Department", "GridTask", "IngestCounter",
-           "IngestOffset", "Issue", "IssueCategory", "IssuePhoto", "IssueReport", "Record",
-           "RecordVersion", "Responsibility", "Subject", "TraceEntry", "User", "user_grid"]
+           "CollectionTask", "Dataset", "DeadLetter", "Department", "GridCell", "GridTask",
+           "IngestCounter", "IngestOffset", "Issue", "IssueCategory", "IssuePhoto", "IssueReport",
+           "Record", "RecordVersion", "Responsibility", "Subject", "TraceEntry", "User",
+           "user_grid"]

@@ -61,6 +61,17 @@ class Area(Base):
     created_at: Mapped[datetime] = created()
 
 
+class GridCell(Base):
+    """A square of 1/2000 degree wholly inside one grid and touching no other: a point in it
+    is placed by one key lookup instead of a spatial search (``onegrid_cell``, migration 0009).
+    A cache of ``area``: emptied by any change to areas' geometries, rebuilt by
+    ``onegrid_refresh_grid_cells()``; placement without it is slower, never different."""
+
+    __tablename__ = "grid_cell"
+    cell: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    grid_id: Mapped[int]
+
+
 user_grid = Table(
     "user_grid",
     Base.metadata,
