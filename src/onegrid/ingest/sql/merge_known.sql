@@ -1,14 +1,20 @@
--- Round :round, subjects this dataset already has: take the attributes that changed
--- (onegrid_changes: a late report never overwrites a newer value), point their provenance at a
--- new version said by this report, and write the version row; an identical re-report only
--- counts as one more report. A record's first version row is written when it first changes
--- (until then the record itself is version 1).
+-- Round :round, subjects this dataset already has: take the attributes that changed, point
+-- their provenance at a new version said by this report, and write the version row; an
+-- identical re-report only counts as one more report. A record's first version row is written
+-- when it first changes (until then the record itself is version 1). The expressions are
+-- written out rather than called as SQL functions: a function with a FROM clause is run as a
+-- query of its own per call, ≈ 14 µs more a changed re-report (migration 0010).
 WITH src AS MATERIALIZED (  -- once per row: every SET below reads src.changes
     SELECT s.*, p.grid_id, r.id AS record_pk, r.version AS old_version,
            r.attributes AS old_attributes, r.sources AS old_sources,
            CASE WHEN r.attributes @> s.attributes THEN '{}'::jsonb  -- the common re-report: cheap
-                ELSE onegrid_changes(s.attributes, r.attributes, r.provenance, r.sources,
-                                     s.occurred_at)
+                -- the values that differ, unless the current one was said later: a late
+                -- report never overwrites a newer value
+                ELSE (SELECT coalesce(jsonb_object_agg(n.key, n.value), '{}'::jsonb)
+                      FROM jsonb_each(s.attributes) AS n
+                      WHERE r.attributes -> n.key IS DISTINCT FROM n.value
+                        AND coalesce((r.sources -> (r.provenance ->> n.key) ->> 'at')::timestamptz
+                                     <= s.occurred_at, true))
            END AS changes
     FROM staging s JOIN placed p ON p.seq = s.seq
     -- One index probe per report (OFFSET 0): a batch of new subjects leaves record_pk all NULL,
@@ -20,7 +26,9 @@ WITH src AS MATERIALIZED (  -- once per row: every SET below reads src.changes
         attributes = CASE WHEN src.changes = '{}' THEN r.attributes
                           ELSE r.attributes || src.changes END,
         provenance = CASE WHEN src.changes = '{}' THEN r.provenance
-                          ELSE r.provenance || onegrid_provenance(src.changes, r.version + 1) END,
+                          -- each changed attribute now comes from the new version
+                          ELSE r.provenance || (SELECT jsonb_object_agg(k, r.version + 1)
+                                               FROM jsonb_object_keys(src.changes) k) END,
         sources = CASE WHEN src.changes = '{}' THEN r.sources
                        ELSE r.sources || jsonb_build_object((r.version + 1)::text,
                            jsonb_build_object('department', src.department,
