@@ -3,8 +3,10 @@ from the spatial search (onegrid_grid_of), and it follows every change to the ar
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 pytestmark = pytest.mark.usefixtures("city")
@@ -66,3 +68,20 @@ def test_changing_an_area_empties_the_cells_until_refreshed(db: Session) -> None
     assert db.scalar(text("SELECT onegrid_refresh_grid_cells()")) > 0
     assert db.scalar(text(MISPLACED_CELLS)) == 0
     assert db.scalar(text("SELECT count(*) FROM grid_cell WHERE grid_id = :g"), {"g": grid}) > 0
+
+
+def test_refreshes_at_the_same_time_take_turns(engine: Engine) -> None:
+    """A second refresh waits for the first to commit, then rebuilds (rather than colliding
+    with the first one's squares)."""
+    with engine.connect() as first, ThreadPoolExecutor(1) as pool:
+        first.execute(text("SELECT onegrid_refresh_grid_cells()"))  # holds the table
+        second = pool.submit(_refresh, engine)
+        with pytest.raises(TimeoutError):
+            second.result(timeout=1)  # waiting for the first
+        first.commit()
+        assert second.result(timeout=60) > 10_000
+
+
+def _refresh(engine: Engine) -> int:
+    with engine.begin() as conn:
+        return conn.scalar(text("SELECT onegrid_refresh_grid_cells()"))

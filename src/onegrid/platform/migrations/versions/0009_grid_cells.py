@@ -40,6 +40,8 @@ CREATE FUNCTION onegrid_refresh_grid_cells() RETURNS bigint LANGUAGE plpgsql AS 
 DECLARE
     cells bigint;
 BEGIN
+    -- one refresh at a time (a second one waits, then starts over); readers are not blocked
+    LOCK TABLE grid_cell IN EXCLUSIVE MODE;
     DELETE FROM grid_cell;
     INSERT INTO grid_cell (cell, grid_id)
     SELECT x * 1000000 + y, a.id
