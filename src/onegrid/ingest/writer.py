@@ -152,8 +152,10 @@ class BatchWriter:
         self._copy(reports)
         analyze, place_new, place_known, outside, analyze_placed, check = statements(
             "onegrid.ingest", "place")
-        for statement in (analyze, place_new, place_known):
-            self.conn.execute(statement)
+        self.conn.execute(analyze)
+        # A batch of only new subjects (common in bulk loads) skips what finds known ones.
+        placed = self.conn.execute(place_new).rowcount
+        known = self.conn.execute(place_known).rowcount if placed < len(reports) else 0
         refused = self.conn.execute(outside).all()
         self.conn.execute(analyze_placed)
         refusals = [(reports[seq][0], Refusal(
@@ -163,11 +165,13 @@ class BatchWriter:
         unplaced, rounds = self.conn.execute(check).one()
         if unplaced != len(refusals):  # never advance offsets past a report we did not keep
             raise RuntimeError(f"{unplaced - len(refusals)} reports found no subject")
-        known = statements("onegrid.ingest", "merge_known")[0]
-        new = statements("onegrid.ingest", "merge_new")[0]
+        merge_known = statements("onegrid.ingest", "merge_known")[0]
+        merge_new = statements("onegrid.ingest", "merge_new")[0]
         for round_ in range(1, rounds + 1):
-            self._tally(self.conn.execute(known, {"round": round_}), outcome)
-            self._tally(self.conn.execute(new, {"round": round_, "rounds": rounds}), outcome)
+            if known or round_ > 1:  # later rounds also see the records round 1 created
+                self._tally(self.conn.execute(merge_known, {"round": round_}), outcome)
+            self._tally(self.conn.execute(merge_new, {"round": round_, "rounds": rounds}),
+                        outcome)
         outside_seqs = {seq for seq, _, _ in refused}
         run_bridges(self.conn, (r for seq, (_, r) in enumerate(reports) if seq not in outside_seqs))
         self.conn.execute(text("TRUNCATE staging, placed"))
