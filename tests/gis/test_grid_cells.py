@@ -16,8 +16,8 @@ pytestmark = pytest.mark.usefixtures("city")
 MISPLACED_CELLS = """
 SELECT count(*) FROM grid_cell c
 JOIN area g ON g.id = c.grid_id,
-     ST_MakeEnvelope((c.cell / 1000000) / 2000.0 - 180, (c.cell % 1000000) / 2000.0 - 90,
-                     (c.cell / 1000000 + 1) / 2000.0 - 180, (c.cell % 1000000 + 1) / 2000.0 - 90,
+     ST_MakeEnvelope((c.cell / 1000000) / 4000.0 - 180, (c.cell % 1000000) / 4000.0 - 90,
+                     (c.cell / 1000000 + 1) / 4000.0 - 180, (c.cell % 1000000 + 1) / 4000.0 - 90,
                      4490) AS square
 WHERE g.level <> 'grid' OR NOT ST_ContainsProperly(g.geom, square)
    OR EXISTS (SELECT FROM area o WHERE o.level = 'grid' AND o.id <> g.id

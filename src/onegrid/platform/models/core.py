@@ -62,7 +62,7 @@ class Area(Base):
 
 
 class GridCell(Base):
-    """A square of 1/2000 degree wholly inside one grid and touching no other: a point in it
+    """A square of 1/4000 degree wholly inside one grid and touching no other: a point in it
     is placed by one key lookup instead of a spatial search (``onegrid_cell``, migration 0009).
     A cache of ``area``: emptied by any change to areas' geometries, rebuilt by
     ``onegrid_refresh_grid_cells()``; placement without it is slower, never different."""

@@ -6,13 +6,13 @@ Revises: 0008
 Ingest asks "which grid is this point in?" for every new located record. The GiST search of
 area_grid_geom_idx costs ≈ 12 µs a point (most of it walking the index's leaf entries, not the
 point-in-polygon test), a sixth of PostgreSQL's work for a new subject; a primary-key lookup
-costs ≈ 1 µs. grid_cell numbers squares of 1/2000 degree (≈ 55 × 49 m here) and keeps those
-wholly inside exactly one grid, which are about three in four of the city's points; a point
+costs ≈ 1 µs. grid_cell numbers squares of 1/4000 degree (≈ 28 × 25 m here) and keeps those
+wholly inside exactly one grid, where seven in eight of the city's points fall; a point
 in any other square (near an edge, outside the city) is placed by the spatial search as before,
 so the rule — the grid containing the point, the smallest code on a shared edge — never
 changes. The table is a cache of area: any statement that changes areas' geometries or levels
 empties it (a trigger), and onegrid_refresh_grid_cells() rebuilds it (the hierarchy loader calls
-it last; ≈ 3 s for 1,586 grids). It has no foreign key: the trigger already keeps it from
+it last; ≈ 5 s for 1,586 grids). It has no foreign key: the trigger already keeps it from
 naming a grid that changed.
 """
 from __future__ import annotations
@@ -26,11 +26,11 @@ branch_labels = None
 depends_on = None
 
 FUNCTIONS = """
--- The square a point is in: columns and rows of 1/2000 degree counted from (-180, -90).
+-- The square a point is in: columns and rows of 1/4000 degree counted from (-180, -90).
 -- Inlined into the statements that call it (one SQL expression).
 CREATE FUNCTION onegrid_cell(p geometry) RETURNS bigint
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT floor((ST_X(p) + 180) * 2000)::bigint * 1000000 + floor((ST_Y(p) + 90) * 2000)::bigint
+    SELECT floor((ST_X(p) + 180) * 4000)::bigint * 1000000 + floor((ST_Y(p) + 90) * 4000)::bigint
 $$;
 
 -- Every square wholly inside one grid that touches no other grid. The square is tested grown
@@ -46,12 +46,12 @@ BEGIN
     INSERT INTO grid_cell (cell, grid_id)
     SELECT x * 1000000 + y, a.id
     FROM area a,
-         generate_series(floor((ST_XMin(a.geom) + 180) * 2000)::bigint,
-                         floor((ST_XMax(a.geom) + 180) * 2000)::bigint) x,
-         generate_series(floor((ST_YMin(a.geom) + 90) * 2000)::bigint,
-                         floor((ST_YMax(a.geom) + 90) * 2000)::bigint) y,
-         ST_MakeEnvelope(x / 2000.0 - 180 - 1e-6, y / 2000.0 - 90 - 1e-6,
-                         (x + 1) / 2000.0 - 180 + 1e-6, (y + 1) / 2000.0 - 90 + 1e-6,
+         generate_series(floor((ST_XMin(a.geom) + 180) * 4000)::bigint,
+                         floor((ST_XMax(a.geom) + 180) * 4000)::bigint) x,
+         generate_series(floor((ST_YMin(a.geom) + 90) * 4000)::bigint,
+                         floor((ST_YMax(a.geom) + 90) * 4000)::bigint) y,
+         ST_MakeEnvelope(x / 4000.0 - 180 - 1e-6, y / 4000.0 - 90 - 1e-6,
+                         (x + 1) / 4000.0 - 180 + 1e-6, (y + 1) / 4000.0 - 90 + 1e-6,
                          4490) AS square
     WHERE a.level = 'grid' AND ST_ContainsProperly(a.geom, square)
       AND NOT EXISTS (SELECT FROM area b WHERE b.level = 'grid' AND b.id <> a.id
