@@ -103,8 +103,9 @@ def other_subjects(messages, rng: random.Random):
     """The same messages about other subjects: each subject key replaced by a new valid one."""
     keys: dict[str, str] = {}
     for key, value in messages:
-        other = keys.setdefault(key, factories.credit_code(rng))
-        yield other, value.replace(key.encode(), other.encode())
+        if key not in keys:
+            keys[key] = factories.credit_code(rng)
+        yield keys[key], value.replace(key.encode(), keys[key].encode())
 
 
 def backend_cpu(conn: Connection) -> float:

@@ -29,8 +29,9 @@ JOIN added ON added.kind = s.kind AND added.key = s.key;
 -- Every other report, with a fresh snapshot (it sees the subjects the insert above skipped
 -- because another worker added them): its subject, the record its dataset already holds for
 -- the subject, if any, and its grid; a report at the record's stored location keeps the
--- record's grid without a lookup, any other is placed as above. Each lookup is one index probe per report (OFFSET 0
--- keeps the planner from turning it into a hash join that reads the whole table every batch).
+-- record's grid without a lookup, any other is placed as above. Each lookup is one index probe
+-- per report (OFFSET 0 keeps the planner from turning it into a hash join that reads the whole
+-- table every batch).
 INSERT INTO placed (seq, subject_id, grid_id, record_pk)
 SELECT s.seq, sub.id,
        CASE WHEN rec.geom = s.geom THEN rec.grid_id
