@@ -41,6 +41,24 @@ COLUMNS = ("dataset_id, subject_id, attributes, provenance, pii_hashes, geom, gr
            "reports, occurred_at, created_at, updated_at, change_seq")
 
 
+def bench_dataset(engine: Engine, label: str) -> str:
+    """A new dataset shaped like market.business (the demo's busiest), named for ``label``."""
+    spec = yaml.safe_load(SPECS.joinpath("market.business.yaml").read_text("utf-8"))
+    spec["id"] = f"bench.{label}_{uuid.uuid4().hex[:6]}"
+    with Session(engine) as session:
+        register(session, spec)
+        session.commit()
+    return spec["id"]
+
+
+def city_points(engine: Engine) -> list[tuple[float, float]]:
+    """50,000 random points of the demo district, where the envelopes are located."""
+    with engine.connect() as conn:
+        return [tuple(p) for p in conn.execute(text(
+            "SELECT ST_X(p.geom), ST_Y(p.geom) FROM area, "
+            "ST_Dump(ST_GeneratePoints(geom, 50000, 7)) p WHERE code = '330302'"))]
+
+
 def envelopes(dataset: str, n: int, reports: float, points: list[tuple[float, float]],
               seed: int = 1):
     """(key, value) pairs: a share ``reports`` of them re-report an earlier subject."""
@@ -167,19 +185,15 @@ def _identical_table(cursor) -> None:
 
 def mix(settings: Settings, engine: Engine, label: str, n: int, reports: float,
         points: list[tuple[float, float]], workers: int) -> None:
-    spec = yaml.safe_load(SPECS.joinpath("market.business.yaml").read_text("utf-8"))
-    spec["id"] = f"bench.{label}_{uuid.uuid4().hex[:6]}"
-    with Session(engine) as session:
-        register(session, spec)
-        session.commit()
-    topic = topic_for(spec["id"])
-    ensure_topics(settings.kafka_bootstrap_servers, [spec["id"]], partitions=4)
+    dataset = bench_dataset(engine, label)
+    topic = topic_for(dataset)
+    ensure_topics(settings.kafka_bootstrap_servers, [dataset], partitions=4)
     started = time.perf_counter()
-    produce(settings, topic, envelopes(spec["id"], n, reports, points))
+    produce(settings, topic, envelopes(dataset, n, reports, points))
     print(f"{label}: {n:,} envelopes produced in {time.perf_counter() - started:.1f} s",
           flush=True)
-    seconds, total, cpu = run_workers(settings, engine, spec["id"], topic, n, workers)
-    rows, copy_seconds = ceiling(engine, spec["id"])
+    seconds, total, cpu = run_workers(settings, engine, dataset, topic, n, workers)
+    rows, copy_seconds = ceiling(engine, dataset)
     rate, copy_rate = n / seconds, rows / copy_seconds
     line(f"ingest, {workers} worker(s) (consume→…→commit)", f"{rate:,.0f} events/s "
          f"({seconds:.1f} s; {total:.1f} s with the group join)")
@@ -201,10 +215,7 @@ def main() -> None:
     print("preparing a bench database with the demo city …", flush=True)
     engine = bench_database(settings)
     settings = replace(settings, database_url=engine.url.render_as_string(hide_password=False))
-    with engine.connect() as conn:
-        points = [tuple(p) for p in conn.execute(text(
-            "SELECT ST_X(p.geom), ST_Y(p.geom) FROM area, "
-            "ST_Dump(ST_GeneratePoints(geom, 50000, 7)) p WHERE code = '330302'"))]
+    points = city_points(engine)
     for label, reports in MIXES.items():
         if args.mix in (None, label):
             mix(settings, engine, label, args.events, reports, points, args.workers)

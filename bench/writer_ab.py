@@ -26,22 +26,19 @@ import subprocess
 import sys
 import time
 import types
-import uuid
 from collections import Counter
 from pathlib import Path
 
-import yaml
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.orm import Session
 
 import onegrid.ingest.writer as this_writer
 from bench.common import bench_database, line
-from bench.ingest import envelopes
+from bench.ingest import bench_dataset, city_points, envelopes
 from onegrid.demo import factories
-from onegrid.demo.datasets import SPECS
 from onegrid.ingest.contract import topic_for
 from onegrid.ingest.decode import decode
-from onegrid.platform.catalog import register, rules
+from onegrid.platform.catalog import rules
 from onegrid.platform.config import Settings
 from onegrid.platform.sqlfiles import split
 
@@ -72,12 +69,8 @@ class Side:
     def __init__(self, name: str, module: types.ModuleType, engine: Engine, n: int,
                  reports: float, points: list[tuple[float, float]], subjects: int,
                  departments: dict[str, int]) -> None:
-        self.name, self.module = name, module
-        spec = yaml.safe_load(SPECS.joinpath("market.business.yaml").read_text("utf-8"))
-        spec["id"] = self.dataset = f"bench.ab_{name.lower()}_{uuid.uuid4().hex[:6]}"
-        with Session(engine) as session:
-            register(session, spec)
-            session.commit()
+        self.module = module
+        self.dataset = bench_dataset(engine, f"ab_{name.lower()}")
         self.messages = list(other_subjects(envelopes(self.dataset, n, reports, points),
                                             random.Random(subjects)))
         self.conn = engine.connect()
@@ -154,10 +147,8 @@ def main() -> None:
     settings = Settings.from_env()
     print("preparing a bench database with the demo city …", flush=True)
     engine = bench_database(settings, "onegrid_bench_ab")
+    points = city_points(engine)
     with engine.connect() as conn:
-        points = [tuple(p) for p in conn.execute(text(
-            "SELECT ST_X(p.geom), ST_Y(p.geom) FROM area, "
-            "ST_Dump(ST_GeneratePoints(geom, 50000, 7)) p WHERE code = '330302'"))]
         departments = dict(conn.execute(text("SELECT code, id FROM department")).all())
     a = Side("A", peer_writer(args.against), engine, args.events, args.reports, points, 1,
              departments)
