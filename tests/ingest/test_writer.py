@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from onegrid.demo import factories
 from onegrid.ingest.decode import Report, decode
 from onegrid.ingest.writer import Delivery
-from tests.ingest.conftest import batch_writer, encode, envelope
+from tests.ingest.conftest import LUCHENG_POINT, batch_writer, encode, envelope
 
 
 def _record(db: Session, dataset: str, key: str):
@@ -201,3 +201,33 @@ def test_messages_already_stored_by_another_worker_are_skipped(db: Session, cata
                                                             "versions": 1}}
     assert db.scalar(text("SELECT next_offset FROM ingest_offset WHERE consumer_group = "
                           "'test-skip'")) == 4
+
+
+def test_re_reports_find_their_records_by_key_not_by_reading_the_table(write, db) -> None:
+    """A batch of re-reports costs what the batch is large, not what the dataset is: each record
+    is found by its key. (At the default random_page_cost the planner hashed the whole record
+    table in every batch once it outgrew a few thousand rows: checked, this test then fails.)"""
+    lon, lat = LUCHENG_POINT
+    point = f"ST_SetSRID(ST_Point({lon}, {lat}), 4490)"
+    db.execute(text(
+        "INSERT INTO subject (kind, key, key_masked) SELECT 'credit_code', "
+        "'FILL' || lpad(i::text, 14, '0'), 'FILL**' FROM generate_series(1, 60000) i"))
+    db.execute(text(
+        "INSERT INTO record (dataset_id, subject_id, attributes, provenance, sources, "
+        "pii_hashes, geom, grid_id, version, reports, occurred_at) "
+        "SELECT 'market.business', id, '{\"name\": \"填充\"}', '{\"name\": 1}', "
+        "'{\"1\": {\"department\": \"SCJG\", \"record_id\": \"f\", \"at\": \"2026-11-01\"}}', "
+        f"'{{}}', {point}, onegrid_grid_of({point}), 1, 1, now() "
+        "FROM subject WHERE key LIKE 'FILL%'"))
+    db.execute(text("ANALYZE record"))
+    rng = random.Random(5)
+    keys = [factories.credit_code(rng) for _ in range(2000)]
+    write(*(envelope(subject_key=k, record_id=f"a-{k}") for k in keys))
+    scans = text("SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relname = 'record'")
+    before = db.scalar(scans)
+    outcome = write(*(envelope(subject_key=k, record_id=f"b-{k}", employees=i,
+                               occurred_at="2026-11-21T08:00:00+08:00")
+                      for i, k in enumerate(keys)))
+    assert outcome.counts[("market.business", "SCJG")] == {"received": 2000, "merged": 2000,
+                                                          "versions": 2000}
+    assert db.scalar(scans) == before
