@@ -1,5 +1,6 @@
 """grid_cell, the key-lookup shortcut for placing points: it never places a point differently
-from the spatial search (onegrid_grid_of), and it follows every change to the areas."""
+from the spatial search (onegrid_grid_of), and it follows every change to the grids, rebuilding
+only near them."""
 
 from __future__ import annotations
 
@@ -58,23 +59,46 @@ def test_cells_place_points_as_the_spatial_search_does(db: Session) -> None:
     assert rows.different == 0  # never says anything else
 
 
-def test_changing_an_area_empties_the_cells_until_refreshed(db: Session) -> None:
+def _same_as_a_full_rebuild(db: Session) -> bool:
+    db.execute(text("CREATE TEMP TABLE refreshed ON COMMIT DROP AS SELECT * FROM grid_cell"))
+    db.execute(text("SELECT onegrid_refresh_grid_cells(true)"))
+    return db.scalar(text("SELECT NOT EXISTS ((TABLE refreshed EXCEPT TABLE grid_cell) UNION ALL "
+                          "(TABLE grid_cell EXCEPT TABLE refreshed))"))
+
+
+def test_moving_a_grid_forgets_only_the_cells_near_it_until_refreshed(db: Session) -> None:
+    cells = _cells(db)
     grid = db.scalar(text("SELECT grid_id FROM grid_cell ORDER BY cell LIMIT 1"))
-    db.execute(text("UPDATE area SET name = name || '（改）' WHERE id = :g"), {"g": grid})
-    assert _cells(db) > 0  # a new name places no point differently
+    db.execute(text("UPDATE area SET name = name || '（改）' WHERE level = 'grid'"))
+    assert _cells(db) == cells  # a new name places no point differently
     db.execute(text("UPDATE area SET geom = ST_Multi(ST_Translate(geom, 0.0005, 0)) "
-                    "WHERE id = :g"), {"g": grid})
-    assert _cells(db) == 0  # the grid now overlaps its neighbours: no cell can be trusted
-    assert db.scalar(text("SELECT onegrid_refresh_grid_cells()")) > 0
-    assert db.scalar(text(MISPLACED_CELLS)) == 0
+                    "WHERE id = :g"), {"g": grid})  # now overlapping its neighbours
+    assert 10_000 < _cells(db) < cells - 10  # its cells and its neighbours' near it are gone,
+    assert db.scalar(text(MISPLACED_CELLS)) == 0  # and none that stayed is wrong
+    assert db.scalar(text("SELECT count(*) FROM grid_cell WHERE grid_id = :g"), {"g": grid}) == 0
+    assert 0 < db.scalar(text("SELECT onegrid_refresh_grid_cells()")) < cells / 10
     assert db.scalar(text("SELECT count(*) FROM grid_cell WHERE grid_id = :g"), {"g": grid}) > 0
+    assert db.scalar(text(MISPLACED_CELLS)) == 0
+    assert _same_as_a_full_rebuild(db)
+
+
+def test_a_deleted_grid_takes_its_cells_along(db: Session) -> None:
+    cells = _cells(db)
+    grid = db.scalar(text("SELECT grid_id FROM grid_cell ORDER BY cell DESC LIMIT 1"))
+    own = db.scalar(text("SELECT count(*) FROM grid_cell WHERE grid_id = :g"), {"g": grid})
+    db.execute(text("DELETE FROM area WHERE id = :g"), {"g": grid})
+    assert 10_000 < _cells(db) <= cells - own  # its own cells went, and its neighbours' near it
+    assert db.scalar(text("SELECT count(*) FROM grid_cell WHERE grid_id = :g"), {"g": grid}) == 0
+    db.execute(text("SELECT onegrid_refresh_grid_cells()"))
+    assert _cells(db) == cells - own  # the neighbours' came back, the hole has none
+    assert _same_as_a_full_rebuild(db)
 
 
 def test_refreshes_at_the_same_time_take_turns(engine: Engine) -> None:
     """A second refresh waits for the first to commit, then rebuilds (rather than colliding
     with the first one's squares)."""
     with engine.connect() as first, ThreadPoolExecutor(1) as pool:
-        first.execute(text("SELECT onegrid_refresh_grid_cells()"))  # holds the table
+        first.execute(text("SELECT onegrid_refresh_grid_cells(true)"))  # holds the table
         second = pool.submit(_refresh, engine)
         with pytest.raises(TimeoutError):
             second.result(timeout=1)  # waiting for the first
@@ -84,4 +108,4 @@ def test_refreshes_at_the_same_time_take_turns(engine: Engine) -> None:
 
 def _refresh(engine: Engine) -> int:
     with engine.begin() as conn:
-        return conn.scalar(text("SELECT onegrid_refresh_grid_cells()"))
+        return conn.scalar(text("SELECT onegrid_refresh_grid_cells(true)"))

@@ -105,7 +105,8 @@ def load_district(session: Session, geojson: dict[str, Any], code: str, name: st
     _run(session, "names", params | {"street_words": list(STREET_WORDS),
                                      "community_words": list(COMMUNITY_WORDS)})
     _refresh_city(session, city.id)
-    # Last: every change to areas above emptied grid_cell (migration 0009's trigger).
+    # Last: the grids added (and any replaced) above noted where cells are missing
+    # (migration 0011's triggers); build those.
     progress("grid cells")
     session.execute(text("SELECT onegrid_refresh_grid_cells()"))
     return LoadSummary(city_code, district_code, _counts(session, district.path))

@@ -64,12 +64,21 @@ class Area(Base):
 class GridCell(Base):
     """A square of 1/4000 degree wholly inside one grid and touching no other: a point in it
     is placed by one key lookup instead of a spatial search (``onegrid_cell``, migration 0009).
-    A cache of ``area``: emptied by any change to areas' geometries, rebuilt by
-    ``onegrid_refresh_grid_cells()``; placement without it is slower, never different."""
+    A cache of ``area``: a change to grids' geometries or levels forgets the cells near them
+    and notes where in ``grid_cell_dirty``; ``onegrid_refresh_grid_cells()`` rebuilds those
+    (migration 0011). Placement without a cell is slower, never different."""
 
     __tablename__ = "grid_cell"
     cell: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     grid_id: Mapped[int]
+
+
+# Ranges of squares (columns x0..x1, rows y0..y1) whose cells were forgotten and await
+# onegrid_refresh_grid_cells(); several may overlap, so no key.
+grid_cell_dirty = Table(
+    "grid_cell_dirty", Base.metadata,
+    *(Column(name, BigInteger, nullable=False) for name in ("x0", "x1", "y0", "y1")),
+)
 
 
 user_grid = Table(
