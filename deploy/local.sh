@@ -93,9 +93,9 @@ CONF
 
 # Memory and WAL for an ingest-heavy store (the defaults suit a laptop's toy database): an
 # eighth of the RAM for shared buffers, between 128 MB and 2 GB, so a million records and their
-# indexes stay in them (with 128 MB, batch writers spent a tenth of their time evicting and
-# re-reading pages: bench/README.md); checkpoints every 4 GB of WAL rather than 1 GB, each of
-# which rewrites every page it touches first in full.
+# indexes stay in them (with 128 MB, a million re-reports made the batch writers write out and
+# read back some 700,000 pages themselves: bench/README.md); checkpoints every 4 GB of WAL
+# rather than 1 GB, each of which rewrites every page it touches first in full.
 pg_sizing() {
   local ram_mb; ram_mb=$(awk '/^MemTotal/ {print int($2 / 1024)}' /proc/meminfo)
   local buffers_mb=$((ram_mb / 8)); ((buffers_mb > 2048)) && buffers_mb=2048
