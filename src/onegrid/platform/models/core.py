@@ -65,7 +65,7 @@ class GridCell(Base):
     """A square of 1/4000 degree wholly inside one grid and touching no other: a point in it
     is placed by one key lookup instead of a spatial search (``onegrid_cell``, migration 0009).
     A cache of ``area``: a change to grids' geometries or levels forgets the cells near them
-    and notes where in ``grid_cell_dirty``; ``onegrid_refresh_grid_cells()`` rebuilds those
+    and notes where in ``grid_cell_dirty``; ``onegrid_refresh_grid_cells()`` adds them back
     (migration 0011). Placement without a cell is slower, never different."""
 
     __tablename__ = "grid_cell"
