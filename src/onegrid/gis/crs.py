@@ -17,6 +17,7 @@ STORE_COMPATIBLE = frozenset({"EPSG:4490", "EPSG:4326"})
 OBFUSCATED: dict[str, Callable[[Coords], Coords]] = {"GCJ-02": gcj_wgs_bored,
                                                      "BD-09": bd_wgs_bored}
 KNOWN_CRS = tuple(sorted(STORE_COMPATIBLE | OBFUSCATED.keys()))
+_NUMBERS = frozenset({int, float})
 GEOMETRY_TYPES = ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon",
                   "MultiPolygon")
 
@@ -65,8 +66,9 @@ def _map_positions(node: Any, convert: Callable[[Coords], Coords] | None) -> Any
 
 
 def _position(position: list[Any], convert: Callable[[Coords], Coords] | None) -> list[float]:
-    if len(position) < 2 or not all(isinstance(c, int | float) and not isinstance(c, bool)
-                                    for c in position[:2]):
+    # type() rather than isinstance: JSON gives exactly these, and a bool is no coordinate
+    if len(position) < 2 or type(position[0]) not in _NUMBERS \
+            or type(position[1]) not in _NUMBERS:
         raise InvalidInput(f"a position must be [longitude, latitude] numbers, not {position!r}")
     lon, lat = float(position[0]), float(position[1])
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):

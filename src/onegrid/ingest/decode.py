@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -17,6 +18,7 @@ from onegrid.platform.errors import InvalidInput
 from onegrid.platform.identity import mask, pii_hash, subject_key
 
 _parse = msgspec.json.Decoder(Envelope)
+NO_HASHES = b"{}"
 
 
 class Report(NamedTuple):  # a tuple: built a million times a run, cheaper than a dataclass
@@ -133,15 +135,18 @@ def _report(envelope: Envelope, topic: str, catalog: dict[str, DatasetRules],
         else attributes
     geometry = _geometry(envelope, rules)
     point = tuple(geometry["coordinates"]) if geometry and geometry["type"] == "Point" else None
-    return Report(
-        dataset=dataset, department=envelope.department, record_id=envelope.record_id,
-        kind=key.kind, key=key.key, key_masked=key.masked,
-        occurred_at=_timestamp(envelope.occurred_at), point=point,
-        geometry=_json(geometry) if geometry and not point else None,
-        attributes=_json(masked),
-        provenance=orjson.dumps(dict.fromkeys(masked, 1)),
-        pii_hashes=orjson.dumps(hashes),
-    )
+    return Report(  # by position: keywords cost ≈ 0.5 µs more a message
+        dataset, envelope.department, envelope.record_id, key.kind, key.key, key.masked,
+        _timestamp(envelope.occurred_at), point,
+        _json(geometry) if geometry and not point else None,
+        _json(masked), _first_version(tuple(masked)),
+        orjson.dumps(hashes) if hashes else NO_HASHES)
+
+
+@functools.lru_cache(maxsize=1024)
+def _first_version(names: tuple[str, ...]) -> bytes:
+    """A new record's provenance: every attribute set by version 1 (one per set of names)."""
+    return orjson.dumps(dict.fromkeys(names, 1))
 
 
 def _json(value: Any) -> bytes:
