@@ -4,7 +4,7 @@ counters and consumed offsets written beside them, so a crash anywhere loses and
 from __future__ import annotations
 
 import logging
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -15,7 +15,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
-from onegrid.ingest.bridges import run_bridges
+from onegrid.ingest.bridges import BRIDGES, run_bridges
 from onegrid.ingest.decode import Refusal, Report
 from onegrid.platform.models import DeadLetter, IngestCounter
 from onegrid.platform.sqlfiles import statements
@@ -61,12 +61,10 @@ class Outcome:
 def _offset_ranges(deliveries: Iterable[Delivery]) -> dict[tuple[str, int], tuple[int, int]]:
     """Per (topic, partition): the first offset delivered and the one after the last (where
     reading resumes)."""
-    ranges: dict[tuple[str, int], tuple[int, int]] = {}
+    offsets: defaultdict[tuple[str, int], list[int]] = defaultdict(list)
     for d in deliveries:
-        key = (d.topic, d.partition)
-        first, end = ranges.get(key, (d.offset, d.offset))
-        ranges[key] = min(first, d.offset), max(end, d.offset + 1)
-    return ranges
+        offsets[(d.topic, d.partition)].append(d.offset)
+    return {tp: (min(o), max(o) + 1) for tp, o in offsets.items()}
 
 
 class BatchWriter:
@@ -181,8 +179,10 @@ class BatchWriter:
                 self._tally(self.conn.execute(merge_known, {"round": round_}), outcome)
             self._tally(self.conn.execute(merge_new, {"round": round_, "rounds": rounds}),
                         outcome)
-        outside_seqs = {seq for seq, _, _ in refused}
-        run_bridges(self.conn, (r for seq, (_, r) in enumerate(reports) if seq not in outside_seqs))
+        if not BRIDGES.keys().isdisjoint({r.dataset for _, r in reports}):  # rarely: tickets
+            outside_seqs = {seq for seq, _, _ in refused}
+            run_bridges(self.conn, (r for seq, (_, r) in enumerate(reports)
+                                    if seq not in outside_seqs))
         if self.conn.in_nested_transaction():  # else the commit empties them (ON COMMIT)
             # TRUNCATE gives each table new files and catalog rows: only for a batch written in
             # a caller's transaction, where the next batch would see this one's rows.
