@@ -7,14 +7,19 @@ ANALYZE staging (seq, rnk, dataset_id);
 
 -- Each subject exists once: add the new ones, in key order so concurrent workers never
 -- deadlock (a subject another worker is adding makes this insert wait for it and skip it).
+-- The key before its kind: a batch's subjects are mostly of one kind, and sorting 5,000 rows
+-- whose first column ties took 7 ms instead of 4. (By the key's hash, 2 ms, but the unique
+-- index then takes its entries in random order and the insert costs more than the sort saved.)
 -- The reports of a subject added here are placed at once: it has no record yet anywhere, so
 -- only the grid is looked up, by onegrid_grid_of's rule: the grid that contains the point (a
 -- line's or polygon's point on surface); on an edge shared by grids the smallest code wins.
--- Most points are in a square of grid_cell, wholly inside one grid: one key lookup (≈ 1 µs);
--- the others (near an edge) take the spatial search (≈ 12 µs). coalesce runs it only then.
+-- Most points are in a square of grid_cell, wholly inside one grid: one key lookup (≈ 1–3 µs);
+-- the others (near an edge) take the spatial search (≈ 12–16 µs). coalesce runs it only then.
 WITH added AS (
     INSERT INTO subject (kind, key, key_masked)
-    SELECT DISTINCT ON (kind, key) kind, key, key_masked FROM staging ORDER BY kind, key
+    SELECT kind, key, key_masked FROM staging
+    WHERE rnk = 1  -- a subject in two datasets comes twice: the second is a conflict
+    ORDER BY key, kind
     ON CONFLICT (kind, key) DO NOTHING
     RETURNING id, kind, key
 )
