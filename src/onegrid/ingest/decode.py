@@ -18,7 +18,7 @@ from onegrid.platform.errors import InvalidInput
 from onegrid.platform.identity import mask, pii_hash, subject_key
 
 _parse = msgspec.json.Decoder(Envelope)
-NO_HASHES = b"{}"
+_NO_HASHES = b"{}"
 
 
 class Report(NamedTuple):  # a tuple: built a million times a run, cheaper than a dataclass
@@ -140,7 +140,7 @@ def _report(envelope: Envelope, topic: str, catalog: dict[str, DatasetRules],
         _timestamp(envelope.occurred_at), point,
         _json(geometry) if geometry and not point else None,
         _json(masked), _first_version(tuple(masked)),
-        orjson.dumps(hashes) if hashes else NO_HASHES)
+        orjson.dumps(hashes) if hashes else _NO_HASHES)
 
 
 @functools.lru_cache(maxsize=1024)
