@@ -132,6 +132,21 @@ def test_a_known_subject_reported_elsewhere_is_placed_again(write, db: Session) 
     assert _record(db, "market.business", "91330302MA2AXXXXX8").grid == other
 
 
+def test_a_subject_first_reported_outside_the_city_gets_its_record_from_the_next_report(
+        write, db: Session) -> None:
+    """In one batch: the first report is refused, so the second one (a later merge round)
+    makes the record, and the third merges into it."""
+    outside = {"type": "Point", "coordinates": [116.3975, 39.9087]}
+    outcome = write(envelope(geometry=outside), envelope(record_id="r-2", name="乙公司"),
+                    envelope(record_id="r-3", name="丙公司",
+                             occurred_at="2026-11-21T08:00:00+08:00"))
+    assert [r.reason.split(":")[0] for _, r in outcome.dead_letters] == ["outside the city"]
+    assert outcome.counts[("market.business", "SCJG")] == {
+        "received": 3, "new": 1, "merged": 1, "versions": 2, "dead_letters": 1}
+    record = _record(db, "market.business", "91330302MA2AXXXXX8")
+    assert (record.attributes["name"], record.version, record.reports) == ("丙公司", 2, 2)
+
+
 def test_a_hotline_ticket_becomes_one_issue_in_the_loop(write, db: Session) -> None:
     ticket = envelope(dataset="hotline.ticket", department="RX12345",
                       subject_key="RX2026112300000042", record_id="rx-42", crs="BD-09",
