@@ -15,7 +15,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
-from onegrid.ingest.bridges import BRIDGES, run_bridges
+from onegrid.ingest.bridges import run_bridges
 from onegrid.ingest.decode import Refusal, Report
 from onegrid.platform.models import DeadLetter, IngestCounter
 from onegrid.platform.sqlfiles import statements
@@ -179,10 +179,10 @@ class BatchWriter:
                 self._tally(self.conn.execute(merge_known, {"round": round_}), outcome)
             self._tally(self.conn.execute(merge_new, {"round": round_, "rounds": rounds}),
                         outcome)
-        if not BRIDGES.keys().isdisjoint({r.dataset for _, r in reports}):  # rarely: tickets
-            outside_seqs = {seq for seq, _, _ in refused}
-            run_bridges(self.conn, (r for seq, (_, r) in enumerate(reports)
-                                    if seq not in outside_seqs))
+        outside_seqs = {seq for seq, _, _ in refused}
+        kept = [pair for seq, pair in enumerate(reports) if seq not in outside_seqs] \
+            if outside_seqs else reports  # most batches: nothing to take out
+        run_bridges(self.conn, (r for _, r in kept))
         if self.conn.in_nested_transaction():  # else the commit empties them (ON COMMIT)
             # TRUNCATE gives each table new files and catalog rows: only for a batch written in
             # a caller's transaction, where the next batch would see this one's rows.
