@@ -13,6 +13,7 @@ from onegrid.demo.city import build
 from onegrid.demo.datasets import register_all
 from onegrid.platform import migrate
 from onegrid.platform.config import Settings
+from onegrid.platform.db import create_database
 
 
 def bench_database(settings: Settings, name: str = "onegrid_bench") -> Engine:
@@ -21,7 +22,7 @@ def bench_database(settings: Settings, name: str = "onegrid_bench") -> Engine:
                           isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        create_database(conn, name)
     admin.dispose()
     engine = create_engine(make_url(settings.database_url).set(database=name))
     migrate.upgrade(engine)

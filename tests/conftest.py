@@ -22,6 +22,7 @@ from onegrid.api import create_app
 from onegrid.demo.city import build
 from onegrid.platform import migrate
 from onegrid.platform.config import Settings
+from onegrid.platform.db import create_database
 
 MIGRATIONS = Path(migrate.__file__).with_name("migrations")
 
@@ -47,7 +48,7 @@ def _template(admin: Engine, base_url: str) -> str:
     name = f"onegrid_tpl_{_migrations_digest()}"
     if not _exists(admin, name):
         with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}_build"'))
+            create_database(conn, f"{name}_build")
         engine = create_engine(make_url(base_url).set(database=f"{name}_build"))
         migrate.upgrade(engine)
         engine.dispose()

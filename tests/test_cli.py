@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
 
 from onegrid.cli import main
 from onegrid.platform.config import Settings
@@ -68,3 +68,23 @@ def test_settings_reject_what_is_missing() -> None:
         Settings.from_env({"DATABASE_URL": "x", "KAFKA_BOOTSTRAP_SERVERS": "y",
                            "ONEGRID_SECRET_KEY": "z"})
     assert dataclasses.fields(Settings)
+
+
+def test_db_upgrade_says_when_the_database_is_not_in_the_expected_collation(
+        run, settings: Settings) -> None:
+    assert "note:" not in run("db", "upgrade").stderr  # the test database: created in "C"
+    url = make_url(settings.database_url)
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    name = f"{url.database}_collation"
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE \"{name}\" TEMPLATE template0 "
+                          "LC_COLLATE 'C.UTF-8'"))
+    try:
+        result = CliRunner().invoke(main, ["db", "upgrade", "--revision", "0001"], env={
+            "DATABASE_URL": url.set(database=name).render_as_string(hide_password=False)})
+        assert result.exit_code == 0, result.output
+        assert "collation is 'C.UTF-8'" in result.stderr and "LC_COLLATE 'C'" in result.stderr
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -38,6 +38,28 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     finally:
         session.rollback()
         session.close()
+
+
+# Subject keys, dataset ids and codes are ASCII identifiers, compared in every index probe and
+# sorted in every batch. Under any collation but "C" PostgreSQL compares text through strcoll
+# (copying both strings to terminate them) and sorts without abbreviated keys; "C" compares
+# bytes, which for UTF-8 is the code-point order that C.UTF-8 gives Chinese text too. Ingest
+# spent ≈ 10 % less PostgreSQL CPU an event in a database created this way (docs/ingest.md §6).
+COLLATION = "C"
+
+
+def create_database(admin: Connection, name: str) -> None:
+    """CREATE DATABASE ``name`` (on an autocommit connection to another database) in the
+    collation OneGrid expects, whatever the server's default."""
+    admin.execute(text(f'CREATE DATABASE "{name}" TEMPLATE template0 '
+                       f"LC_COLLATE '{COLLATION}'"))
+
+
+def collation(engine: Engine) -> str:
+    """The collation the store's database was created with."""
+    with engine.connect() as conn:
+        return str(conn.execute(text("SELECT datcollate FROM pg_database "
+                                     "WHERE datname = current_database()")).scalar_one())
 
 
 def ping(engine: Engine) -> str:
