@@ -116,3 +116,30 @@ def test_the_change_feed_returns_new_then_updated_records(client, write, db: Ses
                             headers=headers).json["changes"]
     assert changed["change"] == "updated" and changed["attributes"]["name"] == "鹿城示例改名公司"
     assert [v["version"] for v in changed["versions"]] == [1, 2]
+
+
+def test_the_change_feed_shows_each_record_once_at_its_latest_change(client, write, db: Session,
+                                                                     token) -> None:
+    _many(write, db)
+    headers = token("MZJ")
+
+    def feed(since: int, limit: int = 100) -> dict:
+        return client.get(f"/api/v1/datasets/market.business/changes?since={since}"
+                          f"&limit={limit}", headers=headers).json
+
+    start = feed(0)
+    assert [c["subject_key"] for c in start["changes"]] == KEYS  # in the order of creation
+    for n, key in enumerate((KEYS[1], KEYS[0], KEYS[1])):  # KEYS[1] changes twice
+        write(envelope(subject_key=key, record_id=f"u{n}", name=f"改名{n}",
+                       occurred_at=f"2026-11-2{n + 2}T08:00:00+08:00"))
+        db.flush()
+    after = feed(start["next"])["changes"]
+    assert [(c["subject_key"], c["version"]) for c in after] == [(KEYS[0], 2), (KEYS[1], 3)]
+    assert after[0]["change_seq"] < after[1]["change_seq"]
+    # from the start: the unchanged record at its creation, then the two at their last change
+    everything = feed(0)["changes"]
+    assert [c["subject_key"] for c in everything] == [KEYS[2], KEYS[0], KEYS[1]]
+    # a page ends where it ends, and the next one starts after it
+    first = feed(0, limit=2)
+    assert first["more"] and [c["subject_key"] for c in first["changes"]] == KEYS[2:] + KEYS[:1]
+    assert [c["subject_key"] for c in feed(first["next"])["changes"]] == [KEYS[1]]

@@ -48,7 +48,6 @@ def columns() -> Select:
                    Subject.key_masked.label("subject_key"), Area.code.label("grid"),
                    Record.attributes, Record.provenance, Record.sources, Record.version,
                    Record.reports, Record.occurred_at, Record.created_at, Record.updated_at,
-                   Record.change_seq,
                    cast(func.ST_AsGeoJSON(Record.geom, 7, 0), JSONB).label("geometry"))
             .join(Subject, Subject.id == Record.subject_id)
             .outerjoin(Area, Area.id == Record.grid_id))

@@ -43,23 +43,25 @@ WITH src AS MATERIALIZED (  -- once per row: every SET below reads src.changes
                        THEN src.grid_id ELSE r.grid_id END,
         reports = r.reports + 1,
         occurred_at = greatest(r.occurred_at, src.occurred_at),
-        updated_at = CASE WHEN src.changes <> '{}' THEN now() ELSE r.updated_at END,
-        change_seq = CASE WHEN src.changes <> '{}' THEN nextval('record_change_seq')
-                          ELSE r.change_seq END
+        updated_at = CASE WHEN src.changes <> '{}' THEN now() ELSE r.updated_at END
+        -- no column that an index covers changes unless the location does: with room on the
+        -- page the new row version stays there and touches no index (a heap-only tuple); the
+        -- change's place in the feed is on its version row (migration 0012)
     FROM src WHERE r.id = src.record_pk
     RETURNING r.id, r.version, src.*
 ), first_versions AS (
     INSERT INTO record_version (record_id, version, department_id, source_record_id, changes,
-                                occurred_at)
+                                occurred_at, dataset_id)
     SELECT m.id, 1, d.id, m.old_sources -> '1' ->> 'record_id', m.old_attributes,
-           (m.old_sources -> '1' ->> 'at')::timestamptz
+           (m.old_sources -> '1' ->> 'at')::timestamptz, m.dataset_id
     FROM merged m JOIN department d ON d.code = m.old_sources -> '1' ->> 'department'
     WHERE m.old_version = 1 AND m.changes <> '{}'
     ON CONFLICT (record_id, version) DO NOTHING  -- stores from before lazy first versions
 ), versions AS (
     INSERT INTO record_version (record_id, version, department_id, source_record_id, changes,
-                                occurred_at)
-    SELECT id, version, department_id, record_id, changes, occurred_at
+                                occurred_at, dataset_id, change_seq)
+    SELECT id, version, department_id, record_id, changes, occurred_at, dataset_id,
+           nextval('record_change_seq')
     FROM merged WHERE changes <> '{}'
 )
 SELECT dataset_id, department, count(*) AS received, 0 AS new,

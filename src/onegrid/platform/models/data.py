@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
@@ -33,7 +34,7 @@ SUBJECT_KEY_KINDS = ("credit_code", "resident_id", "address_code", "building_cod
                      "facility_code", "event_id")
 
 change_seq = Sequence("record_change_seq", metadata=Base.metadata)
-"""Orders every change to any record: the change feed's cursor."""
+"""Orders records' creations and changes: the change feed's cursor (migration 0012)."""
 
 
 class Dataset(Base):
@@ -98,6 +99,8 @@ class Record(Base):
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = created()
     updated_at: Mapped[datetime] = created()
+    # where the record was created in the change feed; never moves (its changes' positions
+    # are on their version rows, so an update stays off this indexed column)
     change_seq: Mapped[int] = mapped_column(BigInteger, change_seq,
                                             server_default=change_seq.next_value())
 
@@ -109,6 +112,8 @@ class RecordVersion(Base):
     with it, and a department they name cannot be deleted, by triggers (migration 0008)."""
 
     __tablename__ = "record_version"
+    __table_args__ = (Index("record_version_change_idx", "dataset_id", "change_seq",
+                            postgresql_where=text("change_seq IS NOT NULL")),)
     record_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     version: Mapped[int] = mapped_column(Integer, primary_key=True)
     department_id: Mapped[int] = mapped_column(Integer)
@@ -116,3 +121,7 @@ class RecordVersion(Base):
     changes: Mapped[dict[str, Any]] = mapped_column()
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     recorded_at: Mapped[datetime] = created()
+    dataset_id: Mapped[str] = mapped_column(String(64))  # the record's: the feed's index
+    # the change's position in the feed (record_change_seq); none on a lazily written first
+    # version, which is never a record's latest change
+    change_seq: Mapped[int | None] = mapped_column(BigInteger)
