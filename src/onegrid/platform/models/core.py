@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -69,6 +70,9 @@ class GridCell(Base):
     (migration 0011). Placement without a cell is slower, never different."""
 
     __tablename__ = "grid_cell"
+    # the key's index carries grid_id: a placement probe reads the index alone (0013)
+    __table_args__ = (PrimaryKeyConstraint("cell", name="grid_cell_pkey",
+                                           postgresql_include=["grid_id"]),)
     cell: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     grid_id: Mapped[int]
 
