@@ -36,6 +36,7 @@ class Report(NamedTuple):  # a tuple: built a million times a run, cheaper than 
     geometry: bytes | None  # GeoJSON of any other geometry
     attributes: bytes
     provenance: bytes  # every attribute set by version 1 (a new record's provenance)
+    sources: bytes  # version 1 said by this report (a new record's sources)
     pii_hashes: bytes
 
 
@@ -135,11 +136,16 @@ def _report(envelope: Envelope, topic: str, catalog: dict[str, DatasetRules],
         else attributes
     geometry = _geometry(envelope, rules)
     point = tuple(geometry["coordinates"]) if geometry and geometry["type"] == "Point" else None
+    occurred_at = _timestamp(envelope.occurred_at)
     return Report(  # by position: keywords cost ≈ 0.5 µs more a message
         dataset, envelope.department, envelope.record_id, key.kind, key.key, key.masked,
-        _timestamp(envelope.occurred_at), point,
+        occurred_at, point,
         _json(geometry) if geometry and not point else None,
         _json(masked), _first_version(tuple(masked)),
+        # JSON written here rather than built by PostgreSQL (jsonb_build_object and its
+        # timestamp formatting cost the server ≈ 2.5 µs a record, parsing this ≈ 1.2)
+        orjson.dumps({"1": {"department": envelope.department, "record_id": envelope.record_id,
+                            "at": occurred_at}}),
         orjson.dumps(hashes) if hashes else _NO_HASHES)
 
 

@@ -30,7 +30,8 @@ ATTEMPTS = 3
 STAGED = {"seq": "int4", "rnk": "int4", "dataset_id": "text", "department": "text",
           "department_id": "int4", "record_id": "text", "kind": "text", "key": "text",
           "key_masked": "text", "occurred_at": "timestamptz", "lon": "float8", "lat": "float8",
-          "geojson": "bytea", "attributes": "bytea", "provenance": "bytea", "pii_hashes": "bytea"}
+          "geojson": "bytea", "attributes": "bytea", "provenance": "bytea", "sources": "bytea",
+          "pii_hashes": "bytea"}
 JSONB = b"\x01"  # jsonb's binary format version
 
 
@@ -203,7 +204,7 @@ class BatchWriter:
                 copy.write_row((seq, rank, r.dataset, r.department,
                                 ids[r.department], r.record_id, r.kind, r.key, r.key_masked,
                                 r.occurred_at, lon, lat, r.geometry, JSONB + r.attributes,
-                                JSONB + r.provenance, JSONB + r.pii_hashes))
+                                JSONB + r.provenance, r.sources, JSONB + r.pii_hashes))
 
     @staticmethod
     def _tally(rows, outcome: Outcome) -> None:

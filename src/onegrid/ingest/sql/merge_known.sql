@@ -5,7 +5,8 @@
 -- written out rather than called as SQL functions: a function with a FROM clause is run as a
 -- query of its own per call, ≈ 14 µs more a changed re-report (migration 0010).
 WITH src AS MATERIALIZED (  -- once per row: every SET below reads src.changes
-    SELECT s.*, p.grid_id, r.id AS record_pk, r.version AS old_version,
+    SELECT s.dataset_id, s.department, s.department_id, s.record_id, s.occurred_at, s.geom,
+           s.sources, s.pii_hashes, p.grid_id, r.id AS record_pk, r.version AS old_version,
            r.attributes AS old_attributes, r.sources AS old_sources,
            CASE WHEN r.attributes @> s.attributes THEN '{}'::jsonb  -- the common re-report: cheap
                 -- the values that differ, unless the current one was said later: a late
@@ -31,9 +32,7 @@ WITH src AS MATERIALIZED (  -- once per row: every SET below reads src.changes
                                                FROM jsonb_object_keys(src.changes) k) END,
         sources = CASE WHEN src.changes = '{}' THEN r.sources
                        ELSE r.sources || jsonb_build_object((r.version + 1)::text,
-                           jsonb_build_object('department', src.department,
-                                              'record_id', src.record_id,
-                                              'at', src.occurred_at)) END,
+                                                            src.sources::jsonb -> '1') END,
         pii_hashes = CASE WHEN src.pii_hashes = '{}' THEN r.pii_hashes
                           ELSE r.pii_hashes || src.pii_hashes END,
         version = r.version + (src.changes <> '{}')::int,
@@ -48,7 +47,9 @@ WITH src AS MATERIALIZED (  -- once per row: every SET below reads src.changes
         -- page the new row version stays there and touches no index (a heap-only tuple); the
         -- change's place in the feed is on its version row (migration 0012)
     FROM src WHERE r.id = src.record_pk
-    RETURNING r.id, r.version, src.*
+    RETURNING r.id, r.version, src.dataset_id, src.department, src.department_id,
+              src.record_id, src.occurred_at, src.changes, src.old_version, src.old_attributes,
+              src.old_sources
 ), first_versions AS (
     INSERT INTO record_version (record_id, version, department_id, source_record_id, changes,
                                 occurred_at, dataset_id)

@@ -17,6 +17,7 @@ CREATE TEMP TABLE IF NOT EXISTS staging (
     geojson       text,    -- any other geometry
     attributes    jsonb NOT NULL,
     provenance    jsonb NOT NULL,
+    sources       text NOT NULL,  -- {"1": who said it}: parsed only where a record takes it
     pii_hashes    jsonb NOT NULL,
     geom          geometry GENERATED ALWAYS AS (ST_SetSRID(
                       CASE WHEN lon IS NOT NULL THEN ST_MakePoint(lon, lat)
