@@ -204,7 +204,7 @@ class BatchWriter:
                 copy.write_row((seq, rank, r.dataset, r.department,
                                 ids[r.department], r.record_id, r.kind, r.key, r.key_masked,
                                 r.occurred_at, lon, lat, r.geometry, JSONB + r.attributes,
-                                JSONB + r.provenance, r.sources, JSONB + r.pii_hashes))
+                                r.provenance, r.sources, JSONB + r.pii_hashes))
 
     @staticmethod
     def _tally(rows, outcome: Outcome) -> None:

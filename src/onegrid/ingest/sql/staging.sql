@@ -16,8 +16,10 @@ CREATE TEMP TABLE IF NOT EXISTS staging (
     lat           float8,
     geojson       text,    -- any other geometry
     attributes    jsonb NOT NULL,
-    provenance    jsonb NOT NULL,
-    sources       text NOT NULL,  -- {"1": who said it}: parsed only where a record takes it
+    -- a new record's provenance and sources ({"1": who said it}): JSON texts, parsed only
+    -- where a new record takes them (a re-report needs neither)
+    provenance    text NOT NULL,
+    sources       text NOT NULL,
     pii_hashes    jsonb NOT NULL,
     geom          geometry GENERATED ALWAYS AS (ST_SetSRID(
                       CASE WHEN lon IS NOT NULL THEN ST_MakePoint(lon, lat)
