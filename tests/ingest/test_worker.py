@@ -276,22 +276,26 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(settings, engine, w
 
 
 
+@pytest.mark.parametrize("subject_known", [True, False], ids=["known subject", "new subject"])
 def test_a_record_created_by_another_worker_meanwhile_is_merged_not_lost(
-        settings, engine, dataset, caplog) -> None:
-    """Two writers, one known subject new to the dataset, the first one's batch still open: the
-    second's insert waits on the unique key, fails when the first commits, and its batch is
-    written again, as a merge."""
+        settings, engine, dataset, caplog, subject_known: bool) -> None:
+    """Two writers, one subject new to the dataset (known from another one, or new everywhere),
+    the first one's batch still open: the second's insert waits on the unique key (the
+    record's, or the subject's), fails when the first commits, and its batch is written again,
+    as a merge."""
     caplog.set_level(logging.INFO, logger="onegrid.ingest.writer")
     with Session(engine) as session:
         catalog = rules(session)
         departments = dict(session.execute(text("SELECT code, id FROM department")).all())
-        session.execute(text(  # known from another dataset: no wait on the subject's insert
-            "INSERT INTO subject (kind, key, key_masked) VALUES ('credit_code', :k, :k) "
-            "ON CONFLICT DO NOTHING"), {"k": dataset.message()["subject_key"]})
+        key = factories.credit_code(random.Random())
+        if subject_known:
+            session.execute(text(
+                "INSERT INTO subject (kind, key, key_masked) VALUES ('credit_code', :k, :k)"),
+                {"k": key})
         session.commit()
 
     def batch(record_id: str, phone: str) -> list[tuple[Delivery, Report]]:
-        value = encode(dataset.message(record_id=record_id, phone=phone))
+        value = encode(dataset.message(record_id=record_id, phone=phone, subject_key=key))
         delivery = Delivery(dataset.topic, int(record_id[-1]), 0, None, value)
         return [(delivery, decode(value, dataset.topic, catalog, settings.pii_key))]
 

@@ -21,7 +21,8 @@ from onegrid.platform.models import DeadLetter, IngestCounter
 from onegrid.platform.sqlfiles import statements
 
 log = logging.getLogger(__name__)
-RECORD_KEY = "record_subject_id_dataset_id_key"
+# unique keys that another worker's batch may have taken meanwhile: the batch is written again
+RACED_KEYS = {"record_subject_id_dataset_id_key", "subject_kind_key_key"}
 ATTEMPTS = 3
 # staging's columns as COPY sends them (sql/staging.sql), in PostgreSQL's binary format: the
 # server parses no numbers, times or text escapes (≈ 2.5 µs a row less than the text format).
@@ -107,11 +108,12 @@ class BatchWriter:
             try:
                 return self._write(reports, refusals, before_commit)
             except IntegrityError as exc:
-                if _constraint(exc) != RECORD_KEY:
+                if _constraint(exc) not in RACED_KEYS:
                     raise
-                # Another worker created one of the batch's records (merge_new.sql): the batch
-                # was rolled back whole; this time placement finds the record.
-                log.info("a record of the batch appeared meanwhile; writing the batch again")
+                # Another worker created one of the batch's subjects or records (place.sql,
+                # merge_new.sql): the batch was rolled back whole; this time placement finds it.
+                log.info("a subject or record of the batch appeared meanwhile; "
+                         "writing the batch again")
         return self._write(reports, refusals, before_commit)
 
     def _write(self, reports: list[tuple[Delivery, Report]],
