@@ -160,12 +160,9 @@ class BatchWriter:
         if not reports:
             return []
         self._copy(reports)
-        analyze, place_new, place_known, outside, analyze_placed, check = statements(
-            "onegrid.ingest", "place")
+        analyze, place, outside, analyze_placed, check = statements("onegrid.ingest", "place")
         self.conn.execute(analyze)
-        # A batch of only new subjects (common in bulk loads) skips what finds known ones.
-        placed = self.conn.execute(place_new).rowcount
-        known = self.conn.execute(place_known).rowcount if placed < len(reports) else 0
+        known = self.conn.execute(place).rowcount  # reports of subjects stored before
         refused = self.conn.execute(outside).all()
         self.conn.execute(analyze_placed)
         refusals = [(reports[seq][0], Refusal(
