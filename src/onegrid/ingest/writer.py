@@ -21,8 +21,7 @@ from onegrid.platform.models import DeadLetter, IngestCounter
 from onegrid.platform.sqlfiles import statements
 
 log = logging.getLogger(__name__)
-# unique keys that another worker's batch may have taken meanwhile: the batch is written again
-RACED_KEYS = {"record_subject_id_dataset_id_key", "subject_kind_key_key"}
+RECORD_KEY = "record_subject_id_dataset_id_key"
 ATTEMPTS = 3
 # staging's columns as COPY sends them (sql/staging.sql), in PostgreSQL's binary format: the
 # server parses no numbers, times or text escapes (≈ 2.5 µs a row less than the text format).
@@ -108,12 +107,11 @@ class BatchWriter:
             try:
                 return self._write(reports, refusals, before_commit)
             except IntegrityError as exc:
-                if _constraint(exc) not in RACED_KEYS:
+                if _constraint(exc) != RECORD_KEY:
                     raise
-                # Another worker created one of the batch's subjects or records (place.sql,
-                # merge_new.sql): the batch was rolled back whole; this time placement finds it.
-                log.info("a subject or record of the batch appeared meanwhile; "
-                         "writing the batch again")
+                # Another worker created one of the batch's records (merge_new.sql): the batch
+                # was rolled back whole; this time placement finds the record.
+                log.info("a record of the batch appeared meanwhile; writing the batch again")
         return self._write(reports, refusals, before_commit)
 
     def _write(self, reports: list[tuple[Delivery, Report]],
@@ -160,9 +158,12 @@ class BatchWriter:
         if not reports:
             return []
         self._copy(reports)
-        analyze, place, outside, analyze_placed, check = statements("onegrid.ingest", "place")
+        analyze, place, count_placed, place_skipped, outside, analyze_placed, check = \
+            statements("onegrid.ingest", "place")
         self.conn.execute(analyze)
         known = self.conn.execute(place).rowcount  # reports of subjects stored before
+        if self.conn.execute(count_placed).scalar_one() < len(reports):
+            known += self.conn.execute(place_skipped).rowcount  # another worker added them
         refused = self.conn.execute(outside).all()
         self.conn.execute(analyze_placed)
         refusals = [(reports[seq][0], Refusal(
