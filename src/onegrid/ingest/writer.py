@@ -8,10 +8,10 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from psycopg.adapt import PyFormat
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, TextClause, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
@@ -21,8 +21,13 @@ from onegrid.platform.models import DeadLetter, IngestCounter
 from onegrid.platform.sqlfiles import statements
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 RECORD_KEY = "record_subject_id_dataset_id_key"
+SUBJECT_KEY = "subject_kind_key_key"
 ATTEMPTS = 3
+# Placement waits for the other worker's batch each time: with two workers loading the same
+# new subjects at once, each try finds what the other committed meanwhile.
+PLACE_ATTEMPTS = 10
 # staging's columns as COPY sends them (sql/staging.sql), in PostgreSQL's binary format: the
 # server parses no numbers, times or text escapes (≈ 2.5 µs a row less than the text format).
 # The JSON texts decode() wrote go as they are: psycopg's bytea dumper sends bytes unchanged,
@@ -103,16 +108,11 @@ class BatchWriter:
               before_commit: Callable[[Outcome], None] = lambda _: None) -> Outcome:
         """Store one batch; ``before_commit`` runs inside the transaction (e.g. to publish dead
         letters, so a crash after it re-publishes rather than loses them)."""
-        for _ in range(ATTEMPTS - 1):
-            try:
-                return self._write(reports, refusals, before_commit)
-            except IntegrityError as exc:
-                if _constraint(exc) != RECORD_KEY:
-                    raise
-                # Another worker created one of the batch's records (merge_new.sql): the batch
-                # was rolled back whole; this time placement finds the record.
-                log.info("a record of the batch appeared meanwhile; writing the batch again")
-        return self._write(reports, refusals, before_commit)
+        # Another worker created one of the batch's records (merge_new.sql): the batch was
+        # rolled back whole; the next time placement finds the record.
+        return _again_on(RECORD_KEY, ATTEMPTS, "a record of the batch appeared meanwhile; "
+                         "writing the batch again",
+                         lambda: self._write(reports, refusals, before_commit))
 
     def _write(self, reports: list[tuple[Delivery, Report]],
                refusals: list[tuple[Delivery, Refusal]],
@@ -158,12 +158,9 @@ class BatchWriter:
         if not reports:
             return []
         self._copy(reports)
-        analyze, place, count_placed, place_skipped, outside, analyze_placed, check = \
-            statements("onegrid.ingest", "place")
+        analyze, place, outside, analyze_placed, check = statements("onegrid.ingest", "place")
         self.conn.execute(analyze)
-        known = self.conn.execute(place).rowcount  # reports of subjects stored before
-        if self.conn.execute(count_placed).scalar_one() < len(reports):
-            known += self.conn.execute(place_skipped).rowcount  # another worker added them
+        known = self._place(place)
         refused = self.conn.execute(outside).all()
         self.conn.execute(analyze_placed)
         refusals = [(reports[seq][0], Refusal(
@@ -189,6 +186,17 @@ class BatchWriter:
             # a caller's transaction, where the next batch would see this one's rows.
             self.conn.execute(text("TRUNCATE staging, placed"))
         return refusals
+
+    def _place(self, place: TextClause) -> int:
+        """Run the placement (sql/place.sql) from a savepoint, again while another worker adds
+        one of the batch's new subjects meanwhile: each time the statement waited for that
+        worker's batch to commit, and now finds what it added. Returns how many reports had a
+        known subject."""
+        def placed() -> int:
+            with self.conn.begin_nested():
+                return self.conn.execute(place).rowcount
+        return _again_on(SUBJECT_KEY, PLACE_ATTEMPTS, "a subject of the batch appeared "
+                         "meanwhile; placing the batch again", placed)
 
     def _copy(self, reports: list[tuple[Delivery, Report]]) -> None:
         ids = self.department_ids()
@@ -236,6 +244,19 @@ class BatchWriter:
             index_elements=[IngestCounter.dataset, IngestCounter.department],
             set_={**{c: getattr(IngestCounter, c) + getattr(stmt.excluded, c) for c in columns},
                   "updated_at": text("now()")}))
+
+
+def _again_on(constraint: str, attempts: int, why: str, run: Callable[[], T]) -> T:
+    """``run()``, again (up to ``attempts`` in all) when it fails on the unique ``constraint``,
+    which another worker's commit can break meanwhile."""
+    for _ in range(attempts - 1):
+        try:
+            return run()
+        except IntegrityError as exc:
+            if _constraint(exc) != constraint:
+                raise
+            log.info(why)
+    return run()
 
 
 def _constraint(exc: IntegrityError) -> str | None:
