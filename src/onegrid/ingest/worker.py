@@ -7,7 +7,6 @@ that standard lag monitors see the group's progress."""
 
 from __future__ import annotations
 
-import gc
 import logging
 import signal
 import threading
@@ -43,12 +42,6 @@ class Worker:
 
     def run(self, on_batch: Callable[[Outcome], None] = lambda _: None) -> None:
         """Consume until ``stopping`` is set (SIGTERM and SIGINT set it when run from the CLI)."""
-        # A batch allocates some hundred thousand objects (tuples, dicts, strings) that reference
-        # counting frees, none in cycles; the cyclic collector, run every 700 allocations, walked
-        # the batches in flight and everything start-up loaded again and again (≈ 4 µs a
-        # message when measured, a sixth of the worker's CPU). It now runs every 100,000.
-        gc.freeze()
-        gc.set_threshold(100_000, 20, 20)
         consumer = Consumer(self._consumer_config())
         publisher = DeadLetterPublisher(self.settings.kafka_bootstrap_servers)
         # One batch is written while the next is fetched and decoded: the store and Python
