@@ -160,14 +160,14 @@ class BatchWriter:
         self._copy(reports)
         analyze, place, outside, analyze_placed, check = statements("onegrid.ingest", "place")
         self.conn.execute(analyze)
-        known = self._place(place)
+        self._place(place)
         refused = self.conn.execute(outside).all()
         self.conn.execute(analyze_placed)
         refusals = [(reports[seq][0], Refusal(
             f"outside the city: the location ({lon:.6f}, {lat:.6f}) is in no grid of the "
             "platform", reports[seq][1].dataset, reports[seq][1].department))
             for seq, lon, lat in refused]
-        unplaced, rounds = self.conn.execute(check).one()
+        unplaced, rounds, known = self.conn.execute(check).one()
         if unplaced != len(refusals):  # never advance offsets past a report we did not keep
             raise RuntimeError(f"{unplaced - len(refusals)} reports found no subject")
         merge_known = statements("onegrid.ingest", "merge_known")[0]
@@ -187,16 +187,15 @@ class BatchWriter:
             self.conn.execute(text("TRUNCATE staging, placed"))
         return refusals
 
-    def _place(self, place: TextClause) -> int:
+    def _place(self, place: TextClause) -> None:
         """Run the placement (sql/place.sql) from a savepoint, again while another worker adds
         one of the batch's new subjects meanwhile: each time the statement waited for that
-        worker's batch to commit, and now finds what it added. Returns how many reports had a
-        known subject."""
-        def placed() -> int:
+        worker's batch to commit, and now finds what it added."""
+        def placed() -> None:
             with self.conn.begin_nested():
-                return self.conn.execute(place).rowcount
-        return _again_on(SUBJECT_KEY, PLACE_ATTEMPTS, "a subject of the batch appeared "
-                         "meanwhile; placing the batch again", placed)
+                self.conn.execute(place)
+        _again_on(SUBJECT_KEY, PLACE_ATTEMPTS, "a subject of the batch appeared meanwhile; "
+                  "placing the batch again", placed)
 
     def _copy(self, reports: list[tuple[Delivery, Report]]) -> None:
         ids = self.department_ids()

@@ -44,7 +44,7 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
 # sorted in every batch. Under any collation but "C" PostgreSQL compares text through strcoll
 # (copying both strings to terminate them) and sorts without abbreviated keys; "C" compares
 # bytes, which for UTF-8 is the code-point order that C.UTF-8 gives Chinese text too. Ingest
-# spent ≈ 10 % less PostgreSQL CPU an event in a database created this way (docs/ingest.md §6).
+# spent 7–8 % less PostgreSQL CPU an event in a database created this way (bench/README.md).
 COLLATION = "C"
 
 

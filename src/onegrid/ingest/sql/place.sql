@@ -11,18 +11,17 @@ ANALYZE staging (seq, rnk, dataset_id);
 -- - subjects not found are added, in key order so concurrent workers never deadlock; a plain
 --   INSERT: if another worker adds one of them meanwhile, the unique key refuses the statement
 --   and the writer runs it again, when the lookup finds it (ON CONFLICT DO NOTHING after the
---   lookup cost ≈ 2 µs a new subject more). The key before its kind: a
---   batch's subjects are mostly of one kind, and sorting 5,000 rows whose first column ties
---   took 7 ms instead of 4. (By the key's hash, 2 ms, but the unique index then takes its
---   entries in random order and the insert costs more than the sort saved.) Their reports are
---   placed at once: such a subject has no record yet anywhere, so only the grid is looked up,
---   by onegrid_grid_of's rule: the grid that contains the point (a line's or polygon's point
---   on surface); on an edge shared by grids the smallest code wins. Most points are in a
---   square of grid_cell, wholly inside one grid: one key lookup (≈ 1–3 µs); the others (near
---   an edge) take the spatial search (≈ 12–16 µs). coalesce runs it only then.
--- - the reports of subjects found also take the record their dataset holds for the subject,
---   if any (one probe), and their grid: a report at the record's stored location keeps the
---   record's grid without a lookup, any other is placed as above.
+--   lookup cost ≈ 2 µs a new subject more). The key before its kind: a batch's subjects are
+--   mostly of one kind, and sorting 5,000 rows whose first column ties took 7 ms instead of 4.
+--   (By the key's hash, 2 ms, but the unique index then takes its entries in random order and
+--   the insert costs more than the sort saved.) Such a subject has no record yet anywhere.
+-- - the reports of subjects found take the record their dataset holds for the subject, if
+--   any (one probe).
+-- Then each report's grid: a report at its record's stored location keeps the record's grid;
+-- any other is looked up by onegrid_grid_of's rule: the grid that contains the point (a line's
+-- or polygon's point on surface); on an edge shared by grids the smallest code wins. Most
+-- points are in a square of grid_cell, wholly inside one grid: one key lookup (≈ 1–3 µs); the
+-- others (near an edge) take the spatial search (≈ 12–16 µs). coalesce runs it only then.
 WITH probed AS MATERIALIZED (
     SELECT s.seq, s.rnk, s.dataset_id, s.kind, s.key, s.key_masked, s.geom,
            coalesce(s.spot, s.geom) AS place, known.id AS subject_id
@@ -35,29 +34,28 @@ WITH probed AS MATERIALIZED (
     FROM probed WHERE subject_id IS NULL AND rnk = 1
     ORDER BY key, kind
     RETURNING id, kind, key
-), placed_new AS (
-    INSERT INTO placed (seq, subject_id, grid_id, record_pk)
-    SELECT p.seq, added.id,
-           coalesce((SELECT grid_id FROM grid_cell WHERE cell = onegrid_cell(p.place)),
-                    (SELECT a.id FROM area a
-                     WHERE a.level = 'grid' AND ST_Intersects(a.geom, p.place)
-                     ORDER BY a.code LIMIT 1)),
-           NULL
+), placement AS (
+    -- the reports of subjects added here: no record anywhere yet
+    SELECT p.seq, added.id AS subject_id, p.geom, p.place,
+           NULL::bigint AS record_pk, NULL::geometry AS record_geom, NULL::int AS record_grid
     FROM probed p JOIN added ON added.kind = p.kind AND added.key = p.key
+    UNION ALL
+    SELECT p.seq, p.subject_id, p.geom, p.place, rec.id, rec.geom, rec.grid_id
+    FROM probed p
+    LEFT JOIN LATERAL (SELECT id, geom, grid_id FROM record r
+                       WHERE r.dataset_id = p.dataset_id AND r.subject_id = p.subject_id
+                       OFFSET 0) rec ON true
+    WHERE p.subject_id IS NOT NULL
 )
 INSERT INTO placed (seq, subject_id, grid_id, record_pk)
-SELECT p.seq, p.subject_id,
-       CASE WHEN rec.geom = p.geom THEN rec.grid_id
-            ELSE coalesce((SELECT grid_id FROM grid_cell WHERE cell = onegrid_cell(p.place)),
+SELECT seq, subject_id,
+       CASE WHEN record_geom = geom THEN record_grid
+            ELSE coalesce((SELECT grid_id FROM grid_cell WHERE cell = onegrid_cell(place)),
                           (SELECT a.id FROM area a
-                           WHERE a.level = 'grid' AND ST_Intersects(a.geom, p.place)
+                           WHERE a.level = 'grid' AND ST_Intersects(a.geom, place)
                            ORDER BY a.code LIMIT 1)) END,
-       rec.id
-FROM probed p
-LEFT JOIN LATERAL (SELECT id, geom, grid_id FROM record r
-                   WHERE r.dataset_id = p.dataset_id AND r.subject_id = p.subject_id
-                   OFFSET 0) rec ON true
-WHERE p.subject_id IS NOT NULL;
+       record_pk
+FROM placement;
 
 -- A located report in no grid is outside the city: the worker turns it into a dead letter.
 DELETE FROM placed p USING staging s
@@ -66,5 +64,8 @@ RETURNING p.seq, ST_X(coalesce(s.spot, s.geom)) AS lon, ST_Y(coalesce(s.spot, s.
 
 ANALYZE placed;
 
-SELECT (SELECT count(*) FROM staging) - (SELECT count(*) FROM placed), coalesce(max(rnk), 0)
+-- Reports left without a subject (there must be none but those refused above), merge rounds,
+-- and reports of records the batch's datasets already hold (none: no merge of known ones).
+SELECT (SELECT count(*) FROM staging) - (SELECT count(*) FROM placed), coalesce(max(rnk), 0),
+       (SELECT count(*) FROM placed WHERE record_pk IS NOT NULL)
 FROM staging;
