@@ -23,7 +23,7 @@ from onegrid.platform.sqlfiles import statements
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 RECORD_KEY = "record_subject_id_dataset_id_key"
-SUBJECT_KEY = "subject_kind_key_key"
+SUBJECT_KEY = "subject_key_kind_key"
 ATTEMPTS = 3
 # Placement waits for the other worker's batch each time: with two workers loading the same
 # new subjects at once, each try finds what the other committed meanwhile.

@@ -11,10 +11,11 @@ ANALYZE staging (seq, rnk, dataset_id);
 -- - subjects not found are added, in key order so concurrent workers never deadlock; a plain
 --   INSERT: if another worker adds one of them meanwhile, the unique key refuses the statement
 --   and the writer runs it again, when the lookup finds it (ON CONFLICT DO NOTHING after the
---   lookup cost ≈ 2 µs a new subject more). The key before its kind: a batch's subjects are
---   mostly of one kind, and sorting 5,000 rows whose first column ties took 7 ms instead of 4.
---   (By the key's hash, 2 ms, but the unique index then takes its entries in random order and
---   the insert costs more than the sort saved.) Such a subject has no record yet anywhere.
+--   lookup cost ≈ 2 µs a new subject more). In the unique key's order, the key before its
+--   kind (migration 0014): a batch's subjects are mostly of one kind, and sorting 5,000 rows
+--   whose first column ties took 7 ms instead of 4. (By the key's hash, 2 ms, but the unique
+--   index then takes its entries in random order and the insert costs more than the sort
+--   saved.) Such a subject has no record yet anywhere.
 -- - the reports of subjects found take the record their dataset holds for the subject, if
 --   any (one probe).
 -- Then each report's grid: a report at its record's stored location keeps the record's grid;
