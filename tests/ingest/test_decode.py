@@ -13,6 +13,7 @@ from onegrid.ingest.decode import Refusal, Report, decode
 from onegrid.ingest.writer import Delivery
 from onegrid.platform.catalog import DatasetRules, register, rules
 from onegrid.platform.config import Settings
+from onegrid.platform.errors import InvalidInput
 from tests.ingest.conftest import LUCHENG_POINT, batch_writer, encode, envelope
 
 TOPIC = "onegrid.ingest.test.open"
@@ -112,3 +113,55 @@ def test_a_polygon_is_in_the_grid_of_its_point_on_surface(open_catalog, settings
     assert expected != smallest
     same, grid = _store(db, open_catalog, settings, "e-3", json.loads(polygon))
     assert same and grid == expected
+
+
+@pytest.fixture
+def strict_catalog(db: Session, city: None) -> dict[str, DatasetRules]:
+    register(db, {"id": "test.strict", "title": "严格属性", "owner": "SCJG",
+                  "subject_key": "event_id", "geometry": None, "sharing": "not_shared",
+                  "schema": {"type": "object", "required": ["name"],
+                             "additionalProperties": False, "properties": {
+                                 "name": {"type": "string"},
+                                 "phone": {"type": "string", "pattern": "^[0-9-]{7,20}$"},
+                                 "holder_id": {"type": "string", "format": "resident-id"},
+                                 "employees": {"type": "integer", "minimum": 0}}}})
+    db.flush()
+    return rules(db)
+
+
+@pytest.mark.parametrize("attributes, reason, secret", [
+    ({"name": "甲", "phone": "138-secret-0571"},
+     'phone does not match "^[0-9-]{7,20}$"', "secret"),
+    ({"name": "甲", "holder_id": "330302198001011231"},
+     'holder_id is not a "resident-id"', "330302198001011231"),
+    ({"name": "甲", "employees": -4071}, "employees is less than the minimum of 0", "4071"),
+    ({"name": "甲", "employees": "四千"}, 'employees is not of type "integer"', "四千"),
+    ({"phone": "0577-1234567"}, '"name" is a required property', "1234567"),
+    ({"name": "甲", "nickname": "秘密"},
+     "Additional properties are not allowed ('nickname' was unexpected)", "秘密"),
+])
+def test_a_schema_refusal_names_the_field_and_never_quotes_its_value(
+        strict_catalog, settings, attributes, reason, secret) -> None:
+    """A dead letter's reason is shown to operators and kept: it must not repeat what could be
+    personal information, whatever the field."""
+    value = encode({**envelope("test.strict", subject_key="e-1", geometry=None, crs=None),
+                    "attributes": attributes})
+    refusal = decode(value, "onegrid.ingest.test.strict", strict_catalog, settings.pii_key)
+    assert isinstance(refusal, Refusal), refusal
+    assert refusal.reason == ("attributes do not match the schema of 'test.strict': " + reason)
+    assert secret not in refusal.reason
+
+
+@pytest.mark.parametrize("change, reason", [
+    ({"id": "Bad Id"}, 'dataset spec: id: "Bad Id" does not match'),
+    ({"sharing": "sometimes"}, 'dataset spec: sharing: "sometimes" is not one of'),
+    ({"schema": {"type": "nothing"}}, "the attribute schema is not a valid JSON Schema"),
+    ({"schema": {"properties": {"x": {"pattern": "("}}}},
+     "the attribute schema is not a valid JSON Schema"),
+])
+def test_a_bad_dataset_spec_is_refused_with_what_is_wrong(db, city, change, reason) -> None:
+    spec = {"id": "test.bad", "title": "坏", "owner": "SCJG", "subject_key": "event_id",
+            "sharing": "not_shared", "schema": {"type": "object"}, **change}
+    with pytest.raises(InvalidInput) as refused:
+        register(db, spec)
+    assert reason in refused.value.detail

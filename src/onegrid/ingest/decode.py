@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-import fastjsonschema
 import msgspec
 import orjson
 
 from onegrid.gis.crs import to_store_datum
 from onegrid.ingest.contract import MAX_MESSAGE_BYTES, Envelope, dataset_of
-from onegrid.platform.catalog import DatasetRules
+from onegrid.platform.catalog import DatasetRules, problem
 from onegrid.platform.errors import InvalidInput
 from onegrid.platform.identity import mask, pii_hash, subject_key
 
@@ -125,11 +124,9 @@ def _report(envelope: Envelope, topic: str, catalog: dict[str, DatasetRules],
                            f"{dataset!r} (allowed: {allowed})")
     key = subject_key(rules.subject_key_kind, envelope.subject_key, pii_key)
     attributes = envelope.attributes
-    try:
-        rules.validate_attributes(attributes)
-    except fastjsonschema.JsonSchemaValueException as exc:
-        raise InvalidInput(f"attributes do not match the schema of {dataset!r}: "
-                           f"{_say(exc)}") from None
+    wrong = problem(rules.attributes, attributes)
+    if wrong:
+        raise InvalidInput(f"attributes do not match the schema of {dataset!r}: {wrong}")
     hashes = {name: pii_hash(attributes[name], pii_key)
               for name in rules.resident_id_fields if name in attributes}
     masked = {**attributes, **{name: mask(attributes[name]) for name in hashes}} if hashes \
@@ -188,9 +185,3 @@ def _geometry(envelope: Envelope, rules: DatasetRules) -> dict[str, Any] | None:
         raise InvalidInput("a record with a geometry must say its crs")
     return to_store_datum(geometry, crs)
 
-
-def _say(exc: fastjsonschema.JsonSchemaValueException) -> str:
-    """fastjsonschema says "data.x must be …"; name the field the way the producer wrote it."""
-    if exc.message.startswith("data."):
-        return exc.message.removeprefix("data.")
-    return exc.message.replace("data", "attributes", 1)
