@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
 from onegrid.ingest.bridges import run_bridges
-from onegrid.ingest.decode import Refusal, Report
+from onegrid.ingest.decode import NO_HASHES, Refusal, Report
 from onegrid.platform.models import DeadLetter, IngestCounter
 from onegrid.platform.sqlfiles import statements
 
@@ -32,7 +32,7 @@ PLACE_ATTEMPTS = 10
 # server parses no numbers, times or text escapes (≈ 2.5 µs a row less than the text format).
 # The JSON texts decode() wrote go as they are: psycopg's bytea dumper sends bytes unchanged,
 # which is text's binary form, and jsonb's after a version byte (no Python dumper per value).
-STAGED = {"seq": "int4", "rnk": "int4", "dataset_id": "text", "department": "text",
+STAGED = {"seq": "int4", "rnk": "int4", "dataset_id": "text",
           "department_id": "int4", "record_id": "text", "kind": "text", "key": "text",
           "key_masked": "text", "occurred_at": "timestamptz", "lon": "float8", "lat": "float8",
           "geojson": "bytea", "attributes": "bytea", "provenance": "bytea", "sources": "bytea",
@@ -208,10 +208,11 @@ class BatchWriter:
                 subject = (r.dataset, r.kind, r.key)
                 rank = seen[subject] = seen.get(subject, 0) + 1  # its rank in arrival order
                 lon, lat = r.point or (None, None)
-                copy.write_row((seq, rank, r.dataset, r.department,
-                                ids[r.department], r.record_id, r.kind, r.key, r.key_masked,
+                copy.write_row((seq, rank, r.dataset, ids[r.department], r.record_id,
+                                r.kind, r.key, None if r.key_masked == r.key else r.key_masked,
                                 r.occurred_at, lon, lat, r.geometry, JSONB + r.attributes,
-                                r.provenance, r.sources, JSONB + r.pii_hashes))
+                                r.provenance, r.sources,
+                                None if r.pii_hashes == NO_HASHES else JSONB + r.pii_hashes))
 
     @staticmethod
     def _tally(rows, outcome: Outcome) -> None:

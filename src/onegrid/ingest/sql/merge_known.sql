@@ -5,7 +5,7 @@
 -- written out rather than called as SQL functions: a function with a FROM clause is run as a
 -- query of its own per call, ≈ 14 µs more a changed re-report (migration 0010).
 WITH src AS MATERIALIZED (  -- once per row: every SET below reads src.changes
-    SELECT s.dataset_id, s.department, s.department_id, s.record_id, s.occurred_at, s.geom,
+    SELECT s.dataset_id, s.department_id, s.record_id, s.occurred_at, s.geom,
            s.sources, s.pii_hashes, p.grid_id, r.id AS record_pk, r.version AS old_version,
            r.attributes AS old_attributes, r.sources AS old_sources,
            CASE WHEN r.attributes @> s.attributes THEN '{}'::jsonb  -- the common re-report: cheap
@@ -33,7 +33,7 @@ WITH src AS MATERIALIZED (  -- once per row: every SET below reads src.changes
         sources = CASE WHEN src.changes = '{}' THEN r.sources
                        ELSE r.sources || jsonb_build_object((r.version + 1)::text,
                                                             src.sources::jsonb -> '1') END,
-        pii_hashes = CASE WHEN src.pii_hashes = '{}' THEN r.pii_hashes
+        pii_hashes = CASE WHEN src.pii_hashes IS NULL THEN r.pii_hashes
                           ELSE r.pii_hashes || src.pii_hashes END,
         version = r.version + (src.changes <> '{}')::int,
         geom = CASE WHEN src.geom IS NOT NULL AND src.occurred_at >= r.occurred_at
@@ -47,7 +47,7 @@ WITH src AS MATERIALIZED (  -- once per row: every SET below reads src.changes
         -- page the new row version stays there and touches no index (a heap-only tuple); the
         -- change's place in the feed is on its version row (migration 0012)
     FROM src WHERE r.id = src.record_pk
-    RETURNING r.id, r.version, src.dataset_id, src.department, src.department_id,
+    RETURNING r.id, r.version, src.dataset_id, src.department_id,
               src.record_id, src.occurred_at, src.changes, src.old_version, src.old_attributes,
               src.old_sources
 ), first_versions AS (
@@ -65,6 +65,6 @@ WITH src AS MATERIALIZED (  -- once per row: every SET below reads src.changes
            nextval('record_change_seq')
     FROM merged WHERE changes <> '{}'
 )
-SELECT dataset_id, department, count(*) AS received, 0 AS new,
-       count(*) FILTER (WHERE changes <> '{}') AS versions
-FROM merged GROUP BY dataset_id, department;
+SELECT m.dataset_id, d.code, count(*) AS received, 0 AS new,
+       count(*) FILTER (WHERE m.changes <> '{}') AS versions
+FROM merged m JOIN department d ON d.id = m.department_id GROUP BY m.dataset_id, d.code;

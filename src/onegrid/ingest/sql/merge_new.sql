@@ -7,7 +7,7 @@ WITH created AS (
     INSERT INTO record (dataset_id, subject_id, attributes, provenance, sources, pii_hashes,
                         geom, grid_id, version, reports, occurred_at)
     SELECT s.dataset_id, p.subject_id, s.attributes, s.provenance::jsonb, s.sources::jsonb,
-           s.pii_hashes, s.geom, p.grid_id, 1, 1, s.occurred_at
+           coalesce(s.pii_hashes, '{}'), s.geom, p.grid_id, 1, 1, s.occurred_at
     FROM staging s JOIN placed p ON p.seq = s.seq
     WHERE s.rnk = :round AND p.record_pk IS NULL
     RETURNING id, dataset_id, subject_id, sources -> '1' ->> 'department' AS department

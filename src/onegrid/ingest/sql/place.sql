@@ -31,7 +31,8 @@ WITH probed AS MATERIALIZED (
                        WHERE kind = s.kind AND key = s.key OFFSET 0) known ON true
 ), added AS (
     INSERT INTO subject (kind, key, key_masked)
-    SELECT DISTINCT ON (key, kind) kind, key, key_masked  -- once, if in two datasets
+    -- once, if in two datasets
+    SELECT DISTINCT ON (key, kind) kind, key, coalesce(key_masked, key)
     FROM probed WHERE subject_id IS NULL AND rnk = 1
     ORDER BY key, kind
     RETURNING id, kind, key

@@ -1,16 +1,17 @@
 -- One batch of accepted reports, loaded by COPY. A temporary table is unlogged and private to
 -- the worker's connection; ON COMMIT DELETE ROWS empties it after every batch. ``rnk`` numbers
--- the reports of one subject in one dataset in arrival order (the worker computes it).
+-- the reports of one subject in one dataset in arrival order (the worker computes it). What
+-- most reports leave out travels as NULL, which COPY sends as a length alone (≈ 0.2 µs a
+-- column a row less, between the worker's dumpers and the server's parsing).
 CREATE TEMP TABLE IF NOT EXISTS staging (
     seq           int NOT NULL,
     rnk           int NOT NULL,
     dataset_id    text NOT NULL,
-    department    text NOT NULL,
     department_id int NOT NULL,
     record_id     text NOT NULL,
     kind          text NOT NULL,
     key           text NOT NULL,
-    key_masked    text NOT NULL,
+    key_masked    text,    -- NULL: the key itself (a key that is not personal information)
     occurred_at   timestamptz NOT NULL,
     lon           float8,  -- a point (most records): no GeoJSON to parse
     lat           float8,
@@ -20,7 +21,7 @@ CREATE TEMP TABLE IF NOT EXISTS staging (
     -- where a new record takes them (a re-report needs neither)
     provenance    text NOT NULL,
     sources       text NOT NULL,
-    pii_hashes    jsonb NOT NULL,
+    pii_hashes    jsonb,   -- NULL: no resident IDs among the attributes
     geom          geometry GENERATED ALWAYS AS (ST_SetSRID(
                       CASE WHEN lon IS NOT NULL THEN ST_MakePoint(lon, lat)
                            ELSE ST_GeomFromGeoJSON(geojson) END, 4490)) STORED,
@@ -35,3 +36,11 @@ CREATE TEMP TABLE IF NOT EXISTS placed (
     grid_id    int,
     record_pk  bigint  -- the dataset's record for the subject, when it already had one
 ) ON COMMIT DELETE ROWS;
+
+-- Each batch's plans need the tables' sizes and rough shares (how many reports are a subject's
+-- first, how many have a record), not fine histograms: ANALYZE then samples 300 rows rather
+-- than all 5,000, and costs a third (0.19 against 0.53 µs a report for both tables).
+ALTER TABLE staging ALTER COLUMN seq SET STATISTICS 1, ALTER COLUMN rnk SET STATISTICS 1,
+    ALTER COLUMN dataset_id SET STATISTICS 1;
+ALTER TABLE placed ALTER COLUMN seq SET STATISTICS 1, ALTER COLUMN subject_id SET STATISTICS 1,
+    ALTER COLUMN grid_id SET STATISTICS 1, ALTER COLUMN record_pk SET STATISTICS 1;
