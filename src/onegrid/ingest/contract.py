@@ -14,7 +14,7 @@ MAX_MESSAGE_BYTES = 256 * 1024
 """A record larger than this is refused: real departmental records are a few kilobytes."""
 
 
-class Envelope(msgspec.Struct, frozen=True):
+class Envelope(msgspec.Struct, frozen=True, gc=False):
     """The JSON object every message carries (docs/ingest.md, §2). msgspec checks it while it
     parses the bytes, in one pass (half the time of parsing, then checking a JSON Schema);
     fields it does not know are ignored, as a JSON Schema without additionalProperties would."""

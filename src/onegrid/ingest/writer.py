@@ -8,8 +8,9 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import NamedTuple, TypeVar
+from typing import TypeVar
 
+import msgspec
 from psycopg.adapt import PyFormat
 from sqlalchemy import Connection, TextClause, text
 from sqlalchemy.dialects.postgresql import insert
@@ -40,7 +41,9 @@ STAGED = {"seq": "int4", "rnk": "int4", "dataset_id": "text",
 JSONB = b"\x01"  # jsonb's binary format version
 
 
-class Delivery(NamedTuple):  # a tuple: one per message, cheaper to build than a dataclass
+# A msgspec Struct: one per message, built in C (≈ 80 ns; a NamedTuple's __new__ is Python,
+# ≈ 320 ns), and left out of the cyclic garbage collector (gc=False: it holds no cycles).
+class Delivery(msgspec.Struct, frozen=True, gc=False):
     """A message as the broker delivered it."""
 
     topic: str

@@ -14,7 +14,8 @@ import hashlib
 import hmac
 import re
 from datetime import date
-from typing import NamedTuple
+
+import msgspec
 
 from onegrid.platform.errors import InvalidInput
 
@@ -36,7 +37,7 @@ _CODE = re.compile(r"^[0-9A-Za-z-]{6,40}$")  # address, building and facility co
 _EVENT_ID = re.compile(r"^[0-9A-Za-z._:-]{1,64}$")
 
 
-class SubjectKey(NamedTuple):
+class SubjectKey(msgspec.Struct, frozen=True, gc=False):  # one per ingested message: built in C
     kind: str
     key: str  # what the store keeps: the natural key, or its keyed hash
     masked: str  # what may be shown to anybody
