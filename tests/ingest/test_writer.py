@@ -19,8 +19,8 @@ def _record(db: Session, dataset: str, key: str):
     """The record, its provenance spelled out: {attribute: who said its current value}."""
     return db.execute(text(
         "SELECT r.attributes, r.version, r.reports, a.code AS grid, "
-        "(SELECT jsonb_object_agg(key, r.sources -> (value #>> '{}')) "
-        " FROM jsonb_each(r.provenance)) AS provenance "
+        "(SELECT jsonb_object_agg(k, r.sources -> coalesce(r.provenance ->> k, '1')) "
+        " FROM jsonb_object_keys(r.attributes) k) AS provenance "
         "FROM record r JOIN subject s ON s.id = r.subject_id LEFT JOIN area a ON a.id = r.grid_id "
         "WHERE r.dataset_id = :d AND s.key = :k"), {"d": dataset, "k": key}).one()
 

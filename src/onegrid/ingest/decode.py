@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,7 +33,6 @@ class Report(msgspec.Struct, frozen=True, gc=False):  # as writer.Delivery, and 
     # JSON texts, UTF-8 encoded (as the JSON library writes them, and COPY sends them)
     geometry: bytes | None  # GeoJSON of any other geometry
     attributes: bytes
-    provenance: bytes  # every attribute set by version 1 (a new record's provenance)
     sources: bytes  # version 1 said by this report (a new record's sources)
     pii_hashes: bytes  # the resident IDs' keyed hashes (NO_HASHES: none, as in most records)
 
@@ -138,18 +136,12 @@ def _report(envelope: Envelope, topic: str, catalog: dict[str, DatasetRules],
         dataset, envelope.department, envelope.record_id, key.kind, key.key, key.masked,
         occurred_at, point,
         _json(geometry) if geometry and not point else None,
-        _json(masked), _first_version(tuple(masked)),
+        _json(masked),
         # JSON written here rather than built by PostgreSQL (jsonb_build_object and its
         # timestamp formatting cost the server ≈ 2.5 µs a record, parsing this ≈ 1.2)
         orjson.dumps({"1": {"department": envelope.department, "record_id": envelope.record_id,
                             "at": occurred_at}}),
         orjson.dumps(hashes) if hashes else NO_HASHES)
-
-
-@functools.lru_cache(maxsize=1024)
-def _first_version(names: tuple[str, ...]) -> bytes:
-    """A new record's provenance: every attribute set by version 1 (one per set of names)."""
-    return orjson.dumps(dict.fromkeys(names, 1))
 
 
 def _json(value: Any) -> bytes:

@@ -36,8 +36,7 @@ PLACE_ATTEMPTS = 10
 STAGED = {"seq": "int4", "rnk": "int4", "dataset_id": "text",
           "department_id": "int4", "record_id": "text", "kind": "text", "key": "text",
           "key_masked": "text", "occurred_at": "timestamptz", "lon": "float8", "lat": "float8",
-          "geojson": "bytea", "attributes": "bytea", "provenance": "bytea", "sources": "bytea",
-          "pii_hashes": "bytea"}
+          "geojson": "bytea", "attributes": "bytea", "sources": "bytea", "pii_hashes": "bytea"}
 JSONB = b"\x01"  # jsonb's binary format version
 
 
@@ -214,7 +213,7 @@ class BatchWriter:
                 copy.write_row((seq, rank, r.dataset, ids[r.department], r.record_id,
                                 r.kind, r.key, None if r.key_masked == r.key else r.key_masked,
                                 r.occurred_at, lon, lat, r.geometry, JSONB + r.attributes,
-                                r.provenance, r.sources,
+                                r.sources,
                                 None if r.pii_hashes == NO_HASHES else JSONB + r.pii_hashes))
 
     @staticmethod

@@ -106,10 +106,14 @@ def shape(view: DatasetView, row: Any) -> dict[str, Any]:
     """One record as a caller may see it: visible attributes and their provenance only."""
     item = dict(row._mapping)
     item["attributes"] = view.visible(item["attributes"])
-    sources = item.pop("sources")
-    item["provenance"] = {k: {**sources[str(v)], "version": v}
-                          for k, v in item["provenance"].items() if k in item["attributes"]}
+    sources, later = item.pop("sources"), item["provenance"]
+    item["provenance"] = {name: _said(sources, later.get(name, 1))  # unlisted: version 1's
+                          for name in item["attributes"]}
     return item
+
+
+def _said(sources: dict[str, Any], version: int) -> dict[str, Any]:
+    return {**sources[str(version)], "version": version}
 
 
 def find(session: Session, view: DatasetView, flt: RecordFilter) -> Page:

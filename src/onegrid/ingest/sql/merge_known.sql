@@ -14,8 +14,8 @@ WITH src AS MATERIALIZED (  -- once per row: every SET below reads src.changes
                 ELSE (SELECT coalesce(jsonb_object_agg(n.key, n.value), '{}'::jsonb)
                       FROM jsonb_each(s.attributes) AS n
                       WHERE r.attributes -> n.key IS DISTINCT FROM n.value
-                        AND coalesce((r.sources -> (r.provenance ->> n.key) ->> 'at')::timestamptz
-                                     <= s.occurred_at, true))
+                        AND coalesce((r.sources -> coalesce(r.provenance ->> n.key, '1')
+                                      ->> 'at')::timestamptz <= s.occurred_at, true))
            END AS changes
     FROM staging s JOIN placed p ON p.seq = s.seq
     -- One index probe per report (OFFSET 0): a batch of new subjects leaves record_pk all NULL,

@@ -17,9 +17,8 @@ CREATE TEMP TABLE IF NOT EXISTS staging (
     lat           float8,
     geojson       text,    -- any other geometry
     attributes    jsonb NOT NULL,
-    -- a new record's provenance and sources ({"1": who said it}): JSON texts, parsed only
-    -- where a new record takes them (a re-report needs neither)
-    provenance    text NOT NULL,
+    -- a new record's sources ({"1": who said it}): JSON text, parsed only where a new record
+    -- takes it (a re-report needs it only when it changes something)
     sources       text NOT NULL,
     pii_hashes    jsonb,   -- NULL: no resident IDs among the attributes
     geom          geometry GENERATED ALWAYS AS (ST_SetSRID(

@@ -73,8 +73,10 @@ class Subject(Base):
 
 class Record(Base):
     """A subject as one dataset knows it: the merged current attributes, the version that set
-    each (``provenance``: ``{attribute: version}``) and who said each version (``sources``:
-    ``{version: {"department", "record_id", "at"}}``).
+    each (``provenance``: ``{attribute: version}``, for the attributes a later version set: any
+    other is version 1's) and who said each version (``sources``:
+    ``{version: {"department", "record_id", "at"}}``). Most records never change: listing their
+    every attribute as version 1's cost each new record ≈ 120 bytes and a JSON parse.
 
     ``dataset_id``, ``grid_id`` and ``subject_id`` carry no foreign keys: each per-row check cost
     ingest a quarter of a row's write, and triggers on dataset, area and subject refuse to delete
