@@ -15,8 +15,10 @@ second writer of each batch would find the first one's. A revision against itsel
 within ≈ 1.5 % for PostgreSQL; the writer's Python moves by up to a quarter between identical
 sides (garbage collection lands on either), so this measures SQL changes.
 
-A's SQL runs on this checkout's schema (the database is migrated to head): it cannot measure a
-revision that needs what a later migration removed."""
+A's SQL runs on this checkout's schema (the database is migrated to head), and its writer takes
+reports from this checkout's decode: it cannot measure a revision that needs what a later
+migration removed, or that reads a report field decode no longer writes (before a33386a: the
+provenance)."""
 
 from __future__ import annotations
 

@@ -82,8 +82,8 @@ def compile_attribute_schema(schema: dict[str, Any]) -> jsonschema_rs.Validator:
     try:
         return draft(schema, formats=FORMATS, validate_formats=True, mask=MASK)
     except (jsonschema_rs.ValidationError, ValueError) as exc:
-        raise InvalidInput("the attribute schema is not a valid JSON Schema: "
-                           f"{str(exc).partition(chr(10))[0]}") from exc
+        said = str(exc).partition("\n")[0]  # the first line: what is wrong, not the context
+        raise InvalidInput(f"the attribute schema is not a valid JSON Schema: {said}") from exc
 
 
 def problem(validator: jsonschema_rs.Validator, instance: Any) -> str | None:

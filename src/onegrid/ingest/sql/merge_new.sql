@@ -1,7 +1,8 @@
 -- Round :round, subjects new to this dataset: one record each, version 1 said by the reporting
--- department; its provenance is empty, as every attribute is version 1's (models.Record). A plain INSERT: if another worker created the record since placement (possible
--- only when producers partition one subject differently), the unique key refuses the batch and
--- the writer runs it again, when placement finds the record. Later rounds' reports of the same
+-- department; its provenance is empty, as every attribute is version 1's (models.Record). A
+-- plain INSERT: if another worker created the record since placement (possible only when
+-- producers partition one subject differently), the unique key refuses the batch and the
+-- writer runs it again, when placement finds the record. Later rounds' reports of the same
 -- subjects are pointed at the new records.
 WITH created AS (
     INSERT INTO record (dataset_id, subject_id, attributes, provenance, sources, pii_hashes,
