@@ -73,6 +73,44 @@ def test_what_the_parser_refuses_is_a_dead_letter_with_a_reason(open_catalog, se
     assert refusal.dataset == "test.open"
 
 
+@pytest.mark.parametrize("change, where", [
+    ({"attributes": {"name": "甲\x00乙"}}, "attributes.name"),
+    ({"attributes": {"rooms": [{"no": "1"}, {"no": "2\x00"}]}}, "attributes.rooms[1].no"),
+    ({"attributes": {"na\x00me": "甲"}}, "a key in attributes"),
+    ({"record_id": "r\x00"}, "record_id"),
+    ({"department": "SC\x00JG"}, "department"),
+])
+def test_a_nul_character_is_a_dead_letter_that_says_where(open_catalog, settings, db, change,
+                                                          where) -> None:
+    """No PostgreSQL text holds U+0000: stored, it would fail its batch at every restart."""
+    value = encode({**envelope("test.open"), **change})
+    refusal = _decode(value, open_catalog, settings)
+    assert isinstance(refusal, Refusal), refusal
+    assert refusal.reason.startswith(f"{where} contains the character U+0000 (NUL)")
+    batch_writer(db, "test-nul").write([], [(Delivery(TOPIC, 0, 0, None, value), refusal)])
+    assert db.scalar(text("SELECT count(*) FROM dead_letter WHERE topic = :t AND reason = :r"),
+                     {"t": TOPIC, "r": refusal.reason}) == 1
+
+
+def test_a_refused_envelope_names_its_dataset_and_department_without_nul(open_catalog,
+                                                                         settings) -> None:
+    refusal = _decode(b'{"dataset": "test.open\\u0000", "department": "SC\\u0000JG", '
+                      b'"record_id": 7}', open_catalog, settings)
+    assert isinstance(refusal, Refusal) and "record_id" in refusal.reason, refusal
+    assert (refusal.dataset, refusal.department) == ("test.open", "SCJG")
+
+
+def test_the_text_backslash_u0000_is_stored_as_sent(open_catalog, settings, db) -> None:
+    """Six characters, not a NUL: JSON writes them with an escaped backslash."""
+    value = encode(envelope("test.open", subject_key="e-5", geometry=None, crs=None,
+                            path="C:\\u0000"))
+    report = _decode(value, open_catalog, settings)
+    assert isinstance(report, Report), report
+    batch_writer(db, "test-nul").write([(Delivery(TOPIC, 0, 1, None, value), report)], [])
+    assert db.scalar(text("SELECT r.attributes ->> 'path' FROM record r JOIN subject s "
+                          "ON s.id = r.subject_id WHERE s.key = 'e-5'")) == "C:\\u0000"
+
+
 def _store(db: Session, catalog: dict[str, DatasetRules], settings: Settings,
            key: str, geometry: dict) -> tuple[bool, int | None]:
     """Ingest one located report; whether its geometry was stored as sent, and its grid."""

@@ -116,6 +116,7 @@ POISON = {
     "unknown dataset": ({"dataset": "no.such"}, "unknown dataset 'no.such'"),
     "not a contributor": ({"department": "GAJ"}, "may not contribute"),
     "naive timestamp": ({"occurred_at": "2026-11-20T08:00:00"}, "no UTC offset"),
+    "a NUL character": ({"name": "温州\x00商贸"}, "attributes.name contains the character U+0000"),
 }
 
 
@@ -124,7 +125,7 @@ def _poison(dataset: Dataset, name: str) -> bytes | None:
     if value is None or isinstance(value, bytes):
         return value
     message = dataset.message(subject_key="91330302MA2AXXXXX8")
-    if "employees" in value or "legal_person_id" in value:
+    if value.keys() & {"employees", "legal_person_id", "name"}:
         message["attributes"].update(value)
     elif set(value) == {"dataset", "department"}:
         message = value

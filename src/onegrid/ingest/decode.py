@@ -17,6 +17,9 @@ from onegrid.platform.identity import mask, pii_hash, subject_key
 
 _parse = msgspec.json.Decoder(Envelope)
 NO_HASHES = b"{}"
+# JSON may spell the character U+0000 (NUL), which no PostgreSQL text or jsonb value can hold:
+# such a message would fail its whole batch, again at every restart, unless refused here.
+_NUL_ESCAPE = b"\\u0000"
 
 
 class Report(msgspec.Struct, frozen=True, gc=False):  # as writer.Delivery, and for its reasons
@@ -63,10 +66,36 @@ def decode(value: bytes | None, topic: str, catalog: dict[str, DatasetRules],
         return _refuse(exc, value, topic)
     except msgspec.DecodeError as exc:
         return Refusal(_not_json(value, exc), dataset_of(topic))
+    if _NUL_ESCAPE in value:  # a fast search; the walk tells an escaped backslash apart
+        where = _nul_at(msgspec.structs.asdict(envelope), "")
+        if where:
+            return Refusal(f"{where} contains the character U+0000 (NUL), which the store "
+                           "cannot keep in text", dataset_of(topic), _no_nul(envelope.department))
     try:
         return _report(envelope, topic, catalog, pii_key)
     except InvalidInput as exc:
         return Refusal(exc.detail, envelope.dataset, envelope.department)
+
+
+def _nul_at(node: Any, path: str) -> str | None:
+    """Where in ``node`` a text (a value or a key) holds a NUL: "attributes.name", "a key in
+    attributes", or None."""
+    if isinstance(node, str):
+        return path if "\x00" in node else None
+    if isinstance(node, dict):
+        if any("\x00" in key for key in node):
+            return f"a key in {path}"
+        children = ((f"{path}.{key}" if path else key, child) for key, child in node.items())
+    elif isinstance(node, list):
+        children = ((f"{path}[{n}]", child) for n, child in enumerate(node))
+    else:
+        return None
+    return next(filter(None, (_nul_at(child, where) for where, child in children)), None)
+
+
+def _no_nul(text: str) -> str:
+    """A name for the dead letter's columns, which are text too."""
+    return text.replace("\x00", "")
 
 
 def _not_json(value: bytes, exc: msgspec.DecodeError) -> str:
@@ -96,8 +125,8 @@ def _refuse(exc: msgspec.ValidationError, value: bytes, topic: str) -> Refusal:
         problem = "it lacks " + ", ".join(f.encode_name for f in msgspec.structs.fields(Envelope)
                                           if f.required and f.encode_name not in named)
     return Refusal(f"the envelope does not follow the contract: {problem}",
-                   str(named.get("dataset") or dataset_of(topic))[:64],
-                   str(named.get("department") or "")[:32])
+                   _no_nul(str(named.get("dataset") or dataset_of(topic)))[:64],
+                   _no_nul(str(named.get("department") or ""))[:32])
 
 
 def _said(exc: msgspec.ValidationError) -> str:
