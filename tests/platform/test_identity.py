@@ -73,6 +73,15 @@ def test_bad_resident_ids_say_why_without_echoing_the_number(value: str, reason:
     assert value not in str(err.value)
 
 
+@pytest.mark.parametrize(("kind", "value"), [
+    ("address_code", "330302001\n"), ("building_code", "B-0001\n"), ("event_id", "e-1\n"),
+    ("event_id", "e 1"), ("address_code", "33030"), ("facility_code", "F-1/2")])
+def test_a_malformed_key_is_refused_whole(kind: str, value: str) -> None:
+    """A trailing newline too: accepted, it would make a second subject of the same key."""
+    with pytest.raises(InvalidInput, match="is malformed"):
+        subject_key(kind, value, "secret")
+
+
 @pytest.mark.parametrize("digit", ["²", "٣", "３"])  # str.isdigit() says yes to each
 def test_digits_other_than_ascii_are_refused_not_crashed_on(digit: str) -> None:
     code = factories.credit_code(random.Random(1))

@@ -3,10 +3,10 @@
 Unified social credit codes (GB 32100) and resident ID numbers (GB 11643) carry check
 characters. python-stdnum implements both standards, but its general clean-up of the input
 alone cost a third of ingest's time per record, so the two check-character formulas are written
-out here and tests hold them to stdnum's on generated codes. A resident ID is
-personal information: the
-clear value never reaches the store or a log, only HMAC-SHA256 under the platform's PII key
-(so the same person links across datasets) and a masked form such as 330302********1234."""
+out here and tests hold them to stdnum's on generated codes. A resident ID is personal
+information: the clear value never reaches the store or a log, only HMAC-SHA256 under the
+platform's PII key (so the same person links across datasets) and a masked form such as
+330302********1234."""
 
 from __future__ import annotations
 
@@ -28,8 +28,9 @@ _USCC = re.compile(r"[0-9]{8}[0-9A-HJ-NP-RTUW-Y]{10}")  # the first 8 digits, th
 # character; every ingested key is checked): a credit code read backwards in base 34 ≡ 3
 # (mod 31), a resident ID in base 13 ≡ 2 (mod 11), then doubled (the last weight is 2^1).
 _USCC_DIGITS = bytes.maketrans(_USCC_ALPHABET.encode(), b"0123456789abcdefghijklmnopqrstu")
-_CODE = re.compile(r"^[0-9A-Za-z-]{6,40}$")  # address, building and facility codes
-_EVENT_ID = re.compile(r"^[0-9A-Za-z._:-]{1,64}$")
+# Whole keys (fullmatch: "$" would also take a trailing newline, and so a second subject)
+_CODE = re.compile(r"[0-9A-Za-z-]{6,40}")  # address, building and facility codes
+_EVENT_ID = re.compile(r"[0-9A-Za-z._:-]{1,64}")
 
 
 class SubjectKey(msgspec.Struct, frozen=True, gc=False):  # one per ingested message: built in C
@@ -89,7 +90,7 @@ def subject_key(kind: str, value: str, pii_key: str) -> SubjectKey:
         code = check_credit_code(value)
         return SubjectKey(kind, code, code)
     pattern = _EVENT_ID if kind == "event_id" else _CODE
-    if not pattern.match(value):
+    if not pattern.fullmatch(value):
         raise InvalidInput(f"{kind.replace('_', ' ')} {value[:70]!r} is malformed "
                            f"(expected {pattern.pattern})")
     return SubjectKey(kind, value, value)
