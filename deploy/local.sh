@@ -117,6 +117,7 @@ reserve_huge_pages() {
   # shellcheck disable=SC2046
   need=$(cd / && as_pg "$pg_bin/postgres" -D "$pgdata" $(pg_sizing) \
     -C shared_memory_size_in_huge_pages 2>/dev/null) || return 0
+  [[ $need =~ ^[0-9]+$ ]] || return 0
   total=$(<"$sysctl")
   free=$(awk '/^HugePages_Free/ {print $2}' /proc/meminfo)
   reserved=$(awk '/^HugePages_Rsvd/ {print $2}' /proc/meminfo)
