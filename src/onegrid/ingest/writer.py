@@ -159,7 +159,7 @@ class BatchWriter:
                outcome: Outcome) -> list[tuple[Delivery, Refusal]]:
         if not reports:
             return []
-        self._copy(reports)
+        rounds = self._copy(reports)
         analyze, place, outside, analyze_placed, check = statements("onegrid.ingest", "place")
         self.conn.execute(analyze)
         self._place(place)
@@ -169,7 +169,8 @@ class BatchWriter:
             f"outside the city: the location ({lon:.6f}, {lat:.6f}) is in no grid of the "
             "platform", reports[seq][1].dataset, reports[seq][1].department))
             for seq, lon, lat in refused]
-        unplaced, rounds, known = self.conn.execute(check).one()
+        placed, known = self.conn.execute(check).one()
+        unplaced = len(reports) - placed
         if unplaced != len(refusals):  # never advance offsets past a report we did not keep
             raise RuntimeError(f"{unplaced - len(refusals)} reports found no subject")
         merge_known = statements("onegrid.ingest", "merge_known")[0]
@@ -199,7 +200,9 @@ class BatchWriter:
         _again_on(SUBJECT_KEY, PLACE_ATTEMPTS, "a subject of the batch appeared meanwhile; "
                   "placing the batch again", placed)
 
-    def _copy(self, reports: list[tuple[Delivery, Report]]) -> None:
+    def _copy(self, reports: list[tuple[Delivery, Report]]) -> int:
+        """COPY the reports into staging; returns the merge rounds they need (the most reports
+        of one subject in one dataset)."""
         ids = self.department_ids()
         seen: dict[tuple[str, str, str], int] = {}
         cursor = self.conn.connection.driver_connection.cursor()
@@ -215,6 +218,7 @@ class BatchWriter:
                                 r.occurred_at, lon, lat, r.geometry, JSONB + r.attributes,
                                 r.sources,
                                 None if r.pii_hashes == NO_HASHES else JSONB + r.pii_hashes))
+        return max(seen.values())
 
     @staticmethod
     def _tally(rows, outcome: Outcome) -> None:

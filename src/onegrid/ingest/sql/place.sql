@@ -66,8 +66,8 @@ RETURNING p.seq, ST_X(coalesce(s.spot, s.geom)) AS lon, ST_Y(coalesce(s.spot, s.
 
 ANALYZE placed;
 
--- Reports left without a subject (there must be none but those refused above), merge rounds,
--- and reports of records the batch's datasets already hold (none: no merge of known ones).
-SELECT (SELECT count(*) FROM staging) - (SELECT count(*) FROM placed), coalesce(max(rnk), 0),
-       (SELECT count(*) FROM placed WHERE record_pk IS NOT NULL)
-FROM staging;
+-- The reports placed (all but those refused above must be: the writer compares) and those of
+-- records the batch's datasets already hold (none: no merge of known ones). The writer counts
+-- the merge rounds itself, as it ranks the reports: scanning staging for them cost ≈ 1.5 ms a
+-- batch.
+SELECT count(*), count(record_pk) FROM placed;
