@@ -88,7 +88,7 @@ class Record(Base):
         Index("record_dataset_change_idx", "dataset_id", "change_seq"),
         # an SP-GiST: as fast for bounding boxes, cheaper to insert into (migration 0014)
         Index("idx_record_geom", "geom", postgresql_using="spgist"),
-        {"postgresql_with": {"fillfactor": 85}},  # room for re-reports' updates (0006)
+        {"postgresql_with": {"fillfactor": 70}},  # room for re-reports' updates (0015)
     )
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     dataset_id: Mapped[str] = mapped_column(String(64))
