@@ -154,8 +154,11 @@ def _report(envelope: Envelope, topic: str, catalog: dict[str, DatasetRules],
     wrong = problem(rules.attributes, attributes)
     if wrong:
         raise InvalidInput(f"attributes do not match the schema of {dataset!r}: {wrong}")
+    # Most datasets have no resident-ID fields, and a comprehension is a function call even
+    # over none (≈ 0.2 µs a message in Python 3.11).
     hashes = {name: pii_hash(attributes[name], pii_key)
-              for name in rules.resident_id_fields if name in attributes}
+              for name in rules.resident_id_fields if name in attributes} \
+        if rules.resident_id_fields else {}
     masked = {**attributes, **{name: mask(attributes[name]) for name in hashes}} if hashes \
         else attributes
     geometry = _geometry(envelope, rules)
