@@ -178,8 +178,11 @@ class BatchWriter:
         for round_ in range(1, rounds + 1):
             if known or round_ > 1:  # later rounds also see the records round 1 created
                 self._tally(self.conn.execute(merge_known, {"round": round_}), outcome)
-            self._tally(self.conn.execute(merge_new, {"round": round_, "rounds": rounds}),
-                        outcome)
+            # A later round's report finds its record, which an earlier report of the subject
+            # created, unless that one was outside the city: only then can it create one.
+            if round_ == 1 or refused:
+                self._tally(self.conn.execute(merge_new, {"round": round_, "rounds": rounds}),
+                            outcome)
         outside_seqs = {seq for seq, _, _ in refused}
         kept = [pair for seq, pair in enumerate(reports) if seq not in outside_seqs] \
             if outside_seqs else reports  # most batches: nothing to take out
