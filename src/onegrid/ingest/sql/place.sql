@@ -66,8 +66,8 @@ RETURNING p.seq, ST_X(coalesce(s.spot, s.geom)) AS lon, ST_Y(coalesce(s.spot, s.
 
 ANALYZE placed;
 
--- The reports placed (all but those refused above must be: the writer compares) and those of
--- records the batch's datasets already hold (none: no merge of known ones). The writer counts
--- the merge rounds itself, as it ranks the reports: scanning staging for them cost ≈ 1.5 ms a
--- batch.
+-- How many reports were placed (the writer checks that only those refused above are missing),
+-- and how many of them have a record already (none: round 1 needs no merge of known subjects).
+-- The merge rounds the writer counts itself, as it ranks the reports (from staging here, they
+-- cost ≈ 1.5 ms a batch).
 SELECT count(*), count(record_pk) FROM placed;
