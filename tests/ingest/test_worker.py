@@ -284,8 +284,8 @@ def test_a_record_created_by_another_worker_meanwhile_is_merged_not_lost(
     """Two writers, one subject new to the dataset, the first one's batch still open. Known from
     another dataset: the second's record insert waits on the unique key, fails when the first
     commits, and its batch is written again, as a merge. New everywhere: the second's subject
-    insert waits and fails the same way, and only the placement runs again: it finds subject
-    and record, a merge."""
+    insert waits and fails the same way, and only the round's statement runs again: it finds
+    subject and record, a merge."""
     caplog.set_level(logging.INFO, logger="onegrid.ingest.writer")
     with Session(engine) as session:
         catalog = rules(session)
@@ -314,7 +314,7 @@ def test_a_record_created_by_another_worker_meanwhile_is_merged_not_lost(
             first.commit()
             outcome = later.result(timeout=30)
     assert ("writing the batch again" in caplog.text) == subject_known
-    assert ("placing the batch again" in caplog.text) != subject_known
+    assert ("merging the round again" in caplog.text) != subject_known
     assert outcome.counts[(dataset.id, "SCJG")] == {"received": 1, "merged": 1, "versions": 1}
     with engine.connect() as conn:
         phones = conn.execute(text("SELECT attributes ->> 'phone', version, reports FROM record "

@@ -12,7 +12,7 @@ from typing import TypeVar
 
 import msgspec
 from psycopg.adapt import PyFormat
-from sqlalchemy import Connection, TextClause, text
+from sqlalchemy import Connection, Row, TextClause, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
@@ -26,9 +26,9 @@ T = TypeVar("T")
 RECORD_KEY = "record_subject_id_dataset_id_key"
 SUBJECT_KEY = "subject_key_kind_key"
 ATTEMPTS = 3
-# Placement waits for the other worker's batch each time: with two workers loading the same
-# new subjects at once, each try finds what the other committed meanwhile.
-PLACE_ATTEMPTS = 10
+# A round waits for the other worker's batch each time: with two workers loading the same new
+# subjects at once, each try finds what the other committed meanwhile.
+ROUND_ATTEMPTS = 10
 # staging's columns as COPY sends them (sql/staging.sql), in PostgreSQL's binary format: the
 # server parses no numbers, times or text escapes (≈ 2.5 µs a row less than the text format).
 # The JSON texts decode() wrote go as they are: psycopg's bytea dumper sends bytes unchanged,
@@ -110,8 +110,8 @@ class BatchWriter:
               before_commit: Callable[[Outcome], None] = lambda _: None) -> Outcome:
         """Store one batch; ``before_commit`` runs inside the transaction (e.g. to publish dead
         letters, so a crash after it re-publishes rather than loses them)."""
-        # Another worker created one of the batch's records (merge_new.sql): the batch was
-        # rolled back whole; the next time placement finds the record.
+        # Another worker created one of the batch's records (sql/merge.sql): the batch was
+        # rolled back whole; the next time the lookup finds the record.
         return _again_on(RECORD_KEY, ATTEMPTS, "a record of the batch appeared meanwhile; "
                          "writing the batch again",
                          lambda: self._write(reports, refusals, before_commit))
@@ -160,48 +160,43 @@ class BatchWriter:
         if not reports:
             return []
         rounds = self._copy(reports)
-        analyze, place, outside, analyze_placed, check = statements("onegrid.ingest", "place")
+        analyze, merge = statements("onegrid.ingest", "merge")
         self.conn.execute(analyze)
-        self._place(place)
-        refused = self.conn.execute(outside).all()
-        self.conn.execute(analyze_placed)
-        refusals = [(reports[seq][0], Refusal(
-            f"outside the city: the location ({lon:.6f}, {lat:.6f}) is in no grid of the "
-            "platform", reports[seq][1].dataset, reports[seq][1].department))
-            for seq, lon, lat in refused]
-        placed, known = self.conn.execute(check).one()
-        unplaced = len(reports) - placed
-        if unplaced != len(refusals):  # never advance offsets past a report we did not keep
-            raise RuntimeError(f"{unplaced - len(refusals)} reports found no subject")
-        merge_known = statements("onegrid.ingest", "merge_known")[0]
-        merge_new = statements("onegrid.ingest", "merge_new")[0]
+        refusals: list[tuple[Delivery, Refusal]] = []
+        outside: set[int] = set()
+        stored = 0
         for round_ in range(1, rounds + 1):
-            if known or round_ > 1:  # later rounds also see the records round 1 created
-                self._tally(self.conn.execute(merge_known, {"round": round_}), outcome)
-            # A later round's report finds its record, which an earlier report of the subject
-            # created, unless that one was outside the city: only then can it create one.
-            if round_ == 1 or refused:
-                self._tally(self.conn.execute(merge_new, {"round": round_, "rounds": rounds}),
-                            outcome)
-        outside_seqs = {seq for seq, _, _ in refused}
-        kept = [pair for seq, pair in enumerate(reports) if seq not in outside_seqs] \
-            if outside_seqs else reports  # most batches: nothing to take out
-        run_bridges(self.conn, (r for _, r in kept))
-        if self.conn.in_nested_transaction():  # else the commit empties them (ON COMMIT)
-            # TRUNCATE gives each table new files and catalog rows: only for a batch written in
+            for dataset, department, received, new, versions, seq, lon, lat in \
+                    self._merge_round(merge, round_):
+                if seq is None:
+                    stored += received
+                    outcome.add(dataset, department, received=received, new=new,
+                                merged=received - new, versions=versions)
+                else:
+                    outside.add(seq)
+                    delivery, report = reports[seq]
+                    refusals.append((delivery, Refusal(
+                        f"outside the city: the location ({lon:.6f}, {lat:.6f}) is in no grid "
+                        "of the platform", report.dataset, report.department)))
+        if stored + len(refusals) != len(reports):  # never advance offsets past a report lost
+            raise RuntimeError(f"{len(reports) - stored - len(refusals)} reports of the batch "
+                               "were neither stored nor refused")
+        run_bridges(self.conn, (r for seq, (_, r) in enumerate(reports) if seq not in outside))
+        if self.conn.in_nested_transaction():  # else the commit empties it (ON COMMIT)
+            # TRUNCATE gives the table new files and catalog rows: only for a batch written in
             # a caller's transaction, where the next batch would see this one's rows.
-            self.conn.execute(text("TRUNCATE staging, placed"))
+            self.conn.execute(text("TRUNCATE staging"))
         return refusals
 
-    def _place(self, place: TextClause) -> None:
-        """Run the placement (sql/place.sql) from a savepoint, again while another worker adds
-        one of the batch's new subjects meanwhile: each time the statement waited for that
+    def _merge_round(self, merge: TextClause, round_: int) -> list[Row]:
+        """One round of the merge (sql/merge.sql) from a savepoint, again while another worker
+        adds one of its new subjects meanwhile: each time the statement waited for that
         worker's batch to commit, and now finds what it added."""
-        def placed() -> None:
+        def merged() -> list[Row]:
             with self.conn.begin_nested():
-                self.conn.execute(place)
-        _again_on(SUBJECT_KEY, PLACE_ATTEMPTS, "a subject of the batch appeared meanwhile; "
-                  "placing the batch again", placed)
+                return self.conn.execute(merge, {"round": round_}).all()
+        return _again_on(SUBJECT_KEY, ROUND_ATTEMPTS, "a subject of the batch appeared "
+                         "meanwhile; merging the round again", merged)
 
     def _copy(self, reports: list[tuple[Delivery, Report]]) -> int:
         """COPY the reports into staging; returns the merge rounds they need (the most reports
@@ -222,12 +217,6 @@ class BatchWriter:
                                 r.sources,
                                 None if r.pii_hashes == NO_HASHES else JSONB + r.pii_hashes))
         return max(seen.values())
-
-    @staticmethod
-    def _tally(rows, outcome: Outcome) -> None:
-        for dataset, department, received, new, versions in rows:
-            outcome.add(dataset, department, received=received, new=new,
-                        merged=received - new, versions=versions)
 
     def _keep_dead_letters(self, refusals: list[tuple[Delivery, Refusal]],
                            outcome: Outcome) -> None:

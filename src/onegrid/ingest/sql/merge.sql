@@ -1,0 +1,154 @@
+-- Temporary tables get no statistics from autovacuum: without them the plans below guess, and
+-- can loop over the batch once per row (seconds instead of milliseconds). Join and filter
+-- columns only, and not the subject keys: sorting 5,000 of them cost 3/4 of the ANALYZE
+-- (≈ 0.75 µs a message), and they only join the batch to its own new subjects, both sides
+-- batch-sized, which the planner hashes whatever it estimates.
+ANALYZE staging (seq, rnk, dataset_id);
+
+-- Round :round: the reports that are the :round-th of their subject in their dataset, placed and
+-- merged in one statement (one round in most batches; a later round finds what the earlier ones
+-- wrote). Each report's subject and its dataset's record are looked up, new subjects and records
+-- are added, known records take the changes, and the statement returns the counts and the
+-- reports outside the city. One statement rather than one per step: the steps share one pass
+-- over the batch and one lookup of each record, where separate statements each wrote, analysed
+-- and joined an intermediate table, and looked the record up again (bench.writer_ab: the
+-- server's time 0.958 of that with half re-reports, 0.993 with new subjects).
+--
+-- - Every subject key is looked up (one index probe a report: OFFSET 0 keeps the planner from
+--   hashing the whole table). Subjects not found are added, in key order so concurrent workers
+--   never deadlock; a plain INSERT: if another worker adds one of them meanwhile, the unique
+--   key refuses the statement and the writer runs it again, when the lookup finds it (ON
+--   CONFLICT DO NOTHING after the lookup cost ≈ 2 µs a new subject more). In the unique key's
+--   order, the key before its kind (migration 0014): a batch's subjects are mostly of one kind,
+--   and sorting 5,000 rows whose first column ties took 7 ms instead of 4. (By the key's hash,
+--   2 ms, but the unique index then takes its entries in random order and the insert costs
+--   more than the sort saved.) Such a subject has no record yet anywhere.
+-- - A subject found may have a record in the report's dataset: one more probe, which also reads
+--   what the merge compares.
+-- - Each report's grid: a report at its record's stored location keeps the record's grid; any
+--   other is looked up by onegrid_grid_of's rule: the grid that contains the point (a line's or
+--   polygon's point on surface); on an edge shared by grids the smallest code wins. Most points
+--   are in a square of grid_cell, wholly inside one grid: one key lookup (≈ 1–3 µs); the others
+--   (near an edge) take the spatial search (≈ 12–16 µs). coalesce runs it only then. A located
+--   report in no grid is outside the city: the worker turns it into a dead letter.
+-- - A subject new to the dataset becomes a record, version 1 said by the reporting department;
+--   its provenance is empty, as every attribute is version 1's (models.Record). A plain INSERT:
+--   if another worker created the record since the lookup (possible only when producers
+--   partition one subject differently), the unique key refuses the batch and the writer runs
+--   it again, when the lookup finds the record.
+-- - A known record takes the attributes that changed, points their provenance at a new version
+--   said by this report, and gets the version row; an identical re-report only counts as one
+--   more report. A record's first version row is written when it first changes (until then the
+--   record itself is version 1). The expressions are written out rather than called as SQL
+--   functions: a function with a FROM clause is run as a query of its own per call, ≈ 14 µs
+--   more a changed re-report (migration 0010).
+WITH probed AS MATERIALIZED (
+    SELECT s.seq, s.dataset_id, s.department_id, s.record_id, s.kind, s.key, s.key_masked,
+           s.occurred_at, s.geom, coalesce(s.spot, s.geom) AS place, s.attributes, s.sources,
+           s.pii_hashes, known.id AS subject_id
+    FROM staging s
+    LEFT JOIN LATERAL (SELECT id FROM subject
+                       WHERE kind = s.kind AND key = s.key OFFSET 0) known ON true
+    WHERE s.rnk = :round
+), added AS (
+    INSERT INTO subject (kind, key, key_masked)
+    -- once, if in two datasets
+    SELECT DISTINCT ON (key, kind) kind, key, coalesce(key_masked, key)
+    FROM probed WHERE subject_id IS NULL
+    ORDER BY key, kind
+    RETURNING id, kind, key
+), located AS (
+    SELECT p.*, coalesce(p.subject_id, a.id) AS subject, rec.id AS record_pk,
+           rec.geom AS record_geom, rec.grid_id AS record_grid, rec.version AS old_version,
+           rec.attributes AS old_attributes, rec.provenance AS old_provenance,
+           rec.sources AS old_sources, rec.occurred_at AS old_occurred_at
+    FROM probed p
+    LEFT JOIN added a ON p.subject_id IS NULL AND a.kind = p.kind AND a.key = p.key
+    -- a subject added here has no record anywhere yet: the probe of a NULL key finds nothing
+    LEFT JOIN LATERAL (SELECT id, geom, grid_id, version, attributes, provenance, sources,
+                              occurred_at
+                       FROM record r
+                       WHERE r.dataset_id = p.dataset_id AND r.subject_id = p.subject_id
+                       OFFSET 0) rec ON true
+), placed AS MATERIALIZED (
+    SELECT l.*,
+           CASE WHEN record_geom = geom THEN record_grid
+                ELSE coalesce((SELECT grid_id FROM grid_cell WHERE cell = onegrid_cell(place)),
+                              (SELECT a.id FROM area a
+                               WHERE a.level = 'grid' AND ST_Intersects(a.geom, place)
+                               ORDER BY a.code LIMIT 1)) END AS grid_id
+    FROM located l
+), created AS (
+    INSERT INTO record (dataset_id, subject_id, attributes, provenance, sources, pii_hashes,
+                        geom, grid_id, version, reports, occurred_at)
+    SELECT dataset_id, subject, attributes, '{}', sources::jsonb, coalesce(pii_hashes, '{}'),
+           geom, grid_id, 1, 1, occurred_at
+    FROM placed WHERE record_pk IS NULL AND (grid_id IS NOT NULL OR geom IS NULL)
+    RETURNING dataset_id, sources -> '1' ->> 'department' AS department
+), src AS MATERIALIZED (  -- once per row: every SET below reads src.changes
+    SELECT p.*,
+           CASE WHEN old_attributes @> attributes THEN '{}'::jsonb  -- the common re-report
+                -- the values that differ, unless the current one was said later: a late
+                -- report never overwrites a newer value
+                ELSE (SELECT coalesce(jsonb_object_agg(n.key, n.value), '{}'::jsonb)
+                      FROM jsonb_each(p.attributes) AS n
+                      WHERE old_attributes -> n.key IS DISTINCT FROM n.value
+                        AND coalesce((old_sources -> coalesce(old_provenance ->> n.key, '1')
+                                      ->> 'at')::timestamptz <= p.occurred_at, true))
+           END AS changes
+    FROM placed p WHERE record_pk IS NOT NULL AND (grid_id IS NOT NULL OR geom IS NULL)
+), merged AS (
+    UPDATE record r SET  -- (an identical re-report rebuilds no jsonb value)
+        attributes = CASE WHEN src.changes = '{}' THEN r.attributes
+                          ELSE r.attributes || src.changes END,
+        provenance = CASE WHEN src.changes = '{}' THEN r.provenance
+                          -- each changed attribute now comes from the new version
+                          ELSE r.provenance || (SELECT jsonb_object_agg(k, r.version + 1)
+                                               FROM jsonb_object_keys(src.changes) k) END,
+        sources = CASE WHEN src.changes = '{}' THEN r.sources
+                       ELSE r.sources || jsonb_build_object((r.version + 1)::text,
+                                                            src.sources::jsonb -> '1') END,
+        pii_hashes = CASE WHEN src.pii_hashes IS NULL THEN r.pii_hashes
+                          ELSE r.pii_hashes || src.pii_hashes END,
+        version = r.version + (src.changes <> '{}')::int,
+        geom = CASE WHEN src.geom IS NOT NULL AND src.occurred_at >= r.occurred_at
+                    THEN src.geom ELSE r.geom END,
+        grid_id = CASE WHEN src.geom IS NOT NULL AND src.occurred_at >= r.occurred_at
+                       THEN src.grid_id ELSE r.grid_id END,
+        reports = r.reports + 1,
+        occurred_at = greatest(r.occurred_at, src.occurred_at),
+        updated_at = CASE WHEN src.changes <> '{}' THEN now() ELSE r.updated_at END
+        -- no column that an index covers changes unless the location does: with room on the
+        -- page the new row version stays there and touches no index (a heap-only tuple); the
+        -- change's place in the feed is on its version row (migration 0012)
+    FROM src WHERE r.id = src.record_pk
+    RETURNING r.id, r.version, src.dataset_id, src.department_id,
+              src.record_id, src.occurred_at, src.changes, src.old_version, src.old_attributes,
+              src.old_sources
+), first_versions AS (
+    INSERT INTO record_version (record_id, version, department_id, source_record_id, changes,
+                                occurred_at, dataset_id)
+    SELECT m.id, 1, d.id, m.old_sources -> '1' ->> 'record_id', m.old_attributes,
+           (m.old_sources -> '1' ->> 'at')::timestamptz, m.dataset_id
+    FROM merged m JOIN department d ON d.code = m.old_sources -> '1' ->> 'department'
+    WHERE m.old_version = 1 AND m.changes <> '{}'
+    ON CONFLICT (record_id, version) DO NOTHING  -- stores from before lazy first versions
+), versions AS (
+    INSERT INTO record_version (record_id, version, department_id, source_record_id, changes,
+                                occurred_at, dataset_id, change_seq)
+    SELECT id, version, department_id, record_id, changes, occurred_at, dataset_id,
+           nextval('record_change_seq')
+    FROM merged WHERE changes <> '{}'
+)
+-- Per dataset and department: reports stored, new records, versions; then each report outside
+-- the city (seq and where it is), which the writer turns into a dead letter.
+SELECT m.dataset_id, d.code AS department, count(*) AS received, 0 AS new,
+       count(*) FILTER (WHERE m.changes <> '{}') AS versions,
+       NULL::int AS outside_seq, NULL::float8 AS lon, NULL::float8 AS lat
+FROM merged m JOIN department d ON d.id = m.department_id GROUP BY m.dataset_id, d.code
+UNION ALL
+SELECT dataset_id, department, count(*), count(*), count(*), NULL, NULL, NULL
+FROM created GROUP BY dataset_id, department
+UNION ALL
+SELECT dataset_id, NULL, 0, 0, 0, seq, ST_X(place), ST_Y(place)
+FROM placed WHERE grid_id IS NULL AND geom IS NOT NULL;
