@@ -84,7 +84,8 @@ WITH probed AS MATERIALIZED (
     SELECT dataset_id, subject, attributes, '{}', sources::jsonb, coalesce(pii_hashes, '{}'),
            geom, grid_id, 1, 1, occurred_at
     FROM placed WHERE record_pk IS NULL AND (grid_id IS NOT NULL OR geom IS NULL)
-    RETURNING dataset_id, sources -> '1' ->> 'department' AS department
+    -- no RETURNING: the counts below take the same rows from placed (an INSERT adds them all
+    -- or fails the statement), without a copy of each new record
 ), src AS MATERIALIZED (  -- once per row: every SET below reads src.changes
     SELECT p.*,
            CASE WHEN old_attributes @> attributes THEN '{}'::jsonb  -- the common re-report
@@ -147,8 +148,9 @@ SELECT m.dataset_id, d.code AS department, count(*) AS received, 0 AS new,
        NULL::int AS outside_seq, NULL::float8 AS lon, NULL::float8 AS lat
 FROM merged m JOIN department d ON d.id = m.department_id GROUP BY m.dataset_id, d.code
 UNION ALL
-SELECT dataset_id, department, count(*), count(*), count(*), NULL, NULL, NULL
-FROM created GROUP BY dataset_id, department
+SELECT p.dataset_id, d.code, count(*), count(*), count(*), NULL, NULL, NULL
+FROM placed p JOIN department d ON d.id = p.department_id
+WHERE record_pk IS NULL AND (grid_id IS NOT NULL OR geom IS NULL) GROUP BY p.dataset_id, d.code
 UNION ALL
 SELECT dataset_id, NULL, 0, 0, 0, seq, ST_X(place), ST_Y(place)
 FROM placed WHERE grid_id IS NULL AND geom IS NOT NULL;
