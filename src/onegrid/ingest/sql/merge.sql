@@ -143,14 +143,16 @@ WITH probed AS MATERIALIZED (
 )
 -- Per dataset and department: reports stored, new records, versions; then each report outside
 -- the city (seq and where it is), which the writer turns into a dead letter.
-SELECT m.dataset_id, d.code AS department, count(*) AS received, 0 AS new,
-       count(*) FILTER (WHERE m.changes <> '{}') AS versions,
+SELECT t.dataset_id, d.code AS department, t.received, t.new, t.versions,
        NULL::int AS outside_seq, NULL::float8 AS lon, NULL::float8 AS lat
-FROM merged m JOIN department d ON d.id = m.department_id GROUP BY m.dataset_id, d.code
-UNION ALL
-SELECT p.dataset_id, d.code, count(*), count(*), count(*), NULL, NULL, NULL
-FROM placed p JOIN department d ON d.id = p.department_id
-WHERE record_pk IS NULL AND (grid_id IS NOT NULL OR geom IS NULL) GROUP BY p.dataset_id, d.code
+FROM (SELECT dataset_id, department_id, count(*) AS received, 0 AS new,
+             count(*) FILTER (WHERE changes <> '{}') AS versions
+      FROM merged GROUP BY dataset_id, department_id
+      UNION ALL
+      SELECT dataset_id, department_id, count(*), count(*), count(*)
+      FROM placed WHERE record_pk IS NULL AND (grid_id IS NOT NULL OR geom IS NULL)
+      GROUP BY dataset_id, department_id) t
+JOIN department d ON d.id = t.department_id
 UNION ALL
 SELECT dataset_id, NULL, 0, 0, 0, seq, ST_X(place), ST_Y(place)
 FROM placed WHERE grid_id IS NULL AND geom IS NOT NULL;
