@@ -15,15 +15,16 @@ ANALYZE staging (seq, rnk, dataset_id);
 -- server's time 0.958 of that with half re-reports, 0.993 with new subjects).
 --
 -- - Every subject key is looked up (one index probe a report: LIMIT 1 keeps the planner from
---   hashing the whole table, and tells it what the unique key means, one row at most; it
---   guessed four for the record below, and planned the rest for four times the batch). Subjects not found are added, in key order so concurrent workers
---   never deadlock; a plain INSERT: if another worker adds one of them meanwhile, the unique
---   key refuses the statement and the writer runs it again, when the lookup finds it (ON
---   CONFLICT DO NOTHING after the lookup cost ≈ 2 µs a new subject more). In the unique key's
---   order, the key before its kind (migration 0014): a batch's subjects are mostly of one kind,
---   and sorting 5,000 rows whose first column ties took 7 ms instead of 4. (By the key's hash,
---   2 ms, but the unique index then takes its entries in random order and the insert costs
---   more than the sort saved.) Such a subject has no record yet anywhere.
+--   hashing the whole table, and tells it what the unique key means, one row at most; it guessed
+--   four for the record below, and planned the rest for four times the batch). Subjects not
+--   found are added, in key order so concurrent workers never deadlock; a plain INSERT: if
+--   another worker adds one of them meanwhile, the unique key refuses the statement and the
+--   writer runs it again, when the lookup finds it (ON CONFLICT DO NOTHING after the lookup cost
+--   ≈ 2 µs a new subject more). In the unique key's order, the key before its kind (migration
+--   0014): a batch's subjects are mostly of one kind, and sorting 5,000 rows whose first column
+--   ties took 7 ms instead of 4. (By the key's hash, 2 ms, but the unique index then takes its
+--   entries in random order and the insert costs more than the sort saved.) Such a subject has
+--   no record yet anywhere.
 -- - A subject found may have a record in the report's dataset: one more probe, which also reads
 --   what the merge compares.
 -- - Each report's grid: a report at its record's stored location keeps the record's grid; any
@@ -35,14 +36,14 @@ ANALYZE staging (seq, rnk, dataset_id);
 -- - A subject new to the dataset becomes a record, version 1 said by the reporting department;
 --   its provenance is empty, as every attribute is version 1's (models.Record). A plain INSERT:
 --   if another worker created the record since the lookup (possible only when producers
---   partition one subject differently), the unique key refuses the batch and the writer runs
---   it again, when the lookup finds the record.
+--   partition one subject differently), the unique key refuses the batch and the writer runs it
+--   again, when the lookup finds the record.
 -- - A known record takes the attributes that changed, points their provenance at a new version
 --   said by this report, and gets the version row; an identical re-report only counts as one
 --   more report. A record's first version row is written when it first changes (until then the
 --   record itself is version 1). The expressions are written out rather than called as SQL
---   functions: a function with a FROM clause is run as a query of its own per call, ≈ 14 µs
---   more a changed re-report (migration 0010).
+--   functions: a function with a FROM clause is run as a query of its own per call, ≈ 14 µs more
+--   a changed re-report (migration 0010).
 WITH probed AS MATERIALIZED (
     SELECT s.seq, s.dataset_id, s.department_id, s.record_id, s.kind, s.key, s.key_masked,
            s.occurred_at, s.geom, coalesce(s.spot, s.geom) AS place, s.attributes, s.sources,
@@ -62,12 +63,11 @@ WITH probed AS MATERIALIZED (
     SELECT p.*, coalesce(p.subject_id, a.id) AS subject, rec.id AS record_pk,
            rec.geom AS record_geom, rec.grid_id AS record_grid, rec.version AS old_version,
            rec.attributes AS old_attributes, rec.provenance AS old_provenance,
-           rec.sources AS old_sources, rec.occurred_at AS old_occurred_at
+           rec.sources AS old_sources
     FROM probed p
     LEFT JOIN added a ON p.subject_id IS NULL AND a.kind = p.kind AND a.key = p.key
     -- a subject added here has no record anywhere yet: the probe of a NULL key finds nothing
-    LEFT JOIN LATERAL (SELECT id, geom, grid_id, version, attributes, provenance, sources,
-                              occurred_at
+    LEFT JOIN LATERAL (SELECT id, geom, grid_id, version, attributes, provenance, sources
                        FROM record r
                        WHERE r.dataset_id = p.dataset_id AND r.subject_id = p.subject_id
                        LIMIT 1) rec ON true
@@ -125,8 +125,8 @@ WITH probed AS MATERIALIZED (
         -- change's place in the feed is on its version row (migration 0012)
     FROM src WHERE r.id = src.record_pk
       -- The batch's records by their ids, in one index scan: the planner cannot know how many
-      -- reports have a record (all, none), and guessing most, it read and hashed every record
-      -- of a table below ≈ 150,000 rows for each batch instead.
+      -- reports have a record (all, none), and guessing most, it read and hashed the whole
+      -- table for each batch instead (118 of 120 batches of a 600,000-message run).
       AND r.id = ANY (ARRAY(SELECT record_pk FROM src))
     RETURNING r.id, r.version, src.dataset_id, src.department_id,
               src.record_id, src.occurred_at, src.changes, src.old_version, src.old_attributes,
