@@ -47,7 +47,7 @@ ANALYZE staging (seq, rnk, dataset_id);
 WITH probed AS MATERIALIZED (
     SELECT s.seq, s.dataset_id, s.department_id, s.record_id, s.kind, s.key, s.key_masked,
            s.occurred_at, s.geom, coalesce(s.spot, s.geom) AS place, s.attributes, s.sources,
-           s.pii_hashes, known.id AS subject_id
+           s.pii_hashes, known.id AS known_subject
     FROM staging s
     LEFT JOIN LATERAL (SELECT id FROM subject
                        WHERE kind = s.kind AND key = s.key LIMIT 1) known ON true
@@ -56,20 +56,20 @@ WITH probed AS MATERIALIZED (
     INSERT INTO subject (kind, key, key_masked)
     -- once, if in two datasets
     SELECT DISTINCT ON (key, kind) kind, key, coalesce(key_masked, key)
-    FROM probed WHERE subject_id IS NULL
+    FROM probed WHERE known_subject IS NULL
     ORDER BY key, kind
     RETURNING id, kind, key
 ), located AS (
-    SELECT p.*, coalesce(p.subject_id, a.id) AS subject, rec.id AS record_pk,
+    SELECT p.*, coalesce(p.known_subject, a.id) AS subject_id, rec.id AS record_pk,
            rec.geom AS record_geom, rec.grid_id AS record_grid, rec.version AS old_version,
            rec.attributes AS old_attributes, rec.provenance AS old_provenance,
            rec.sources AS old_sources
     FROM probed p
-    LEFT JOIN added a ON p.subject_id IS NULL AND a.kind = p.kind AND a.key = p.key
+    LEFT JOIN added a ON p.known_subject IS NULL AND a.kind = p.kind AND a.key = p.key
     -- a subject added here has no record anywhere yet: the probe of a NULL key finds nothing
     LEFT JOIN LATERAL (SELECT id, geom, grid_id, version, attributes, provenance, sources
                        FROM record r
-                       WHERE r.dataset_id = p.dataset_id AND r.subject_id = p.subject_id
+                       WHERE r.dataset_id = p.dataset_id AND r.subject_id = p.known_subject
                        LIMIT 1) rec ON true
 ), placed AS MATERIALIZED (
     SELECT l.*,
@@ -79,13 +79,15 @@ WITH probed AS MATERIALIZED (
                                WHERE a.level = 'grid' AND ST_Intersects(a.geom, place)
                                ORDER BY a.code LIMIT 1)) END AS grid_id
     FROM located l
+), kept AS NOT MATERIALIZED (  -- all but the reports outside the city (refused at the end)
+    SELECT * FROM placed WHERE NOT (geom IS NOT NULL AND grid_id IS NULL)
 ), created AS (
     INSERT INTO record (dataset_id, subject_id, attributes, provenance, sources, pii_hashes,
                         geom, grid_id, version, reports, occurred_at)
-    SELECT dataset_id, subject, attributes, '{}', sources::jsonb, coalesce(pii_hashes, '{}'),
-           geom, grid_id, 1, 1, occurred_at
-    FROM placed WHERE record_pk IS NULL AND (grid_id IS NOT NULL OR geom IS NULL)
-    -- no RETURNING: the counts below take the same rows from placed (an INSERT adds them all
+    SELECT dataset_id, subject_id, attributes, '{}', sources::jsonb,
+           coalesce(pii_hashes, '{}'), geom, grid_id, 1, 1, occurred_at
+    FROM kept WHERE record_pk IS NULL
+    -- no RETURNING: the counts below take the same rows from kept (an INSERT adds them all
     -- or fails the statement), without a copy of each new record
 ), src AS MATERIALIZED (  -- once per row: every SET below reads src.changes
     SELECT p.*,
@@ -98,7 +100,7 @@ WITH probed AS MATERIALIZED (
                         AND coalesce((old_sources -> coalesce(old_provenance ->> n.key, '1')
                                       ->> 'at')::timestamptz <= p.occurred_at, true))
            END AS changes
-    FROM placed p WHERE record_pk IS NOT NULL AND (grid_id IS NOT NULL OR geom IS NULL)
+    FROM kept p WHERE record_pk IS NOT NULL
 ), merged AS (
     UPDATE record r SET  -- (an identical re-report rebuilds no jsonb value)
         attributes = CASE WHEN src.changes = '{}' THEN r.attributes
@@ -155,9 +157,9 @@ FROM (SELECT dataset_id, department_id, count(*) AS received, 0 AS new,
       FROM merged GROUP BY dataset_id, department_id
       UNION ALL
       SELECT dataset_id, department_id, count(*), count(*), count(*)
-      FROM placed WHERE record_pk IS NULL AND (grid_id IS NOT NULL OR geom IS NULL)
+      FROM kept WHERE record_pk IS NULL
       GROUP BY dataset_id, department_id) t
 JOIN department d ON d.id = t.department_id
 UNION ALL
 SELECT dataset_id, NULL, 0, 0, 0, seq, ST_X(place), ST_Y(place)
-FROM placed WHERE grid_id IS NULL AND geom IS NOT NULL;
+FROM placed WHERE geom IS NOT NULL AND grid_id IS NULL;
