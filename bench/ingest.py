@@ -40,6 +40,8 @@ MIXES = {"fresh": 0.0, "rereport": 0.5}
 COLUMNS = ("dataset_id, subject_id, attributes, provenance, sources, pii_hashes, geom, grid_id, "
            "version, reports, occurred_at, created_at, updated_at, change_seq")
 """Every column of a record but its id (the ceiling's table numbers its rows as record does)."""
+TARGET_RATE, TARGET_RATIO = 30_000, 0.5
+"""Issue 3's acceptance: events a second on 2 cores, and the share of the COPY ceiling."""
 
 
 def bench_dataset(engine: Engine, label: str) -> str:
@@ -200,9 +202,16 @@ def mix(settings: Settings, engine: Engine, label: str, n: int, reports: float,
          f"({seconds:.1f} s; {total:.1f} s with the group join)")
     line(f"ceiling: COPY of the {rows:,} final rows", f"{copy_rate:,.0f} rows/s "
          f"({copy_seconds:.1f} s)")
-    line("ratio to the ceiling", f"{rate / copy_rate:.2f}  (target ≥ 0.5; ≥ 30,000 events/s)")
+    line("ratio to the ceiling", f"{rate / copy_rate:.3f}")
+    # Said outright rather than left to the rounded figures (0.4994 printed as 0.50 looked met).
+    line(f"targets: ≥ {TARGET_RATE:,} events/s, ratio ≥ {TARGET_RATIO}",
+         f"{_verdict(rate >= TARGET_RATE)}, {_verdict(rate / copy_rate >= TARGET_RATIO)}")
     line("CPU per event: workers / PostgreSQL", f"{cpu.processes * 1e6:.0f} / "
          f"{cpu.postgres * 1e6:.0f} µs (cores idle {cpu.idle:.0%} of the time)")
+
+
+def _verdict(held: bool) -> str:
+    return "met" if held else "missed"
 
 
 def main() -> None:
