@@ -3,8 +3,8 @@
     deploy/with-env.sh .venv/bin/python -m bench.api [--records 1000000] [--requests 300]
 
 Loads N records of one unconditional dataset into a bench database of its own. The load is not
-the ingest path (bench/ingest.py measures that): subjects and records are written by one
-set-based INSERT … SELECT each, points generated inside the district and placed in their grid
+the ingest path (bench/ingest.py measures that): the records are written by one set-based
+INSERT … SELECT, points generated inside the district and placed in their grid
 by the same containment join ingest uses. Then OneGrid (gunicorn, 1 sync worker) and
 tipg (uvicorn, 1 worker) are started on 127.0.0.1 over the SAME database and table, and each
 query is asked the same way of both, one request at a time on a kept-alive connection:
@@ -41,22 +41,19 @@ from onegrid.platform.tokens import create_token
 
 DATASET = "bench.business"
 LOAD = [
-    """INSERT INTO subject (kind, key, key_masked)
-       SELECT 'credit_code', k, k FROM (SELECT 'B' || lpad(i::text, 17, '0') AS k
-                                        FROM generate_series(1, :n) i) s""",
-    """INSERT INTO record (dataset_id, subject_id, attributes, provenance, pii_hashes, geom,
+    """INSERT INTO record (dataset_id, subject_key, attributes, provenance, pii_hashes, geom,
                            grid_id, version, reports, occurred_at)
-       SELECT :dataset, s.id,
-              jsonb_build_object('name', '鹿城示例企业' || s.id, 'employees', s.id % 500,
-                                 'status', (ARRAY['存续', '在业', '吊销'])[1 + s.id % 3]),
-              '{}', '{}', p.geom, g.id, 1, 1, now() - (s.id % 365) * interval '1 day'
+       SELECT :dataset, 'B' || lpad(p.n::text, 17, '0'),
+              jsonb_build_object('name', '鹿城示例企业' || p.n, 'employees', p.n % 500,
+                                 'status', (ARRAY['存续', '在业', '吊销'])[1 + p.n % 3]),
+              '{}', '{}', p.geom, g.id, 1, 1, now() - (p.n % 365) * interval '1 day'
        FROM (SELECT row_number() OVER () AS n, d.geom
              FROM area, ST_Dump(ST_GeneratePoints(area.geom, :n, 7)) d
              WHERE area.level = 'district') p
-       JOIN (SELECT id, row_number() OVER (ORDER BY id) AS n FROM subject) s ON s.n = p.n
        LEFT JOIN LATERAL (SELECT a.id FROM area a WHERE a.level = 'grid'
-                          AND ST_Intersects(a.geom, p.geom) ORDER BY a.code LIMIT 1) g ON true""",
-    "ANALYZE subject", "ANALYZE record",
+                          AND ST_Intersects(a.geom, p.geom) ORDER BY a.code LIMIT 1) g ON true
+       ORDER BY p.n""",
+    "ANALYZE record",
 ]
 
 

@@ -37,8 +37,9 @@ from onegrid.platform.config import Settings
 
 MIXES = {"fresh": 0.0, "rereport": 0.5}
 """Each mix and the share of its messages that re-report an earlier subject."""
-COLUMNS = ("dataset_id, subject_id, attributes, provenance, sources, pii_hashes, geom, grid_id, "
-           "version, reports, occurred_at, created_at, updated_at, change_seq")
+COLUMNS = ("dataset_id, subject_key, subject_key_masked, attributes, provenance, sources, "
+           "pii_hashes, geom, grid_id, version, reports, occurred_at, created_at, updated_at, "
+           "change_seq")
 """Every column of a record but its id (the ceiling's table numbers its rows as record does)."""
 TARGET_RATE, TARGET_RATIO = 30_000, 0.5
 """Issue 3's acceptance: events a second on 2 cores, and the share of the COPY ceiling."""

@@ -107,8 +107,8 @@ def test_the_text_backslash_u0000_is_stored_as_sent(open_catalog, settings, db) 
     report = _decode(value, open_catalog, settings)
     assert isinstance(report, Report), report
     batch_writer(db, "test-nul").write([(Delivery(TOPIC, 0, 1, None, value), report)], [])
-    assert db.scalar(text("SELECT r.attributes ->> 'path' FROM record r JOIN subject s "
-                          "ON s.id = r.subject_id WHERE s.key = 'e-5'")) == "C:\\u0000"
+    assert db.scalar(text("SELECT attributes ->> 'path' FROM record "
+                          "WHERE subject_key = 'e-5'")) == "C:\\u0000"
 
 
 def _store(db: Session, catalog: dict[str, DatasetRules], settings: Settings,
@@ -120,8 +120,7 @@ def _store(db: Session, catalog: dict[str, DatasetRules], settings: Settings,
     batch_writer(db, "test-geometry").write([(Delivery(TOPIC, 0, 0, None, value), report)], [])
     return db.execute(text(
         "SELECT ST_Equals(r.geom, ST_SetSRID(ST_GeomFromGeoJSON(:g), 4490)), r.grid_id "
-        "FROM record r JOIN subject s ON s.id = r.subject_id "
-        "WHERE r.dataset_id = 'test.open' AND s.key = :k"),
+        "FROM record r WHERE r.dataset_id = 'test.open' AND r.subject_key = :k"),
         {"g": json.dumps(geometry), "k": key}).one()
 
 

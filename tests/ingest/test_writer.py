@@ -21,8 +21,8 @@ def _record(db: Session, dataset: str, key: str):
         "SELECT r.attributes, r.version, r.reports, a.code AS grid, "
         "(SELECT jsonb_object_agg(k, r.sources -> coalesce(r.provenance ->> k, '1')) "
         " FROM jsonb_object_keys(r.attributes) k) AS provenance "
-        "FROM record r JOIN subject s ON s.id = r.subject_id LEFT JOIN area a ON a.id = r.grid_id "
-        "WHERE r.dataset_id = :d AND s.key = :k"), {"d": dataset, "k": key}).one()
+        "FROM record r LEFT JOIN area a ON a.id = r.grid_id "
+        "WHERE r.dataset_id = :d AND r.subject_key = :k"), {"d": dataset, "k": key}).one()
 
 
 def test_a_new_subject_becomes_one_record_in_its_grid(write, db: Session) -> None:
@@ -44,7 +44,8 @@ def test_the_same_subject_from_two_departments_is_one_record_with_provenance(wri
     assert record.attributes["phone"] == "0577-88009999"
     assert record.provenance["phone"]["department"] == "SWJ"
     assert record.provenance["name"]["department"] == "SCJG"
-    assert db.scalar(text("SELECT count(*) FROM subject WHERE key = '91330302MA2AXXXXX8'")) == 1
+    assert db.scalar(text("SELECT count(*) FROM record WHERE dataset_id = 'market.business' "
+                          "AND subject_key = '91330302MA2AXXXXX8'")) == 1
 
 
 def test_an_identical_re_report_adds_no_version(write, db: Session) -> None:
@@ -74,11 +75,12 @@ def test_several_reports_of_one_subject_in_one_batch_merge_in_time_order(write, 
 def test_the_same_business_in_tax_data_is_the_same_subject(write, db: Session) -> None:
     write(envelope(), envelope(dataset="tax.taxpayer", department="SWJ", credit_grade="A",
                                name="温州市鹿城区示例商贸有限公司"))
-    subjects, records = db.execute(text(
-        "SELECT count(DISTINCT subject_id), count(*) FROM record r "
-        "JOIN subject s ON s.id = r.subject_id WHERE s.key = '91330302MA2AXXXXX8' "
-        "AND r.dataset_id IN ('market.business', 'tax.taxpayer')")).one()
-    assert (subjects, records) == (1, 2)
+    records = db.execute(text(
+        "SELECT r.dataset_id, d.subject_key_kind FROM record r JOIN dataset d "
+        "ON d.id = r.dataset_id WHERE r.subject_key = '91330302MA2AXXXXX8' "
+        "AND r.dataset_id IN ('market.business', 'tax.taxpayer') ORDER BY 1")).all()
+    assert [tuple(r) for r in records] == [("market.business", "credit_code"),
+                                           ("tax.taxpayer", "credit_code")]
 
 
 def test_resident_ids_are_stored_only_hashed_and_masked(write, db: Session) -> None:
@@ -88,7 +90,7 @@ def test_resident_ids_are_stored_only_hashed_and_masked(write, db: Session) -> N
           envelope(legal_person="张伟", legal_person_id=clear))
     write(envelope(legal_person="张伟", legal_person_id=clear, employees=3))  # a version row
     dump = " ".join(db.scalar(text(f"SELECT string_agg(t::text, ' ') FROM {table} t"))
-                    for table in ("record", "subject", "record_version"))
+                    for table in ("record", "record_version"))
     assert clear not in dump
     assert "330302********1230" in dump
 
@@ -163,12 +165,11 @@ def test_a_hotline_ticket_becomes_one_issue_in_the_loop(write, db: Session) -> N
 
 
 def test_what_records_use_cannot_be_deleted(write, db: Session) -> None:
-    """A grid, a dataset or a subject (no foreign keys: triggers guard them, 0005 and 0007)."""
+    """A grid or a dataset (no foreign keys: triggers guard them, migration 0005)."""
     write(envelope())
     grid = _record(db, "market.business", "91330302MA2AXXXXX8").grid
     for statement, params in (("DELETE FROM area WHERE code = :c", {"c": grid}),
-                              ("DELETE FROM dataset WHERE id = 'market.business'", {}),
-                              ("DELETE FROM subject WHERE key = '91330302MA2AXXXXX8'", {})):
+                              ("DELETE FROM dataset WHERE id = 'market.business'", {})):
         with pytest.raises(IntegrityError, match="records still use a deleted"):
             with db.begin_nested():
                 db.execute(text(statement), params)
@@ -179,9 +180,8 @@ def test_versions_go_with_their_record_and_keep_their_department(write, db: Sess
     write(envelope(phone="0577-88001234"))
     write(envelope(department="SWJ", record_id="swj-9", phone="0577-88009999",
                    occurred_at="2026-11-21T09:00:00+08:00"))
-    record = db.scalar(text("SELECT r.id FROM record r JOIN subject s ON s.id = r.subject_id "
-                            "WHERE s.key = '91330302MA2AXXXXX8' "
-                            "AND r.dataset_id = 'market.business'"))
+    record = db.scalar(text("SELECT id FROM record WHERE subject_key = '91330302MA2AXXXXX8' "
+                            "AND dataset_id = 'market.business'"))
     versions = text("SELECT count(*) FROM record_version WHERE record_id = :r")
     assert db.scalar(versions, {"r": record}) == 2
     department = db.scalar(text("INSERT INTO department (code, name, name_en) "
@@ -225,15 +225,13 @@ def test_re_reports_find_their_records_by_key_not_by_reading_the_table(write, db
     lon, lat = LUCHENG_POINT
     point = f"ST_SetSRID(ST_Point({lon}, {lat}), 4490)"
     db.execute(text(
-        "INSERT INTO subject (kind, key, key_masked) SELECT 'credit_code', "
-        "'FILL' || lpad(i::text, 14, '0'), 'FILL**' FROM generate_series(1, 60000) i"))
-    db.execute(text(
-        "INSERT INTO record (dataset_id, subject_id, attributes, provenance, sources, "
+        "INSERT INTO record (dataset_id, subject_key, attributes, provenance, sources, "
         "pii_hashes, geom, grid_id, version, reports, occurred_at) "
-        "SELECT 'market.business', id, '{\"name\": \"填充\"}', '{\"name\": 1}', "
+        "SELECT 'market.business', 'FILL' || lpad(i::text, 14, '0'), '{\"name\": \"填充\"}', "
+        "'{\"name\": 1}', "
         "'{\"1\": {\"department\": \"SCJG\", \"record_id\": \"f\", \"at\": \"2026-11-01\"}}', "
         f"'{{}}', {point}, onegrid_grid_of({point}), 1, 1, now() "
-        "FROM subject WHERE key LIKE 'FILL%'"))
+        "FROM generate_series(1, 60000) i"))
     db.execute(text("ANALYZE record"))
     rng = random.Random(5)
     keys = [factories.credit_code(rng) for _ in range(2000)]

@@ -12,7 +12,7 @@ from typing import TypeVar
 
 import msgspec
 from psycopg.adapt import PyFormat
-from sqlalchemy import Connection, Row, TextClause, text
+from sqlalchemy import Connection, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
@@ -23,18 +23,16 @@ from onegrid.platform.sqlfiles import statements
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-RECORD_KEY = "record_subject_id_dataset_id_key"
-SUBJECT_KEY = "subject_key_kind_key"
-ATTEMPTS = 3
-# A round waits for the other worker's batch each time: with two workers loading the same new
-# subjects at once, each try finds what the other committed meanwhile.
-ROUND_ATTEMPTS = 10
+RECORD_KEY = "record_subject_key_dataset_id_key"
+# Each try waits for the other worker's batch: with two workers loading the same new records at
+# once, each try finds what the other committed meanwhile.
+ATTEMPTS = 10
 # staging's columns as COPY sends them (sql/staging.sql), in PostgreSQL's binary format: the
 # server parses no numbers, times or text escapes (≈ 2.5 µs a row less than the text format).
 # The JSON texts decode() wrote go as they are: psycopg's bytea dumper sends bytes unchanged,
 # which is text's binary form, and jsonb's after a version byte (no Python dumper per value).
 STAGED = {"seq": "int4", "rnk": "int4", "dataset_id": "text",
-          "department_id": "int4", "record_id": "text", "kind": "text", "key": "text",
+          "department_id": "int4", "record_id": "text", "key": "text",
           "key_masked": "text", "occurred_at": "timestamptz", "lon": "float8", "lat": "float8",
           "geojson": "bytea", "attributes": "bytea", "sources": "bytea", "pii_hashes": "bytea"}
 JSONB = b"\x01"  # jsonb's binary format version
@@ -167,7 +165,7 @@ class BatchWriter:
         stored = 0
         for round_ in range(1, rounds + 1):
             for dataset, department, received, new, versions, seq, lon, lat in \
-                    self._merge_round(merge, round_):
+                    self.conn.execute(merge, {"round": round_}):
                 if seq is None:
                     stored += received
                     outcome.add(dataset, department, received=received, new=new,
@@ -188,16 +186,6 @@ class BatchWriter:
             self.conn.execute(text("TRUNCATE staging"))
         return refusals
 
-    def _merge_round(self, merge: TextClause, round_: int) -> list[Row]:
-        """One round of the merge (sql/merge.sql) from a savepoint, again while another worker
-        adds one of its new subjects meanwhile: each time the statement waited for that
-        worker's batch to commit, and now finds what it added."""
-        def merged() -> list[Row]:
-            with self.conn.begin_nested():
-                return self.conn.execute(merge, {"round": round_}).all()
-        return _again_on(SUBJECT_KEY, ROUND_ATTEMPTS, "a subject of the batch appeared "
-                         "meanwhile; merging the round again", merged)
-
     def _copy(self, reports: list[tuple[Delivery, Report]]) -> int:
         """COPY the reports into staging; returns the merge rounds they need (the most reports
         of one subject in one dataset)."""
@@ -208,11 +196,11 @@ class BatchWriter:
                          ) as copy:
             copy.set_types(list(STAGED.values()))
             for seq, (_, r) in enumerate(reports):
-                subject = (r.dataset, r.kind, r.key)
+                subject = (r.dataset, r.key)  # a dataset's subjects are of one kind
                 rank = seen[subject] = seen.get(subject, 0) + 1  # its rank in arrival order
                 lon, lat = r.point or (None, None)
                 copy.write_row((seq, rank, r.dataset, ids[r.department], r.record_id,
-                                r.kind, r.key, None if r.key_masked == r.key else r.key_masked,
+                                r.key, None if r.key_masked == r.key else r.key_masked,
                                 r.occurred_at, lon, lat, r.geometry, JSONB + r.attributes,
                                 r.sources,
                                 None if r.pii_hashes == NO_HASHES else JSONB + r.pii_hashes))

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from onegrid.platform.access import DatasetView
 from onegrid.platform.config import STORE_SRID
 from onegrid.platform.errors import InvalidInput, NotFound
-from onegrid.platform.models import Area, Record, Subject
+from onegrid.platform.models import Area, Dataset, Record
 
 MAX_LIMIT = 1000
 
@@ -44,12 +44,13 @@ class Page:
 
 def columns() -> Select:
     """A record as the API shows it: subject key (masked), grid code, GeoJSON geometry."""
-    return (select(Record.id, Record.dataset_id, Subject.kind.label("subject_kind"),
-                   Subject.key_masked.label("subject_key"), Area.code.label("grid"),
+    return (select(Record.id, Record.dataset_id, Dataset.subject_key_kind.label("subject_kind"),
+                   func.coalesce(Record.subject_key_masked, Record.subject_key)
+                   .label("subject_key"), Area.code.label("grid"),
                    Record.attributes, Record.provenance, Record.sources, Record.version,
                    Record.reports, Record.occurred_at, Record.created_at, Record.updated_at,
                    cast(func.ST_AsGeoJSON(Record.geom, 7, 0), JSONB).label("geometry"))
-            .join(Subject, Subject.id == Record.subject_id)
+            .join(Dataset, Dataset.id == Record.dataset_id)
             .outerjoin(Area, Area.id == Record.grid_id))
 
 
@@ -128,7 +129,7 @@ def find(session: Session, view: DatasetView, flt: RecordFilter) -> Page:
     # fetched by grid and sorted, rather than let the planner walk the primary key in order
     # hoping to meet them early (40 ms on 1M records).
     order = Record.id + 0 if area is not None and area.level == "community" else Record.id
-    # Pick the page's ids on record alone, then join subjects and areas for those rows only.
+    # Pick the page's ids on record alone, then join datasets and areas for those rows only.
     ids = select(Record.id).where(and_(*clauses)).order_by(order).limit(flt.limit + 1)
     rows = session.execute(columns().where(Record.id.in_(ids.scalar_subquery()))
                            .order_by(Record.id)).all()
@@ -150,6 +151,6 @@ def of_subject(session: Session, views: dict[str, DatasetView],
                keys: list[str]) -> list[dict[str, Any]]:
     """Every readable record of the subject stored under any of ``keys``, by dataset."""
     rows = session.execute(columns().where(
-        Subject.key.in_(keys), Record.dataset_id.in_(list(views)) if views else or_(False))
+        Record.subject_key.in_(keys), Record.dataset_id.in_(list(views)) if views else or_(False))
         .order_by(Record.dataset_id)).all()
     return [shape(views[r.dataset_id], r) for r in rows]

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from onegrid.platform.config import STORE_SRID
 from onegrid.platform.loop.queries import MASK, records_in_grids
-from onegrid.platform.models import Area, Dataset, Department, Record, Subject
+from onegrid.platform.models import Area, Dataset, Department, Record
 from tests.places import spot
 
 pytestmark = pytest.mark.usefixtures("city")
@@ -20,10 +20,9 @@ def test_records_in_the_grid_are_listed_with_personal_fields_masked(db) -> None:
     db.add(Dataset(id="test_residents", title="困难群众", owner_department_id=owner,
                    subject_key_kind="resident_id", sharing_class="unconditional",
                    pii_fields=["phone"]))
-    subject = Subject(kind="resident_id", key="hash-1", key_masked="3303**********0011")
-    db.add(subject)
     db.flush()
-    db.add(Record(dataset_id="test_residents", subject_id=subject.id, grid_id=grid_id,
+    db.add(Record(dataset_id="test_residents", subject_key="hash-1",
+                  subject_key_masked="3303**********0011", grid_id=grid_id,
                   attributes={"name_masked": "王*", "phone": "13800000000"},
                   geom=func.ST_SetSRID(func.ST_MakePoint(here.lon, here.lat), STORE_SRID),
                   occurred_at=func.now()))

@@ -5,12 +5,11 @@ WITH bounds AS (
            ST_Transform(ST_TileEnvelope(:z, :x, :y), 4490) AS env_store
 )
 SELECT ST_AsMVT(t, :layer, 4096, 'geom', 'id') FROM (
-    SELECT r.id, s.key_masked AS subject_key, a.code AS grid,
+    SELECT r.id, coalesce(r.subject_key_masked, r.subject_key) AS subject_key, a.code AS grid,
            (SELECT coalesce(jsonb_object_agg(k, v), '{}') FROM jsonb_each(r.attributes) e(k, v)
              WHERE k = ANY(:fields)) AS attributes,
            ST_AsMVTGeom(ST_Transform(r.geom, 3857), bounds.env, 4096, 64, true) AS geom
     FROM record r CROSS JOIN bounds
-    JOIN subject s ON s.id = r.subject_id
     LEFT JOIN area a ON a.id = r.grid_id
     WHERE r.dataset_id = :dataset AND r.geom && bounds.env_store
     LIMIT :max_features

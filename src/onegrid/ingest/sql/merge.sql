@@ -1,32 +1,23 @@
 -- Temporary tables get no statistics from autovacuum: without them the plans below guess, and
 -- can loop over the batch once per row (seconds instead of milliseconds). Join and filter
 -- columns only, and not the subject keys: sorting 5,000 of them cost 3/4 of the ANALYZE
--- (≈ 0.75 µs a message), and they only join the batch to its own new subjects, both sides
--- batch-sized, which the planner hashes whatever it estimates.
+-- (≈ 0.75 µs a message), and each is only looked up in record's unique key, one probe
+-- whatever the planner estimates.
 ANALYZE staging (seq, rnk, dataset_id);
 
 -- Round :round: the reports that are the :round-th of their subject in their dataset, placed and
 -- merged in one statement (one round in most batches; a later round finds what the earlier ones
--- wrote). Each report's subject and its dataset's record are looked up, new subjects and records
--- are added, known records take the changes, and the statement returns the counts and the
--- reports outside the city. One statement rather than one per step: the steps share one pass
--- over the batch and one lookup of each record, where separate statements each wrote, analysed
--- and joined an intermediate table, and looked the record up again (bench.writer_ab: the
--- server's time 0.958 of that with half re-reports, 0.993 with new subjects).
+-- wrote). Each report's record is looked up, new records are added, known records take the
+-- changes, and the statement returns the counts and the reports outside the city. One statement
+-- rather than one per step: the steps share one pass over the batch and one lookup of each
+-- record, where separate statements each wrote, analysed and joined an intermediate table, and
+-- looked the record up again (bench.writer_ab: the server's time 0.958 of that with half
+-- re-reports, 0.993 with new subjects).
 --
--- - Every subject key is looked up (one index probe a report: LIMIT 1 keeps the planner from
---   hashing the whole table, and tells it what the unique key means, one row at most; it guessed
---   four for the record below, and planned the rest for four times the batch). Subjects not
---   found are added, in key order so concurrent workers never deadlock; a plain INSERT: if
---   another worker adds one of them meanwhile, the unique key refuses the statement and the
---   writer runs it again, when the lookup finds it (ON CONFLICT DO NOTHING after the lookup cost
---   ≈ 2 µs a new subject more). In the unique key's order, the key before its kind (migration
---   0014): a batch's subjects are mostly of one kind, and sorting 5,000 rows whose first column
---   ties took 7 ms instead of 4. (By the key's hash, 2 ms, but the unique index then takes its
---   entries in random order and the insert costs more than the sort saved.) Such a subject has
---   no record yet anywhere.
--- - A subject found may have a record in the report's dataset: one more probe, which also reads
---   what the merge compares.
+-- - Each report's record is looked up by its subject's key in its dataset (the unique key): one
+--   index probe, which also reads what the merge compares. LIMIT 1 keeps the planner from
+--   hashing the whole table, and tells it what the unique key means, one row at most (it
+--   guessed four, and planned the rest for four times the batch).
 -- - Each report's grid: a report at its record's stored location keeps the record's grid; any
 --   other is looked up by onegrid_grid_of's rule: the grid that contains the point (a line's or
 --   polygon's point on surface); on an edge shared by grids the smallest code wins. Most points
@@ -37,40 +28,27 @@ ANALYZE staging (seq, rnk, dataset_id);
 --   its provenance is empty, as every attribute is version 1's (models.Record). A plain INSERT:
 --   if another worker created the record since the lookup (possible only when producers
 --   partition one subject differently), the unique key refuses the batch and the writer runs it
---   again, when the lookup finds the record.
+--   again, when the lookup finds the record (ON CONFLICT DO NOTHING after the lookup cost ≈ 2 µs
+--   a new record more).
 -- - A known record takes the attributes that changed, points their provenance at a new version
 --   said by this report, and gets the version row; an identical re-report only counts as one
 --   more report. A record's first version row is written when it first changes (until then the
 --   record itself is version 1). The expressions are written out rather than called as SQL
 --   functions: a function with a FROM clause is run as a query of its own per call, ≈ 14 µs more
 --   a changed re-report (migration 0010).
-WITH probed AS MATERIALIZED (
-    SELECT s.seq, s.dataset_id, s.department_id, s.record_id, s.kind, s.key, s.key_masked,
+WITH located AS (
+    SELECT s.seq, s.dataset_id, s.department_id, s.record_id, s.key, s.key_masked,
            s.occurred_at, s.geom, coalesce(s.spot, s.geom) AS place, s.attributes, s.sources,
-           s.pii_hashes, known.id AS known_subject
-    FROM staging s
-    LEFT JOIN LATERAL (SELECT id FROM subject
-                       WHERE kind = s.kind AND key = s.key LIMIT 1) known ON true
-    WHERE s.rnk = :round
-), added AS (
-    INSERT INTO subject (kind, key, key_masked)
-    -- once, if in two datasets
-    SELECT DISTINCT ON (key, kind) kind, key, coalesce(key_masked, key)
-    FROM probed WHERE known_subject IS NULL
-    ORDER BY key, kind
-    RETURNING id, kind, key
-), located AS (
-    SELECT p.*, coalesce(p.known_subject, a.id) AS subject_id, rec.id AS record_pk,
-           rec.geom AS record_geom, rec.grid_id AS record_grid, rec.version AS old_version,
+           s.pii_hashes, rec.id AS record_pk, rec.geom AS record_geom,
+           rec.grid_id AS record_grid, rec.version AS old_version,
            rec.attributes AS old_attributes, rec.provenance AS old_provenance,
            rec.sources AS old_sources
-    FROM probed p
-    LEFT JOIN added a ON p.known_subject IS NULL AND a.kind = p.kind AND a.key = p.key
-    -- a subject added here has no record anywhere yet: the probe of a NULL key finds nothing
+    FROM staging s
     LEFT JOIN LATERAL (SELECT id, geom, grid_id, version, attributes, provenance, sources
                        FROM record r
-                       WHERE r.dataset_id = p.dataset_id AND r.subject_id = p.known_subject
+                       WHERE r.subject_key = s.key AND r.dataset_id = s.dataset_id
                        LIMIT 1) rec ON true
+    WHERE s.rnk = :round
 ), placed AS MATERIALIZED (
     SELECT l.*,
            CASE WHEN record_geom = geom THEN record_grid
@@ -82,9 +60,9 @@ WITH probed AS MATERIALIZED (
 ), kept AS NOT MATERIALIZED (  -- all but the reports outside the city (refused at the end)
     SELECT * FROM placed WHERE NOT (geom IS NOT NULL AND grid_id IS NULL)
 ), created AS (
-    INSERT INTO record (dataset_id, subject_id, attributes, provenance, sources, pii_hashes,
-                        geom, grid_id, version, reports, occurred_at)
-    SELECT dataset_id, subject_id, attributes, '{}', sources::jsonb,
+    INSERT INTO record (dataset_id, subject_key, subject_key_masked, attributes, provenance,
+                        sources, pii_hashes, geom, grid_id, version, reports, occurred_at)
+    SELECT dataset_id, key, key_masked, attributes, '{}', sources::jsonb,
            coalesce(pii_hashes, '{}'), geom, grid_id, 1, 1, occurred_at
     FROM kept WHERE record_pk IS NULL
     -- no RETURNING: the counts below take the same rows from kept (an INSERT adds them all

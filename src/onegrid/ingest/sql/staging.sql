@@ -9,8 +9,7 @@ CREATE TEMP TABLE IF NOT EXISTS staging (
     dataset_id    text NOT NULL,
     department_id int NOT NULL,
     record_id     text NOT NULL,
-    kind          text NOT NULL,
-    key           text NOT NULL,
+    key           text NOT NULL,  -- the subject's (its kind is the dataset's)
     key_masked    text,    -- NULL: the key itself (a key that is not personal information)
     occurred_at   timestamptz NOT NULL,
     lon           float8,  -- a point (most records): no GeoJSON to parse

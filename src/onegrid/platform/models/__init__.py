@@ -21,7 +21,6 @@ from onegrid.platform.models.data import (
     Dataset,
     Record,
     RecordVersion,
-    Subject,
 )
 from onegrid.platform.models.governance import (
     ADMISSION_LEVELS,
@@ -56,5 +55,5 @@ __all__ = ["ACCESS_STATES", "ADMISSION_LEVELS", "AREA_LEVELS", "CATEGORY_KINDS",
            "AdmissionItem", "ApiToken", "Area", "Base", "BurdenEvent", "CollectionRequest",
            "CollectionTask", "Dataset", "DeadLetter", "Department", "GridCell", "GridTask",
            "IngestCounter", "IngestOffset", "Issue", "IssueCategory", "IssuePhoto", "IssueReport",
-           "Record", "RecordVersion", "Responsibility", "Subject", "TraceEntry", "User",
+           "Record", "RecordVersion", "Responsibility", "TraceEntry", "User",
            "user_grid"]

@@ -1,7 +1,7 @@
-"""What departments share: the dataset catalog, subjects, their records and version history.
+"""What departments share: the dataset catalog, records of subjects and their version history.
 
-A subject (an organisation, a person, a place, an event) is stored once, whoever reports it.
-Each dataset holds at most one record per subject, merged from every department that
+A subject (an organisation, a person, a place, an event) is known by its natural key, whoever
+reports it. Each dataset holds at most one record per subject, merged from every department that
 contributes to it; ``provenance`` says, attribute by attribute, who said the current value and
 when, and ``record_version`` keeps every change."""
 
@@ -57,20 +57,6 @@ class Dataset(Base):
     created_at: Mapped[datetime] = created()
 
 
-class Subject(Base):
-    """The identity of one real-world subject: its natural key, or the keyed hash of a key that
-    is personal information (then ``key_masked`` is all that may be shown)."""
-
-    __tablename__ = "subject"
-    # the key first: a batch's subjects mostly share their kind (migration 0014)
-    __table_args__ = (UniqueConstraint("key", "kind"), one_of("kind", SUBJECT_KEY_KINDS))
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(32))
-    key: Mapped[str] = mapped_column(Text)
-    key_masked: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = created()
-
-
 class Record(Base):
     """A subject as one dataset knows it: the merged current attributes, the version that set
     each (``provenance``: ``{attribute: version}``, for the attributes a later version set: any
@@ -78,13 +64,19 @@ class Record(Base):
     ``{version: {"department", "record_id", "at"}}``). Most records never change: listing their
     every attribute as version 1's cost each new record ≈ 120 bytes and a JSON parse.
 
-    ``dataset_id``, ``grid_id`` and ``subject_id`` carry no foreign keys: each per-row check cost
-    ingest a quarter of a row's write, and triggers on dataset, area and subject refuse to delete
-    what records use (migrations 0005 and 0007)."""
+    The subject is its natural key, ``subject_key`` (a resident ID's keyed hash, shown only as
+    ``subject_key_masked``, which is NULL for keys that are not personal information); its kind
+    is the dataset's. The same subject in several datasets has the same key in each (migration
+    0016: a table of subjects only translated keys into numbers, at a fifth of a new record's
+    cost).
+
+    ``dataset_id`` and ``grid_id`` carry no foreign keys: each per-row check cost ingest a
+    quarter of a row's write, and triggers on dataset and area refuse to delete what records
+    use (migration 0005)."""
 
     __tablename__ = "record"
     __table_args__ = (
-        UniqueConstraint("subject_id", "dataset_id"),
+        UniqueConstraint("subject_key", "dataset_id"),
         Index("record_dataset_change_idx", "dataset_id", "change_seq"),
         # an SP-GiST: as fast for bounding boxes, cheaper to insert into (migration 0014)
         Index("idx_record_geom", "geom", postgresql_using="spgist"),
@@ -92,7 +84,8 @@ class Record(Base):
     )
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     dataset_id: Mapped[str] = mapped_column(String(64))
-    subject_id: Mapped[int] = mapped_column(BigInteger)
+    subject_key: Mapped[str] = mapped_column(Text)
+    subject_key_masked: Mapped[str | None] = mapped_column(Text)
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     provenance: Mapped[dict[str, Any]] = mapped_column(default=dict)
     sources: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
