@@ -190,7 +190,7 @@ class BatchWriter:
         """COPY the reports into staging; returns the merge rounds they need (the most reports
         of one subject in one dataset)."""
         ids = self.department_ids()
-        seen: dict[tuple[str, str, str], int] = {}
+        seen: dict[tuple[str, str], int] = {}
         cursor = self.conn.connection.driver_connection.cursor()
         with cursor.copy(f"COPY staging ({', '.join(STAGED)}) FROM STDIN (FORMAT binary)"
                          ) as copy:

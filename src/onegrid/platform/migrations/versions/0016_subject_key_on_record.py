@@ -8,7 +8,7 @@ so (key, dataset) already names a record: the subject table only translated each
 number. That translation was a fifth of what a new record cost the server: a probe of
 subject's key, a row, two index entries and a sequence value, then a join of the batch to its
 new subjects. Loading 100,000 new records at a time into copies of the tables with 500,000
-already in, four times alternately, the server took 31–37 µs a record with subject and 24–28
+already in, four times alternately, the server took 31–37 µs a record with subject and 24–27
 with the key on the record (bench/README.md, eleventh session). A re-report now finds its
 record in one probe instead of two.
 
