@@ -41,15 +41,19 @@ from onegrid.platform.tokens import create_token
 
 DATASET = "bench.business"
 LOAD = [
-    """INSERT INTO record (dataset_id, subject_key, attributes, provenance, pii_hashes, geom,
-                           grid_id, version, reports, occurred_at)
+    """INSERT INTO record (dataset_id, subject_key, attributes, provenance, sources, pii_hashes,
+                           geom, grid_id, version, reports, occurred_at)
        SELECT :dataset, 'B' || lpad(p.n::text, 17, '0'),
               jsonb_build_object('name', '鹿城示例企业' || p.n, 'employees', p.n % 500,
                                  'status', (ARRAY['存续', '在业', '吊销'])[1 + p.n % 3]),
-              '{}', '{}', p.geom, g.id, 1, 1, now() - (p.n % 365) * interval '1 day'
+              '{}', jsonb_build_object('1', jsonb_build_object(
+                  'department', 'SCJG', 'record_id', 'b' || p.n, 'at', p.at)),
+              '{}', p.geom, g.id, 1, 1, p.at
        FROM (SELECT row_number() OVER () AS n, d.geom
              FROM area, ST_Dump(ST_GeneratePoints(area.geom, :n, 7)) d
-             WHERE area.level = 'district') p
+             WHERE area.level = 'district') p0
+       CROSS JOIN LATERAL (SELECT p0.n, p0.geom,
+                                  now() - (p0.n % 365) * interval '1 day' AS at) p
        LEFT JOIN LATERAL (SELECT a.id FROM area a WHERE a.level = 'grid'
                           AND ST_Intersects(a.geom, p.geom) ORDER BY a.code LIMIT 1) g ON true
        ORDER BY p.n""",
