@@ -34,7 +34,6 @@ _EVENT_ID = re.compile(r"[0-9A-Za-z._:-]{1,64}")
 
 
 class SubjectKey(msgspec.Struct, frozen=True, gc=False):  # one per ingested message: built in C
-    kind: str
     key: str  # what the store keeps: the natural key, or its keyed hash
     masked: str  # what may be shown to anybody
 
@@ -85,14 +84,14 @@ def subject_key(kind: str, value: str, pii_key: str) -> SubjectKey:
     """Validate ``value`` as a key of ``kind`` and return the form the store keeps."""
     if kind == "resident_id":
         clear = check_resident_id(value)
-        return SubjectKey(kind, pii_hash(clear, pii_key), mask(clear))
+        return SubjectKey(pii_hash(clear, pii_key), mask(clear))
     if kind == "credit_code":
         code = check_credit_code(value)
-        return SubjectKey(kind, code, code)
+        return SubjectKey(code, code)
     pattern = _EVENT_ID if kind == "event_id" else _CODE
     if not pattern.fullmatch(value):
         raise InvalidInput(f"{kind.replace('_', ' ')} {value[:70]!r} is malformed "
                            f"(expected {pattern.pattern})")
-    return SubjectKey(kind, value, value)
+    return SubjectKey(value, value)
 
 
