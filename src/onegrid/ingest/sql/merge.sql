@@ -28,8 +28,8 @@ ANALYZE staging (seq, rnk, dataset_id);
 --   its provenance is empty, as every attribute is version 1's (models.Record). A plain INSERT:
 --   if another worker created the record since the lookup (possible only when producers
 --   partition one subject differently), the unique key refuses the batch and the writer runs it
---   again, when the lookup finds the record (ON CONFLICT DO NOTHING after the lookup cost ≈ 2 µs
---   a new record more).
+--   again, when the lookup finds the record (on the former subject table, ON CONFLICT DO NOTHING
+--   after such a lookup cost ≈ 2 µs a row more).
 -- - A known record takes the attributes that changed, points their provenance at a new version
 --   said by this report, and gets the version row; an identical re-report only counts as one
 --   more report. A record's first version row is written when it first changes (until then the
