@@ -278,37 +278,88 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(settings, engine, w
     assert _checksum(engine, twin.id) == _checksum(engine, dataset.id)
 
 
+@dataclass
+class Race:
+    """Two batch writers in one consumer group, and batches of the dataset for them."""
+
+    dataset: Dataset
+    catalog: dict
+    departments: dict[str, int]
+    pii_key: str
+
+    def writers(self, first, second) -> tuple[BatchWriter, BatchWriter]:
+        return (BatchWriter(first, "race", lambda: self.departments),
+                BatchWriter(second, "race", lambda: self.departments))
+
+    def batch(self, partition: int, *messages: tuple[int, str, str]
+              ) -> list[tuple[Delivery, Report]]:
+        """(offset, subject key, phone) each, on ``partition``."""
+        topic = self.dataset.topic
+        values = [(offset, encode(self.dataset.message(
+            record_id=f"p{partition}-{offset}", phone=phone, subject_key=key)))
+            for offset, key, phone in messages]
+        return [(Delivery(topic, partition, offset, None, value),
+                 decode(value, topic, self.catalog, self.pii_key)) for offset, value in values]
+
+    def records(self, engine: Engine) -> list[tuple]:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(text(
+                "SELECT attributes ->> 'phone', version, reports FROM record "
+                "WHERE dataset_id = :d"), {"d": self.dataset.id})]
+
+
+@pytest.fixture
+def race(settings: Settings, engine: Engine, dataset: Dataset, caplog) -> Race:
+    caplog.set_level(logging.INFO, logger="onegrid.ingest.writer")
+    with Session(engine) as session:
+        return Race(dataset, rules(session),
+                    dict(session.execute(text("SELECT code, id FROM department")).all()),
+                    settings.pii_key)
+
 
 def test_a_record_created_by_another_worker_meanwhile_is_merged_not_lost(
-        settings, engine, dataset, caplog) -> None:
+        engine, race: Race, caplog) -> None:
     """Two writers, one subject new to the dataset, the first one's batch still open: the
     second's record insert waits on the unique key, fails when the first commits, and its batch
     is written again, as a merge."""
-    caplog.set_level(logging.INFO, logger="onegrid.ingest.writer")
-    with Session(engine) as session:
-        catalog = rules(session)
-        departments = dict(session.execute(text("SELECT code, id FROM department")).all())
     key = factories.credit_code(random.Random())
-
-    def batch(record_id: str, phone: str) -> list[tuple[Delivery, Report]]:
-        value = encode(dataset.message(record_id=record_id, phone=phone, subject_key=key))
-        delivery = Delivery(dataset.topic, int(record_id[-1]), 0, None, value)
-        return [(delivery, decode(value, dataset.topic, catalog, settings.pii_key))]
-
     with engine.connect() as first, engine.connect() as second:
-        one = BatchWriter(first, "race", lambda: departments)
-        two = BatchWriter(second, "race", lambda: departments)
+        one, two = race.writers(first, second)
         first.begin()
-        one.write(batch("r-1", "0577-88001111"), [])  # stored, not yet committed
+        one.write(race.batch(1, (0, key, "0577-88001111")), [])  # stored, not yet committed
         with ThreadPoolExecutor(1) as pool:
-            later = pool.submit(two.write, batch("r-2", "0577-88002222"), [])
+            later = pool.submit(two.write, race.batch(2, (0, key, "0577-88002222")), [])
             time.sleep(1.0)  # the second batch is waiting on the first one's new record
             assert not later.done()
             first.commit()
             outcome = later.result(timeout=30)
-    assert "writing the batch again" in caplog.text
-    assert outcome.counts[(dataset.id, "SCJG")] == {"received": 1, "merged": 1, "versions": 1}
-    with engine.connect() as conn:
-        phones = conn.execute(text("SELECT attributes ->> 'phone', version, reports FROM record "
-                                   "WHERE dataset_id = :d"), {"d": dataset.id}).all()
-    assert [tuple(p) for p in phones] == [("0577-88002222", 2, 2)]
+    assert "a record of the batch appeared meanwhile; writing the batch again" in caplog.text
+    assert outcome.counts[(race.dataset.id, "SCJG")] == {"received": 1, "merged": 1,
+                                                         "versions": 1}
+    assert race.records(engine) == [("0577-88002222", 2, 2)]
+
+
+def test_batches_that_wait_on_each_other_are_written_again_not_lost(
+        engine, race: Race, caplog) -> None:
+    """A deadlock between two writers (each batch waits on a new record of the other) fails one
+    batch, which is written again: both end as merges, nothing lost."""
+    rng = random.Random()
+    first_key, second_key = factories.credit_code(rng), factories.credit_code(rng)
+    with engine.connect() as first, engine.connect() as second:
+        one, two = race.writers(first, second)
+        first.begin()
+        one.write(race.batch(1, (0, first_key, "0577-88001111")), [])  # not yet committed
+        with ThreadPoolExecutor(1) as pool:
+            # adds second_key, then waits on first_key
+            later = pool.submit(two.write, race.batch(2, (0, second_key, "0577-88002222"),
+                                                      (1, first_key, "0577-88002222")), [])
+            time.sleep(0.3)
+            # waits on second_key: a cycle, which PostgreSQL breaks after deadlock_timeout (1 s)
+            # by failing the batch that waited first, the second one
+            one.write(race.batch(1, (1, second_key, "0577-88001111")), [])
+            first.commit()
+            outcome = later.result(timeout=30)
+    assert "each waited on a new record of the other; writing the batch again" in caplog.text
+    assert outcome.counts[(race.dataset.id, "SCJG")] == {"received": 2, "merged": 2,
+                                                         "versions": 2}
+    assert race.records(engine) == [("0577-88002222", 2, 2)] * 2

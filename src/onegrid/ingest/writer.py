@@ -8,13 +8,13 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 import msgspec
 from psycopg.adapt import PyFormat
+from psycopg.errors import DeadlockDetected
 from sqlalchemy import Connection, text
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from onegrid.ingest.bridges import run_bridges
 from onegrid.ingest.decode import NO_HASHES, Refusal, Report
@@ -22,7 +22,6 @@ from onegrid.platform.models import DeadLetter, IngestCounter
 from onegrid.platform.sqlfiles import statements
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 RECORD_KEY = "record_subject_key_dataset_id_key"
 # Each try waits for the other worker's batch: with two workers loading the same new records at
 # once, each try finds what the other committed meanwhile.
@@ -108,11 +107,17 @@ class BatchWriter:
               before_commit: Callable[[Outcome], None] = lambda _: None) -> Outcome:
         """Store one batch; ``before_commit`` runs inside the transaction (e.g. to publish dead
         letters, so a crash after it re-publishes rather than loses them)."""
-        # Another worker created one of the batch's records (sql/merge.sql): the batch was
-        # rolled back whole; the next time the lookup finds the record.
-        return _again_on(RECORD_KEY, ATTEMPTS, "a record of the batch appeared meanwhile; "
-                         "writing the batch again",
-                         lambda: self._write(reports, refusals, before_commit))
+        # On a conflict with another worker's batch (_conflict) this one was rolled back whole;
+        # the next try finds what the other worker committed.
+        for _ in range(ATTEMPTS - 1):
+            try:
+                return self._write(reports, refusals, before_commit)
+            except DBAPIError as exc:
+                why = _conflict(exc)
+                if why is None:
+                    raise
+                log.info("%s; writing the batch again", why)
+        return self._write(reports, refusals, before_commit)
 
     def _write(self, reports: list[tuple[Delivery, Report]],
                refusals: list[tuple[Delivery, Refusal]],
@@ -232,19 +237,15 @@ class BatchWriter:
                   "updated_at": text("now()")}))
 
 
-def _again_on(constraint: str, attempts: int, why: str, run: Callable[[], T]) -> T:
-    """``run()``, again (up to ``attempts`` in all) when it fails on the unique ``constraint``,
-    which another worker's commit can break meanwhile."""
-    for _ in range(attempts - 1):
-        try:
-            return run()
-        except IntegrityError as exc:
-            if _constraint(exc) != constraint:
-                raise
-            log.info(why)
-    return run()
+def _conflict(exc: DBAPIError) -> str | None:
+    """How another worker's batch got in the way of this one, or None for any other error.
 
-
-def _constraint(exc: IntegrityError) -> str | None:
+    Both happen only when producers partition one subject differently, so that two workers
+    load the same new record (sql/merge.sql): the other worker committed it first, or each
+    batch waited on a new record of the other and PostgreSQL failed one of them."""
+    if isinstance(exc.orig, DeadlockDetected):
+        return "the batch and another worker's each waited on a new record of the other"
     diag = getattr(exc.orig, "diag", None)
-    return diag.constraint_name if diag else None
+    if isinstance(exc, IntegrityError) and diag and diag.constraint_name == RECORD_KEY:
+        return "a record of the batch appeared meanwhile"
+    return None
