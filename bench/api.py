@@ -49,11 +49,10 @@ LOAD = [
               '{}', jsonb_build_object('1', jsonb_build_object(
                   'department', 'SCJG', 'record_id', 'b' || p.n, 'at', p.at)),
               '{}', p.geom, g.id, 1, 1, p.at
-       FROM (SELECT row_number() OVER () AS n, d.geom
+       FROM (SELECT row_number() OVER () AS n, d.geom,
+                    now() - (row_number() OVER () % 365) * interval '1 day' AS at
              FROM area, ST_Dump(ST_GeneratePoints(area.geom, :n, 7)) d
-             WHERE area.level = 'district') p0
-       CROSS JOIN LATERAL (SELECT p0.n, p0.geom,
-                                  now() - (p0.n % 365) * interval '1 day' AS at) p
+             WHERE area.level = 'district') p
        LEFT JOIN LATERAL (SELECT a.id FROM area a WHERE a.level = 'grid'
                           AND ST_Intersects(a.geom, p.geom) ORDER BY a.code LIMIT 1) g ON true
        ORDER BY p.n""",
