@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from onegrid.demo.city import build
 from onegrid.demo.datasets import register_all
+from onegrid.gis.hierarchy import settle
 from onegrid.platform import migrate
 from onegrid.platform.config import Settings
 from onegrid.platform.db import create_database
@@ -30,6 +31,7 @@ def bench_database(settings: Settings, name: str = "onegrid_bench") -> Engine:
         build(session, settings.grid_size_m, lambda _: None)
         register_all(session)
         session.commit()
+    settle(engine)  # as `onegrid demo city` does
     return engine
 
 

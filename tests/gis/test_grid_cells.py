@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from onegrid.gis.hierarchy import settle
+
 pytestmark = pytest.mark.usefixtures("city")
 
 # Cells whose square (exactly as onegrid_cell numbers it) is not wholly inside its grid, or
@@ -109,3 +111,23 @@ def test_refreshes_at_the_same_time_take_turns(engine: Engine) -> None:
 def _refresh(engine: Engine) -> int:
     with engine.begin() as conn:
         return conn.scalar(text("SELECT onegrid_refresh_grid_cells(true)"))
+
+
+def test_settle_lets_ingest_read_a_cell_from_the_index_alone(engine: Engine) -> None:
+    """After a load, settle() vacuums grid_cell: ingest's index-only probe of a cell then reads
+    no table row (until autovacuum came by, each probe read one)."""
+    with engine.begin() as conn:  # a committed change clears its page's all-visible bit
+        cell = conn.scalar(text("SELECT min(cell) FROM grid_cell"))
+        conn.execute(text("UPDATE grid_cell SET grid_id = grid_id WHERE cell = :c"), {"c": cell})
+    assert _heap_fetches(engine, cell) > 0
+    settle(engine)
+    assert _heap_fetches(engine, cell) == 0
+
+
+def _heap_fetches(engine: Engine, cell: int) -> int:
+    with engine.begin() as conn:
+        conn.execute(text("SET LOCAL enable_seqscan = off"))
+        conn.execute(text("SET LOCAL enable_bitmapscan = off"))
+        plan = conn.scalar(text("EXPLAIN (ANALYZE, FORMAT JSON) "
+                                "SELECT grid_id FROM grid_cell WHERE cell = :c"), {"c": cell})
+    return plan[0]["Plan"]["Heap Fetches"]

@@ -11,6 +11,7 @@ from onegrid.demo.city import build
 from onegrid.demo.datasets import register_all
 from onegrid.demo.feeds import Feeds
 from onegrid.demo.grants import agree_all
+from onegrid.gis.hierarchy import settle
 from onegrid.ingest.feed import producer, publish
 from onegrid.ingest.topics import ensure_topics
 from onegrid.platform.cli import OneGridGroup, Runtime, pass_runtime
@@ -41,6 +42,7 @@ def demo_city(rt: Runtime) -> None:
         datasets = register_all(session)
         agreements = agree_all(session)
         session.commit()
+    settle(rt.engine)
     ensure_topics(rt.settings.kafka_bootstrap_servers, datasets)
     click.echo("demo city ready: " + ", ".join(f"{v} {k}" for k, v in counts.items())
                + f", {len(datasets)} datasets, {agreements} new sharing agreements")

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from onegrid.gis.hierarchy import load_district
+from onegrid.gis.hierarchy import load_district, settle
 from onegrid.platform.cli import OneGridGroup, Runtime, pass_runtime
 from onegrid.platform.trace import append
 
@@ -36,6 +36,7 @@ def city_load(rt: Runtime, boundary, code: str, name: str, city_name: str,
         append(session, "cli", "city.load", f"area:{code}",
                {"name": name, "grid_size_m": size, "counts": summary.counts})
         session.commit()
+    settle(rt.engine)
     levels = ", ".join(f"{n} {lvl}" for lvl, n in summary.counts.items())
     click.echo(f"loaded {summary.district} {name}: {levels}")
 
