@@ -113,6 +113,45 @@ def test_a_point_on_a_shared_grid_edge_belongs_to_the_smallest_code(write, db: S
     assert grid == covering[0] == min(codes + covering)
 
 
+def test_every_point_is_placed_by_the_rule_whichever_shortcut_answers(write, db) -> None:
+    """Random points of the city and the delicate ones (grid vertices, midpoints of grid
+    edges), placed through grid_cell, grid_edge_cell, or, where a refresh has not yet added
+    their square back, the spatial search: each lands where onegrid_grid_of puts it."""
+    points = db.execute(text("""
+        WITH vertices AS (
+            SELECT code, (ST_DumpPoints(geom)).* FROM area WHERE level = 'grid'
+            ORDER BY code LIMIT 600
+        ), random AS (
+            SELECT (ST_Dump(ST_GeneratePoints(geom, 400, 7))).geom FROM area
+            WHERE level = 'district'
+        )
+        SELECT ST_X(p), ST_Y(p) FROM (
+            SELECT geom FROM vertices UNION ALL SELECT geom FROM random
+            UNION ALL
+            SELECT ST_LineInterpolatePoint(ST_MakeLine(geom, lead(geom) OVER (
+                       PARTITION BY code ORDER BY path)), 0.5)
+            FROM vertices) points(p)
+        WHERE p IS NOT NULL""")).all()
+    db.execute(text(  # squares forgotten until the next refresh (as after an edit of grids)
+        "DELETE FROM grid_edge_cell WHERE cell % 4 = 0"))
+    rng = random.Random(3)
+    write(*(envelope(subject_key=factories.credit_code(rng), record_id=f"p-{n}",
+                     geometry={"type": "Point", "coordinates": [lon, lat]})
+            for n, (lon, lat) in enumerate(points)))
+    placed = db.execute(text("""
+        SELECT count(*) AS records,
+               count(*) FILTER (WHERE EXISTS (SELECT FROM grid_cell c
+                                              WHERE c.cell = onegrid_cell(geom))) AS by_cell,
+               count(*) FILTER (WHERE EXISTS (SELECT FROM grid_edge_cell e
+                                              WHERE e.cell = onegrid_cell(geom))) AS by_edge,
+               count(*) FILTER (WHERE grid_id IS DISTINCT FROM onegrid_grid_of(geom)) AS wrong
+        FROM record WHERE dataset_id = 'market.business'""")).one()
+    assert placed.records > 1400
+    assert placed.by_cell > 200 and placed.by_edge > 500  # each way is taken,
+    assert placed.records - placed.by_cell - placed.by_edge > 50  # the search too,
+    assert placed.wrong == 0  # and never places a point elsewhere
+
+
 def test_a_known_subject_reported_elsewhere_is_placed_again(write, db: Session) -> None:
     """A re-report at the stored location keeps the record's grid without a spatial lookup;
     one from anywhere else is looked up: another grid, or outside the city."""
