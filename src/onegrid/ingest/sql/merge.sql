@@ -2,7 +2,8 @@
 -- can loop over the batch once per row (seconds instead of milliseconds). Join and filter
 -- columns only, and not the subject keys: sorting 5,000 of them cost 3/4 of the ANALYZE
 -- (≈ 0.75 µs a message), and each is only looked up in record's unique key, one probe
--- whatever the planner estimates.
+-- whatever the planner estimates. The writer runs it for a batch whose plan it wants made
+-- again (BatchWriter._merge), not for every batch.
 ANALYZE staging (seq, rnk, dataset_id);
 
 -- Round :round: the reports that are the :round-th of their subject in their dataset, placed and
