@@ -1,7 +1,7 @@
 """The store writer against another revision's, batch by batch in the same run.
 
     deploy/with-env.sh .venv/bin/python -m bench.writer_ab [--against HEAD] [--events 60000]
-                                                           [--reports 0.5]
+                                                           [--reports 0.5] [--b-schema SQL]
 
 This machine's speed moves by up to half between minutes, so two separate runs of
 `bench.ingest` cannot tell a 5 % change. Here both writers — this checkout's `BatchWriter` (B)
@@ -18,7 +18,11 @@ sides (garbage collection lands on either), so this measures SQL changes.
 A's SQL runs on this checkout's schema (the database is migrated to head), and its writer takes
 reports from this checkout's decode: it cannot measure a revision that needs what a later
 migration removed, or that reads a report field decode no longer writes (before a33386a: the
-provenance)."""
+provenance).
+
+``--b-schema SQL`` measures a change of the schema instead (an index dropped, a storage
+parameter): B then writes into a second database, built the same way, where SQL ran after the
+migrations; both databases are on the one server, so both sides still see the same moments."""
 
 from __future__ import annotations
 
@@ -145,21 +149,31 @@ def main() -> None:
     parser.add_argument("--reports", type=float, default=0.5,
                         help="share of messages that re-report an earlier subject")
     parser.add_argument("--batch", type=int, default=5_000)
+    parser.add_argument("--b-schema", metavar="SQL",
+                        help="B writes into a database of its own where SQL ran after migrating")
     args = parser.parse_args()
     settings = Settings.from_env()
     print("preparing a bench database with the demo city …", flush=True)
-    engine = bench_database(settings, "onegrid_bench_ab")
-    points = city_points(engine)
-    with engine.connect() as conn:
+    engines = [bench_database(settings, "onegrid_bench_ab")]
+    if args.b_schema:
+        engines.append(bench_database(settings, "onegrid_bench_ab_b"))
+        with engines[1].begin() as conn:
+            conn.exec_driver_sql(args.b_schema)
+    points = city_points(engines[0])
+    with engines[0].connect() as conn:
         departments = dict(conn.execute(text("SELECT code, id FROM department")).all())
-    a = Side("A", peer_writer(args.against), engine, args.events, args.reports, points, 1,
+    a = Side("A", peer_writer(args.against), engines[0], args.events, args.reports, points, 1,
              departments)
-    b = Side("B", this_writer, engine, args.events, args.reports, points, 2, departments)
-    with Session(engine) as session:
-        catalog = rules(session)
-    time_statements(engine)
-    print(f"writer A/B: this checkout (B) against {args.against} (A), {args.events:,} messages "
-          f"each, {args.reports:.0%} re-reports, {args.batch:,} a batch", flush=True)
+    b = Side("B", this_writer, engines[-1], args.events, args.reports, points, 2, departments)
+    catalog = {}
+    for engine in engines:
+        with Session(engine) as session:
+            catalog |= rules(session)
+        time_statements(engine)
+    schema = f", B's database after {args.b_schema!r}" if args.b_schema else ""
+    print(f"writer A/B: this checkout (B) against {args.against} (A){schema}, "
+          f"{args.events:,} messages each, {args.reports:.0%} re-reports, {args.batch:,} a batch",
+          flush=True)
     for number, start in enumerate(range(0, args.events, args.batch)):
         for side in (a, b) if number % 2 == 0 else (b, a):
             side.write(start, args.batch, catalog, settings.pii_key)
