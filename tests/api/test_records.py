@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from onegrid.demo.factories import credit_code
 from tests.api.conftest import RESIDENT_ID
-from tests.ingest.conftest import envelope
+from tests.ingest.conftest import LUCHENG_POINT, envelope
 
 BUSINESSES = "/api/v1/datasets/market.business/records"
 KEYS = ["91330302MA2AXXXXX8", *(credit_code(random.Random(seed)) for seed in (1, 2))]
@@ -143,3 +143,30 @@ def test_the_change_feed_shows_each_record_once_at_its_latest_change(client, wri
     first = feed(0, limit=2)
     assert first["more"] and [c["subject_key"] for c in first["changes"]] == KEYS[2:] + KEYS[:1]
     assert [c["subject_key"] for c in feed(first["next"])["changes"]] == [KEYS[1]]
+
+
+def test_an_areas_records_are_exactly_those_placed_in_it(client, write, db: Session,
+                                                         token) -> None:
+    """Points on a grid's corners and all over its bounding box, in it and in its neighbours:
+    a grid's and its community's pages hold just the records ingest placed there (a point on a
+    shared corner or edge is in one grid only)."""
+    grid = db.scalar(text("SELECT code FROM area WHERE level = 'grid' AND ST_Intersects(geom, "
+                          "ST_SetSRID(ST_MakePoint(:x, :y), 4490)) ORDER BY code LIMIT 1"),
+                     {"x": LUCHENG_POINT[0], "y": LUCHENG_POINT[1]})
+    points = db.execute(text(
+        "SELECT ST_X(p.geom), ST_Y(p.geom) FROM area a, LATERAL ("
+        "  SELECT (ST_DumpPoints(a.geom)).geom UNION ALL"
+        "  SELECT (ST_Dump(ST_GeneratePoints(ST_Expand(ST_Envelope(a.geom), 0.001), 60, 3))).geom"
+        ") p WHERE a.code = :g"), {"g": grid}).all()
+    write(*[envelope(subject_key=credit_code(random.Random(n)), record_id=f"p{n}",
+                     geometry={"type": "Point", "coordinates": list(p)})
+            for n, p in enumerate(points)])
+    db.flush()
+    placed = {code: set(db.scalars(text(
+        "SELECT r.subject_key FROM record r JOIN area g ON g.id = r.grid_id "
+        "WHERE r.dataset_id = 'market.business' AND g.code LIKE :c || '%'"), {"c": code}))
+        for code in (grid, grid[:12])}
+    assert 0 < len(placed[grid]) < len(points)  # some points are in the neighbours
+    for code, keys in placed.items():
+        found = _keys(client.get(f"{BUSINESSES}?grid={code}&limit=1000", headers=token("MZJ")))
+        assert set(found) == keys, code

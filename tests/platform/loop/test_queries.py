@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from onegrid.platform.config import STORE_SRID
 from onegrid.platform.loop.queries import MASK, records_in_grids
@@ -30,3 +31,23 @@ def test_records_in_the_grid_are_listed_with_personal_fields_masked(db) -> None:
     [record] = records_in_grids(db, [grid_id])
     assert record["attributes"] == {"name_masked": "王*", "phone": MASK}
     assert record["dataset"] == "困难群众" and abs(record["lon"] - here.lon) < 1e-9
+
+
+def test_only_the_grids_own_records_are_listed_even_on_a_shared_corner(db) -> None:
+    grid_id = db.scalar(select(Area.id).where(Area.code == spot(db, 16).grid_code))
+    grid = aliased(Area)
+    neighbour, corner = db.execute(
+        select(Area.id, func.ST_PointN(func.ST_ExteriorRing(
+            func.ST_GeometryN(func.ST_Multi(grid.geom), 1)), 1))
+        .join(grid, func.ST_Touches(grid.geom, Area.geom))
+        .where(grid.id == grid_id, Area.level == "grid").limit(1)).one()
+    owner = db.scalar(select(Department.id).where(Department.code == "MZJ"))
+    db.add(Dataset(id="test_sites", title="场所", owner_department_id=owner,
+                   subject_key_kind="address_code", sharing_class="unconditional"))
+    db.flush()
+    db.add_all([Record(dataset_id="test_sites", subject_key=f"site-{g}", grid_id=g,
+                       attributes={}, geom=corner, occurred_at=func.now())
+                for g in (grid_id, neighbour)])
+    db.flush()
+    assert [r["id"] for r in records_in_grids(db, [grid_id])] == list(db.scalars(
+        select(Record.id).where(Record.dataset_id == "test_sites", Record.grid_id == grid_id)))
