@@ -28,7 +28,7 @@ down_revision = '0017'
 branch_labels = None
 depends_on = None
 
-FUNCTIONS = """
+SQUARES = """
 -- The squares near each of these grids (those meeting its bounding box grown by more than a
 -- square is grown), each grown by 1e-6 degree (migration 0009 says why), beside the grid.
 -- Inlined into the statements that read it (one SQL query).
@@ -42,7 +42,10 @@ LANGUAGE sql STABLE AS $$
          generate_series(r.x0, r.x1) x, generate_series(r.y0, r.y1) y
     WHERE a.id = ANY(grids)
 $$;
+"""
 
+# 0019's downgrade runs it again
+REFRESH = """
 -- Add the missing cells of every grid that meets a range of grid_cell_dirty (of every grid:
 -- ``everything``): the squares wholly inside one grid to grid_cell, the other squares that
 -- meet grids to grid_edge_cell; returns how many it added to both. A square whose cells may
@@ -89,7 +92,9 @@ BEGIN
     DELETE FROM grid_cell_dirty;
     RETURN cells + edges;
 END $$;
+"""
 
+FORGET = """
 -- Forget the cells of the squares that may meet these shapes (their bounding boxes grown by
 -- more than the refresh's 1e-6 degree) until the next refresh, and note where they were.
 CREATE OR REPLACE FUNCTION onegrid_forget_cells(shapes geometry[]) RETURNS void
@@ -131,6 +136,7 @@ BEGIN
     RETURN NULL;
 END $$;
 """
+FUNCTIONS = SQUARES + REFRESH + FORGET
 
 
 def upgrade() -> None:
