@@ -154,19 +154,19 @@ def main() -> None:
     args = parser.parse_args()
     settings = Settings.from_env()
     print("preparing a bench database with the demo city …", flush=True)
-    engines = [bench_database(settings, "onegrid_bench_ab")]
+    a_engine = b_engine = bench_database(settings, "onegrid_bench_ab")
     if args.b_schema:
-        engines.append(bench_database(settings, "onegrid_bench_ab_b"))
-        with engines[1].begin() as conn:
+        b_engine = bench_database(settings, "onegrid_bench_ab_b")
+        with b_engine.begin() as conn:
             conn.exec_driver_sql(args.b_schema)
-    points = city_points(engines[0])
-    with engines[0].connect() as conn:
+    points = city_points(a_engine)
+    with a_engine.connect() as conn:
         departments = dict(conn.execute(text("SELECT code, id FROM department")).all())
-    a = Side("A", peer_writer(args.against), engines[0], args.events, args.reports, points, 1,
+    a = Side("A", peer_writer(args.against), a_engine, args.events, args.reports, points, 1,
              departments)
-    b = Side("B", this_writer, engines[-1], args.events, args.reports, points, 2, departments)
+    b = Side("B", this_writer, b_engine, args.events, args.reports, points, 2, departments)
     catalog = {}
-    for engine in engines:
+    for engine in {a_engine, b_engine}:
         with Session(engine) as session:
             catalog |= rules(session)
         time_statements(engine)
