@@ -6,7 +6,8 @@ For each mix (all new subjects; half re-reports of existing subjects, a third of
 it first produces every envelope to the broker, then times the worker from its first batch to
 the last commit: consume → validate → grid → merge → commit. The ceiling is PostgreSQL's COPY of
 the same final rows into an identical table (same indexes and foreign keys), timed on the same
-server."""
+server. Beside its figures it prints the machine's pace through the run (bench/pace.py): the
+same work costs more CPU in some phases of a virtual machine than in others."""
 
 from __future__ import annotations
 
