@@ -46,7 +46,7 @@ COLUMNS = ("dataset_id, subject_key, subject_key_masked, attributes, provenance,
            "change_seq")
 """Every column of a record but its id (the ceiling's table numbers its rows as record does)."""
 PACE_SAMPLE = 300
-"""Envelopes the pace probe decodes each second (≈ 2.5 ms of CPU in a fast phase)."""
+"""Envelopes the pace probe decodes each second (≈ 3 ms of CPU at the usual pace)."""
 TARGET_RATE, TARGET_RATIO = 30_000, 0.5
 """Issue 3's acceptance: events a second on 2 cores, and the share of the COPY ceiling."""
 
