@@ -42,23 +42,27 @@ def line(label: str, value: str) -> None:
 @dataclass(frozen=True)
 class CpuSample:
     """CPU seconds used so far by some processes, by the local PostgreSQL server's processes
-    (none when the database is elsewhere) and left idle by the whole machine (from /proc)."""
+    (none when the database is elsewhere), and by the whole machine left idle and spent in the
+    kernel (from /proc)."""
 
     processes: float
     postgres: float
     idle: float
+    kernel: float
 
     def __sub__(self, other: CpuSample) -> CpuSample:
         return CpuSample(self.processes - other.processes, self.postgres - other.postgres,
-                         self.idle - other.idle)
+                         self.idle - other.idle, self.kernel - other.kernel)
 
 
 def cpu_sample(pids: list[int]) -> CpuSample:
     tick = os.sysconf("SC_CLK_TCK")
     server = [int(p.parent.name) for p in Path("/proc").glob("[0-9]*/comm")
               if _read(p).strip() == "postgres"]
-    idle = sum(int(v) for v in _read(Path("/proc/stat")).split()[4:6]) / tick  # idle, iowait
-    return CpuSample(_cpu(pids) / tick, _cpu(server) / tick, idle)
+    # cpu user nice system idle iowait irq softirq …
+    machine = [int(v) for v in _read(Path("/proc/stat")).split()[1:8]]
+    idle, kernel = machine[3] + machine[4], machine[2] + machine[5] + machine[6]
+    return CpuSample(_cpu(pids) / tick, _cpu(server) / tick, idle / tick, kernel / tick)
 
 
 def _cpu(pids: list[int]) -> int:

@@ -113,7 +113,7 @@ def produce(settings: Settings, topic: str, pairs) -> int:
 class IngestRun:
     seconds: float  # from the first stored batch to the last (scaled to count the first's work)
     total: float  # from start (the group join included)
-    cpu: CpuSample  # used per message (idle: the share of the machine's cores)
+    cpu: CpuSample  # used per message (idle, kernel: shares of the machine's cores' time)
     stretch: tuple[float, float]  # the timed stretch's ends (time.perf_counter())
 
 
@@ -151,9 +151,10 @@ def run_workers(settings: Settings, engine: Engine, dataset: str, topic: str, n:
             process.wait(30)
     timed = max(n - first_batch, 1)
     steady = (last - first) * n / timed
+    cores_time = (last - first) * (os.cpu_count() or 1)
     return IngestRun(steady, last - started,
                      CpuSample(cpu.processes / timed, cpu.postgres / timed,
-                               cpu.idle / (last - first) / os.cpu_count()), (first, last))
+                               cpu.idle / cores_time, cpu.kernel / cores_time), (first, last))
 
 
 def ceiling(engine: Engine, dataset: str, runs: int = 3) -> tuple[int, float]:
@@ -225,7 +226,8 @@ def mix(settings: Settings, engine: Engine, label: str, n: int, reports: float,
     line(f"targets: ≥ {TARGET_RATE:,} events/s, ratio ≥ {TARGET_RATIO}",
          f"{_verdict(rate >= TARGET_RATE)}, {_verdict(ratio >= TARGET_RATIO)}")
     line("CPU per event: workers / PostgreSQL", f"{run.cpu.processes * 1e6:.0f} / "
-         f"{run.cpu.postgres * 1e6:.0f} µs (cores idle {run.cpu.idle:.0%} of the time)")
+         f"{run.cpu.postgres * 1e6:.0f} µs (cores idle {run.cpu.idle:.0%} of the time, "
+         f"in the kernel {run.cpu.kernel:.0%})")
     line("machine pace: a decode's CPU, µs", describe({
         "producing": pace.during(started, produced), "ingesting": pace.during(*run.stretch),
         "copying": pace.during(copying, copied)}))
