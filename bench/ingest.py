@@ -6,8 +6,10 @@ For each mix (all new subjects; half re-reports of existing subjects, a third of
 it first produces every envelope to the broker, then times the worker from its first batch to
 the last commit: consume → validate → grid → merge → commit. The ceiling is PostgreSQL's COPY of
 the same final rows into an identical table (same indexes and foreign keys), timed on the same
-server. Beside its figures it prints the machine's pace through the run (bench/pace.py): the
-same work costs more CPU in some phases of a virtual machine than in others."""
+server. Beside its figures it prints the CPU an event cost in the workers and in PostgreSQL, the
+share of the cores' time left idle and spent in the kernel, and the machine's pace through the
+run (bench/pace.py): the same work costs more CPU in some phases of a virtual machine than in
+others."""
 
 from __future__ import annotations
 
