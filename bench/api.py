@@ -35,9 +35,9 @@ from sqlalchemy.orm import Session
 
 from bench.common import bench_database, line
 from onegrid.demo.datasets import SPECS
-from onegrid.platform.catalog import register
-from onegrid.platform.config import Settings
-from onegrid.platform.tokens import create_token
+from onegrid.platform.settings import Settings
+from onegrid.platform.sharing.catalog import register
+from onegrid.platform.sharing.tokens import create_token
 
 DATASET = "bench.business"
 LOAD = [

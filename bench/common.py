@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from onegrid.demo.city import build
 from onegrid.demo.datasets import register_all
 from onegrid.gis.hierarchy import settle
-from onegrid.platform import migrate
-from onegrid.platform.config import Settings
-from onegrid.platform.db import create_database
+from onegrid.platform.settings import Settings
+from onegrid.platform.store import migrate
+from onegrid.platform.store.db import create_database
 
 
 def bench_database(settings: Settings, name: str = "onegrid_bench") -> Engine:

@@ -35,11 +35,11 @@ from bench.common import CpuSample, bench_database, cpu_sample, line
 from bench.pace import Pace, describe
 from onegrid.demo import factories
 from onegrid.demo.datasets import SPECS
-from onegrid.ingest.contract import topic_for
 from onegrid.ingest.decode import decode
 from onegrid.ingest.topics import ensure_topics
-from onegrid.platform.catalog import register, rules
-from onegrid.platform.config import Settings
+from onegrid.platform.settings import Settings
+from onegrid.platform.sharing.catalog import register, rules
+from onegrid.platform.streams import topic_for
 
 MIXES = {"fresh": 0.0, "rereport": 0.5}
 """Each mix and the share of its messages that re-report an earlier subject."""

@@ -42,11 +42,11 @@ import onegrid.ingest.writer as this_writer
 from bench.common import bench_database, line
 from bench.ingest import bench_dataset, city_points, envelopes
 from onegrid.demo import factories
-from onegrid.ingest.contract import topic_for
 from onegrid.ingest.decode import decode
-from onegrid.platform.catalog import rules
-from onegrid.platform.config import Settings
-from onegrid.platform.sqlfiles import split
+from onegrid.platform.settings import Settings
+from onegrid.platform.sharing.catalog import rules
+from onegrid.platform.store.sqlfiles import split
+from onegrid.platform.streams import topic_for
 
 INGEST = "src/onegrid/ingest"
 

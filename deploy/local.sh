@@ -67,7 +67,7 @@ init_cluster() {
   echo "==> creating the PostGIS cluster in $pgdata (port $pg_port)"
   mkdir -p "$pgdata"; chown "$pg_user" "$pgdata"; chmod 700 "$pgdata"
   local pw; pw=$(mktemp); echo "$ONEGRID_PG_PASSWORD" >"$pw"; chown "$pg_user" "$pw"
-  # --lc-collate=C: see onegrid.platform.db.COLLATION
+  # --lc-collate=C: see onegrid.platform.store.db.COLLATION
   (cd / && as_pg "$pg_bin/initdb" -D "$pgdata" -U onegrid --pwfile="$pw" \
     --auth=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 --lc-collate=C >"$logs/initdb.log")
   rm -f "$pw"
@@ -191,7 +191,7 @@ up() {
       sleep 0.5
     done
     "$pg_bin/pg_isready" -q -h "$pgsock" -p "$pg_port" || { echo "PostGIS did not start: see $logs/postgres.log" >&2; exit 1; }
-    # LC_COLLATE 'C': keys compare as bytes (onegrid.platform.db.COLLATION says why)
+    # LC_COLLATE 'C': keys compare as bytes (onegrid.platform.store.db.COLLATION says why)
     PGPASSWORD=$ONEGRID_PG_PASSWORD psql -qAt -h 127.0.0.1 -p "$pg_port" -U onegrid -d postgres \
       -c "SELECT 1 FROM pg_database WHERE datname='onegrid'" | grep -q 1 ||
       PGPASSWORD=$ONEGRID_PG_PASSWORD psql -q -h 127.0.0.1 -p "$pg_port" -U onegrid -d postgres \

@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from onegrid.api import create_app
 from onegrid.demo.city import build
-from onegrid.platform import migrate
-from onegrid.platform.config import Settings
-from onegrid.platform.db import create_database
+from onegrid.platform.settings import Settings
+from onegrid.platform.store import migrate
+from onegrid.platform.store.db import create_database
 
 MIGRATIONS = Path(migrate.__file__).with_name("migrations")
 

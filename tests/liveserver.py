@@ -12,7 +12,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from onegrid.api import create_app
-from onegrid.platform.config import Settings
+from onegrid.platform.settings import Settings
 
 
 @pytest.fixture(scope="module")

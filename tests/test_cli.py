@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, create_engine, make_url, text
 
 from onegrid.cli import main
-from onegrid.platform.config import Settings
+from onegrid.platform.settings import Settings
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
-from onegrid.platform.tokens import create_token
+from onegrid.platform.sharing.tokens import create_token
 from tests.ingest.conftest import catalog, envelope, write  # noqa: F401  (fixtures)
 
 RESIDENT_ID = "330302198001011230"
@@ -52,12 +52,12 @@ def grant(client, token) -> Callable[..., dict]:
     """Ask for fields of a dataset as ``department`` and let the owner decide; the request."""
     def ask(department: str, owner: str, dataset: str, fields: list[str], approve: bool = True,
             expires_at: str = "2099-01-01T00:00:00+08:00", **extra) -> dict:
-        asked = client.post("/api/v1/access-requests", headers=token(department), json={
+        asked = client.post("/api/v1/grant-requests", headers=token(department), json={
             "dataset": dataset, "purpose": "低保核查", "fields": fields,
             "expires_at": expires_at, **extra})
         assert asked.status_code == 201, asked.json
         verb = "approve" if approve else "deny"
-        decided = client.post(f"/api/v1/access-requests/{asked.json['id']}/{verb}",
+        decided = client.post(f"/api/v1/grant-requests/{asked.json['id']}/{verb}",
                               headers=token(owner), json={"reason": "依规"})
         assert decided.status_code == 200, decided.json
         return decided.json

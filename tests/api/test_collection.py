@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onegrid.platform.collection import working_days_until
-from onegrid.platform.ledger import burden_totals
-from onegrid.platform.models import TraceEntry
-from onegrid.platform.workhours import WorkingHours
+from onegrid.platform.governance.ledger import burden_totals
+from onegrid.platform.governance.working_time import WorkingHours
+from onegrid.platform.sharing.collection import working_days_until
+from onegrid.platform.store.models import TraceEntry
 
 FAR = "2099-01-05"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from onegrid.platform.models import TraceEntry
-from onegrid.platform.tokens import revoke_token
+from onegrid.platform.sharing.tokens import revoke_token
+from onegrid.platform.store.models import TraceEntry
 
 RESIDENTS = "/api/v1/datasets/population.resident/records"
 PURPOSE = {"X-Purpose": "养老服务对象核查"}
@@ -33,10 +33,10 @@ def test_without_a_grant_a_conditional_dataset_is_403_saying_how_to_ask(client, 
                                                                       token) -> None:
     response = client.get(RESIDENTS, headers=token("MZJ", **PURPOSE))
     assert response.status_code == 403 and response.mimetype == "application/problem+json"
-    assert "POST /api/v1/access-requests" in response.json["detail"]
+    assert "POST /api/v1/grant-requests" in response.json["detail"]
     entry = client.get("/api/v1/datasets/population.resident", headers=token("MZJ")).json
     assert entry["access"]["readable"] is False
-    assert "access-requests" in entry["access"]["how_to_get_access"]
+    assert "grant-requests" in entry["access"]["how_to_get_access"]
 
 
 def test_a_conditional_grant_gives_exactly_the_granted_fields(client, shared, token,
@@ -64,7 +64,7 @@ def test_a_grant_for_personal_information_shows_it_in_the_clear(client, shared, 
 def test_after_expiry_it_is_403_again(client, db: Session, shared, token, grant) -> None:
     decided = grant("MZJ", "GAJ", "population.resident", ["gender"])
     assert client.get(RESIDENTS, headers=token("MZJ", **PURPOSE)).status_code == 200
-    db.execute(text("UPDATE access_request SET expires_at = now() - interval '1 second' "
+    db.execute(text("UPDATE grant_request SET expires_at = now() - interval '1 second' "
                     "WHERE id = :id"), {"id": decided["id"]})
     assert client.get(RESIDENTS, headers=token("MZJ", **PURPOSE)).status_code == 403
 
@@ -76,10 +76,10 @@ def test_a_denied_request_grants_nothing(client, shared, token, grant) -> None:
 
 
 def test_only_the_owner_decides_and_only_once(client, shared, token) -> None:
-    asked = client.post("/api/v1/access-requests", headers=token("MZJ"), json={
+    asked = client.post("/api/v1/grant-requests", headers=token("MZJ"), json={
         "dataset": "population.resident", "purpose": "核查", "fields": ["gender"],
         "expires_at": "2099-01-01T00:00:00Z"}).json
-    url = f"/api/v1/access-requests/{asked['id']}/approve"
+    url = f"/api/v1/grant-requests/{asked['id']}/approve"
     assert client.post(url, headers=token("SCJG")).status_code == 403
     assert client.post(url, headers=token("GAJ")).status_code == 200
     assert client.post(url, headers=token("GAJ")).status_code == 409
@@ -107,6 +107,6 @@ def test_requests_decisions_and_pulls_are_in_the_trace(client, db: Session, shar
     entries = db.scalars(select(TraceEntry).order_by(TraceEntry.seq.desc()).limit(3)).all()
     pull, approved, asked = entries
     assert (asked.action, approved.action, pull.action) == (
-        "access.requested", "access.approved", "data.pull")
+        "grant.requested", "grant.approved", "data.pull")
     assert pull.actor == "dept:MZJ" and pull.detail["purpose"] == "养老服务对象核查"
     assert pull.detail["rows"] == 1 and pull.target == "dataset:population.resident"

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from onegrid.demo.city import DEMO_PASSWORD
-from onegrid.platform.admission import push_task
-from onegrid.platform.models import BurdenEvent, IssuePhoto, User
-from onegrid.platform.workhours import WorkingHours
+from onegrid.platform.governance.admission import push_task
+from onegrid.platform.governance.working_time import WorkingHours
+from onegrid.platform.store.models import BurdenEvent, IssuePhoto, User
 from tests.places import spot
 
 pytestmark = pytest.mark.usefixtures("city")

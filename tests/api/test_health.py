@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from onegrid.api import create_app
-from onegrid.platform.config import Settings
+from onegrid.platform.settings import Settings
 
 
 def test_healthz_is_200_when_store_and_broker_answer(client) -> None:

@@ -49,4 +49,4 @@ def test_datetime_filters_on_when_it_happened(client, shared, token) -> None:
 
 def test_an_ungranted_collection_is_403_with_how_to_ask(client, shared, token) -> None:
     response = client.get("/ogc/collections/population.resident/items", headers=token("ZHZX"))
-    assert response.status_code == 403 and "access-requests" in response.json["detail"]
+    assert response.status_code == 403 and "grant-requests" in response.json["detail"]

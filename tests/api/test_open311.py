@@ -8,8 +8,8 @@ from georeport import GeoReport
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from onegrid.platform.models import TraceEntry
-from onegrid.platform.tokens import create_token
+from onegrid.platform.sharing.tokens import create_token
+from onegrid.platform.store.models import TraceEntry
 from tests.liveserver import live_url  # noqa: F401  (fixture)
 from tests.places import spot
 

@@ -22,7 +22,7 @@ def test_the_document_covers_every_data_endpoint(client) -> None:
     assert document["openapi"].startswith("3.0")
     assert {"/api/v1/datasets", "/api/v1/datasets/{dataset_id}/records",
             "/api/v1/datasets/{dataset_id}/changes", "/api/v1/subjects/{key}",
-            "/api/v1/access-requests", "/api/v1/collection-requests", "/ogc/",
+            "/api/v1/grant-requests", "/api/v1/collection-requests", "/ogc/",
             "/ogc/conformance", "/ogc/collections/{collection_id}/items",
             "/tiles/{layer}/{z}/{x}/{y}.mvt"} <= set(document["paths"])
     page = client.get("/api/docs")

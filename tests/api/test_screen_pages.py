@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from onegrid.platform.models import Department, TraceEntry
 from onegrid.platform.screen.kpis import KPI_NAMES
 from onegrid.platform.screen.rules import ScreenRules
+from onegrid.platform.store.models import Department, TraceEntry
 from tests.api.test_grid_pages import _post, _sign_in
 from tests.places import spot
 from tests.platform.screen.factory import make_issue

@@ -6,8 +6,8 @@ from sqlalchemy.orm import Session
 
 from onegrid.demo.datasets import register_all
 from onegrid.demo.grants import agree_all
-from onegrid.platform.access import readable
-from onegrid.platform.departments import get_department
+from onegrid.platform.accounts.departments import get_department
+from onegrid.platform.sharing.views import readable
 
 
 @pytest.mark.usefixtures("city")
@@ -17,5 +17,5 @@ def test_the_command_centre_reads_hazard_sites_through_an_approved_request(db: S
     view = readable(db, get_department(db, "ZHZX"))["emergency.hazard_site"]
     assert "risk_level" in view.fields
     actions = db.scalars(text("SELECT action FROM trace_entry WHERE target LIKE "
-                              "'access-request:%' ORDER BY seq DESC LIMIT 2")).all()
-    assert actions == ["access.approved", "access.requested"]
+                              "'grant-request:%' ORDER BY seq DESC LIMIT 2")).all()
+    assert actions == ["grant.approved", "grant.requested"]

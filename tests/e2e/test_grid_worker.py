@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from onegrid.demo.city import DEMO_PASSWORD
-from onegrid.platform.models import Department, Issue, IssuePhoto, User
+from onegrid.platform.store.models import Department, Issue, IssuePhoto, User
 from tests.e2e.browser import phone  # noqa: F401  (fixture)
 from tests.liveserver import live_url  # noqa: F401  (fixture)
 from tests.places import spot

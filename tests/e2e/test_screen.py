@@ -16,9 +16,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from onegrid.platform.loop.handling import act
-from onegrid.platform.models import Issue, User
 from onegrid.platform.screen.kpis import KPI_NAMES, kpis
 from onegrid.platform.screen.rules import ScreenRules
+from onegrid.platform.store.models import Issue, User
 from tests.e2e.browser import wall  # noqa: F401  (fixture)
 from tests.e2e.test_grid_worker import _sign_in
 from tests.liveserver import live_url  # noqa: F401  (fixture)

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from onegrid.gis.maps import grid_map
-from onegrid.platform.models import Area
+from onegrid.platform.store.models import Area
 from tests.places import spot
 
 pytestmark = pytest.mark.usefixtures("city")

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onegrid.gis.tiles import tile
-from onegrid.platform.access import readable
-from onegrid.platform.departments import get_department
+from onegrid.platform.accounts.departments import get_department
 from onegrid.platform.errors import AccessDenied, InvalidInput, NotFound
-from onegrid.platform.models import User
+from onegrid.platform.sharing.views import readable
+from onegrid.platform.store.models import User
 from tests.api.conftest import catalog, shared, token, write  # noqa: F401  (fixtures)
 from tests.ingest.conftest import LUCHENG_POINT
 

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from onegrid.ingest.decode import Report, decode
 from onegrid.ingest.writer import BatchWriter, Delivery
-from onegrid.platform.catalog import DatasetRules, register, rules
-from onegrid.platform.config import Settings
+from onegrid.platform.settings import Settings
+from onegrid.platform.sharing.catalog import DatasetRules, register, rules
 
 DATASETS = files("onegrid.demo").joinpath("data", "datasets")
 LUCHENG_POINT = (120.6550, 28.0140)  # inside Lucheng district, Wenzhou

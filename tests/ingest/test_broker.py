@@ -6,7 +6,7 @@ import uuid
 
 from confluent_kafka import Consumer, Producer
 
-from onegrid.platform.config import Settings
+from onegrid.platform.settings import Settings
 
 
 def test_a_message_produced_to_the_test_topic_comes_back(settings: Settings, topic: str) -> None:

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from onegrid.ingest.decode import Refusal, Report, decode
 from onegrid.ingest.writer import Delivery
-from onegrid.platform.catalog import DatasetRules, register, rules
-from onegrid.platform.config import Settings
 from onegrid.platform.errors import InvalidInput
+from onegrid.platform.settings import Settings
+from onegrid.platform.sharing.catalog import DatasetRules, register, rules
 from tests.ingest.conftest import LUCHENG_POINT, batch_writer, encode, envelope
 
 TOPIC = "onegrid.ingest.test.open"

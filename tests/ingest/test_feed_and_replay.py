@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from onegrid.ingest.deadletters import replay
 from onegrid.ingest.feed import producer, publish, read_file
 from onegrid.ingest.topics import ensure_topics
-from onegrid.platform.config import Settings
+from onegrid.platform.settings import Settings
 
 
 def _consume_all(settings: Settings, topic: str, expected: int) -> list:

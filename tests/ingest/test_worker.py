@@ -24,13 +24,14 @@ from sqlalchemy.orm import Session
 
 from onegrid.demo import factories
 from onegrid.demo.datasets import SPECS
-from onegrid.ingest.contract import MAX_MESSAGE_BYTES, topic_for
+from onegrid.ingest.contract import MAX_MESSAGE_BYTES
 from onegrid.ingest.decode import Report, decode
 from onegrid.ingest.topics import ensure_topics
 from onegrid.ingest.worker import Worker
 from onegrid.ingest.writer import BatchWriter, Delivery
-from onegrid.platform.catalog import register, rules
-from onegrid.platform.config import Settings
+from onegrid.platform.settings import Settings
+from onegrid.platform.sharing.catalog import register, rules
+from onegrid.platform.streams import topic_for
 from tests.ingest.conftest import encode, envelope
 
 pytestmark = pytest.mark.usefixtures("city")

@@ -22,7 +22,7 @@ from onegrid.api import (
     store,
     tiles,
 )
-from onegrid.platform.config import Settings
+from onegrid.platform.settings import Settings
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

@@ -10,9 +10,9 @@ from flask import Blueprint, Flask, g, redirect, render_template, request, sessi
 
 from onegrid.api import store
 from onegrid.api.i18n import translate
+from onegrid.platform.accounts.passwords import authenticate
 from onegrid.platform.errors import Forbidden
-from onegrid.platform.models import User
-from onegrid.platform.passwords import authenticate
+from onegrid.platform.store.models import User
 
 bp = Blueprint("auth", __name__)
 HOME = {"grid_worker": "grid.home", "department_staff": "issues.queue_page",

@@ -9,11 +9,11 @@ from flask import g, request, session
 from sqlalchemy import text
 
 from onegrid.api import store
-from onegrid.platform.access import DatasetView, readable
 from onegrid.platform.errors import InvalidInput, Unauthorized
-from onegrid.platform.models import Department, User
-from onegrid.platform.tokens import department_for_token
-from onegrid.platform.trace import append
+from onegrid.platform.sharing.tokens import department_for_token
+from onegrid.platform.sharing.views import DatasetView, readable
+from onegrid.platform.store.models import Department, User
+from onegrid.platform.trace.chain import append
 
 # Signed-in users who pull shared data for their department (the command centre's screen).
 SESSION_ROLES = ("operator", "department_staff")

@@ -8,14 +8,14 @@ from onegrid.api import store
 from onegrid.api.auth import current_user, require
 from onegrid.api.forms import number, required, upload
 from onegrid.gis.maps import grid_map
-from onegrid.platform.admission import tasks_for_worker
 from onegrid.platform.errors import InvalidInput, NotFound
-from onegrid.platform.ledger import record_burden
+from onegrid.platform.governance.admission import tasks_for_worker
+from onegrid.platform.governance.ledger import record_burden
 from onegrid.platform.loop.intake import report_issue
 from onegrid.platform.loop.photos import store_photo
 from onegrid.platform.loop.queries import categories, issue_points, queue, records_in_grids
-from onegrid.platform.models import Department, GridTask
-from onegrid.platform.trace import append
+from onegrid.platform.store.models import Department, GridTask
+from onegrid.platform.trace.chain import append
 
 bp = Blueprint("grid", __name__)
 FLAG_KINDS = ("flag_already_have", "flag_not_admitted")

@@ -7,8 +7,8 @@ from flask import Blueprint, Response, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from onegrid.api import store
-from onegrid.ingest.metrics import prometheus_text, status
-from onegrid.platform.health import platform_state
+from onegrid.platform.operations.health import platform_state
+from onegrid.platform.operations.metrics import prometheus_text, status
 
 bp = Blueprint("health", __name__)
 

@@ -11,17 +11,17 @@ from sqlalchemy.orm import Session
 from onegrid.api import store
 from onegrid.api.auth import current_user, require
 from onegrid.api.forms import required, upload
-from onegrid.platform.admission import NotAdmitted, admission_list, push_task
-from onegrid.platform.departments import list_departments
+from onegrid.platform.accounts.departments import list_departments
 from onegrid.platform.errors import NotFound
-from onegrid.platform.ledger import burden_totals
+from onegrid.platform.governance.admission import NotAdmitted, admission_list, push_task
+from onegrid.platform.governance.ledger import burden_totals
+from onegrid.platform.governance.working_time import WorkingHours
 from onegrid.platform.loop.handling import act, check_scope
 from onegrid.platform.loop.photos import store_photo
 from onegrid.platform.loop.queries import issue_trace, queue
 from onegrid.platform.loop.sla import overdue
 from onegrid.platform.loop.states import actions_for
-from onegrid.platform.models import ISSUE_STATES, Department, Issue, IssueCategory, IssuePhoto
-from onegrid.platform.workhours import WorkingHours
+from onegrid.platform.store.models import ISSUE_STATES, Department, Issue, IssueCategory, IssuePhoto
 
 bp = Blueprint("issues", __name__)
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from flask import request
 
 from onegrid.platform.errors import InvalidInput
-from onegrid.platform.records import RecordFilter
+from onegrid.platform.sharing.records import RecordFilter
 
 # Parameters with a meaning of their own; any other one is attribute equality.
 RESERVED = {"grid", "area", "bbox", "updated_since", "datetime", "q", "cursor", "limit",

@@ -6,8 +6,8 @@ from flask import Flask, current_app, g
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from onegrid.platform.config import Settings
-from onegrid.platform.db import engine_for, session_factory
+from onegrid.platform.settings import Settings
+from onegrid.platform.store.db import engine_for, session_factory
 
 _KEY = "onegrid"
 

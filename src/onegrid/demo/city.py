@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 
 from onegrid.demo.factories import person_name
 from onegrid.gis.hierarchy import load_district
-from onegrid.platform.departments import add_department
-from onegrid.platform.loop.lists import load_admission_list, load_categories
-from onegrid.platform.models import Area, User, user_grid
-from onegrid.platform.passwords import hash_password
-from onegrid.platform.trace import append
+from onegrid.platform.accounts.departments import add_department
+from onegrid.platform.accounts.passwords import hash_password
+from onegrid.platform.governance.lists import load_admission_list, load_categories
+from onegrid.platform.store.models import Area, User, user_grid
+from onegrid.platform.trace.chain import append
 
 CITY_CODE, CITY_NAME = "330300", "温州市"
 DISTRICT_CODE, DISTRICT_NAME = "330302", "鹿城区"

@@ -15,8 +15,8 @@ from onegrid.gis.hierarchy import settle
 from onegrid.ingest.feed import producer, publish
 from onegrid.ingest.topics import ensure_topics
 from onegrid.platform.cli import OneGridGroup, Runtime, pass_runtime
-from onegrid.platform.models import TraceEntry
-from onegrid.platform.trace import append
+from onegrid.platform.store.models import TraceEntry
+from onegrid.platform.trace.chain import append
 
 BASE_FEED = "demo.feeds.base"
 

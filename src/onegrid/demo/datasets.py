@@ -7,7 +7,7 @@ from importlib.resources import files
 import yaml
 from sqlalchemy.orm import Session
 
-from onegrid.platform.catalog import register
+from onegrid.platform.sharing.catalog import register
 
 SPECS = files("onegrid.demo").joinpath("data", "datasets")
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onegrid.platform.departments import get_department
-from onegrid.platform.grants import decide, request_access
-from onegrid.platform.models import AccessRequest
+from onegrid.platform.accounts.departments import get_department
+from onegrid.platform.sharing.grants import decide, request_grant
+from onegrid.platform.store.models import GrantRequest
 
 AGREEMENTS = (
     # (reader, its staff, dataset, fields, purpose, owner, its staff)
@@ -25,11 +25,11 @@ def agree_all(session: Session) -> int:
     made = 0
     for reader, asker, dataset, fields, purpose, owner, approver in AGREEMENTS:
         department = get_department(session, reader)
-        live = session.scalar(select(AccessRequest.id).where(
-            AccessRequest.dataset_id == dataset, AccessRequest.department_id == department.id,
-            AccessRequest.status == "approved", AccessRequest.expires_at > datetime.now(UTC)))
+        live = session.scalar(select(GrantRequest.id).where(
+            GrantRequest.dataset_id == dataset, GrantRequest.department_id == department.id,
+            GrantRequest.status == "approved", GrantRequest.expires_at > datetime.now(UTC)))
         if live is None:
-            request = request_access(session, department, asker, dataset_id=dataset,
+            request = request_grant(session, department, asker, dataset_id=dataset,
                                      purpose=purpose, fields=fields,
                                      expires_at=datetime.now(UTC) + timedelta(days=365))
             decide(session, get_department(session, owner), approver, request.id, approve=True,

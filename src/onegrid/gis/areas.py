@@ -8,9 +8,9 @@ from sqlalchemy import Select, cast, func, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
-from onegrid.platform.config import STORE_SRID
 from onegrid.platform.errors import NotFound
-from onegrid.platform.models import AREA_LEVELS, Area
+from onegrid.platform.settings import STORE_SRID
+from onegrid.platform.store.models import AREA_LEVELS, Area
 
 
 def _columns(level: str) -> Select:

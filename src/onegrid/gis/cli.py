@@ -8,7 +8,7 @@ import click
 
 from onegrid.gis.hierarchy import load_district, settle
 from onegrid.platform.cli import OneGridGroup, Runtime, pass_runtime
-from onegrid.platform.trace import append
+from onegrid.platform.trace.chain import append
 
 
 @click.group(cls=OneGridGroup)

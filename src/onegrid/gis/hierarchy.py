@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
-from onegrid.platform.config import STORE_SRID
 from onegrid.platform.errors import Conflict, InvalidInput
-from onegrid.platform.models import Area
-from onegrid.platform.sqlfiles import statements
+from onegrid.platform.settings import STORE_SRID
+from onegrid.platform.store.models import Area
+from onegrid.platform.store.sqlfiles import statements
 
 STREET_KM2 = 20.0  # a street/township office covers ~20 km² in a city district
 COMMUNITY_KM2 = 2.5  # a community (社区) ~2.5 km²

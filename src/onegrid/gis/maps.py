@@ -14,7 +14,7 @@ from folium.template import Template
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from onegrid.platform.models import Area
+from onegrid.platform.store.models import Area
 
 STATUS_COLOURS = {"reported": "#d9480f", "routed": "#e67700", "dispatched": "#f08c00",
                   "in_progress": "#1971c2", "resolved": "#2f9e44", "verified": "#2b8a3e",

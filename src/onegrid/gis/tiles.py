@@ -10,10 +10,10 @@ from collections.abc import Mapping
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from onegrid.platform.access import DatasetView
 from onegrid.platform.errors import AccessDenied, InvalidInput, NotFound
-from onegrid.platform.models import AREA_LEVELS
-from onegrid.platform.sqlfiles import statements
+from onegrid.platform.sharing.views import DatasetView
+from onegrid.platform.store.models import AREA_LEVELS
+from onegrid.platform.store.sqlfiles import statements
 
 MAX_ZOOM = 22
 MAX_FEATURES = 20_000  # one tile of a dense layer at low zoom stays a few MB at most

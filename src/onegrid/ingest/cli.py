@@ -12,17 +12,17 @@ import yaml
 from sqlalchemy import select
 
 from onegrid.ingest import feed as feeds
-from onegrid.ingest.contract import TOPIC_PATTERN
 from onegrid.ingest.deadletters import list_dead_letters, replay
-from onegrid.ingest.metrics import COUNTERS, status
 from onegrid.ingest.topics import ensure_topics
-from onegrid.ingest.worker import GROUP, Worker
+from onegrid.ingest.worker import Worker
 from onegrid.ingest.writer import Outcome
-from onegrid.platform.catalog import register, rules
 from onegrid.platform.cli import OneGridGroup, Runtime, pass_runtime
 from onegrid.platform.errors import NotFound
-from onegrid.platform.models import Dataset
-from onegrid.platform.trace import append
+from onegrid.platform.operations.metrics import COUNTERS, status
+from onegrid.platform.sharing.catalog import register, rules
+from onegrid.platform.store.models import Dataset
+from onegrid.platform.streams import INGEST_GROUP, TOPIC_PATTERN
+from onegrid.platform.trace.chain import append
 
 
 @click.group(cls=OneGridGroup)
@@ -31,7 +31,7 @@ def ingest() -> None:
 
 
 @ingest.command("run")
-@click.option("--group", default=GROUP, show_default=True, help="Kafka consumer group.")
+@click.option("--group", default=INGEST_GROUP, show_default=True, help="Kafka consumer group.")
 @click.option("--topics", default=TOPIC_PATTERN, show_default=True,
               help="Topic name or ^regex to consume.")
 @pass_runtime
@@ -61,7 +61,7 @@ def ingest_run(rt: Runtime, group: str, topics: str) -> None:
 
 
 @ingest.command("status")
-@click.option("--group", default=GROUP, show_default=True)
+@click.option("--group", default=INGEST_GROUP, show_default=True)
 @pass_runtime
 def ingest_status(rt: Runtime, group: str) -> None:
     """Counters per dataset and department, and each dataset's lag behind the broker."""

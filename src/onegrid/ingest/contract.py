@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 import msgspec
 
-TOPIC_PREFIX = "onegrid.ingest."
-TOPIC_PATTERN = "^" + re.escape(TOPIC_PREFIX) + r"[a-z][a-z0-9_.]*$"
-DLQ_TOPIC = "onegrid.dlq"
 MAX_MESSAGE_BYTES = 256 * 1024
 """A record larger than this is refused: real departmental records are a few kilobytes."""
 
@@ -27,12 +23,4 @@ class Envelope(msgspec.Struct, frozen=True, gc=False):
     attributes: dict[str, Any]
     crs: str | None = None
     geometry: dict[str, Any] | None = None
-
-
-def topic_for(dataset: str) -> str:
-    return TOPIC_PREFIX + dataset
-
-
-def dataset_of(topic: str) -> str:
-    return topic.removeprefix(TOPIC_PREFIX)
 

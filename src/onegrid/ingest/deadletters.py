@@ -6,10 +6,10 @@ from confluent_kafka import Producer
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from onegrid.ingest.contract import DLQ_TOPIC
 from onegrid.ingest.writer import Outcome
 from onegrid.platform.errors import StoreUnavailable
-from onegrid.platform.models import DeadLetter
+from onegrid.platform.store.models import DeadLetter
+from onegrid.platform.streams import DLQ_TOPIC
 
 
 class DeadLetterPublisher:

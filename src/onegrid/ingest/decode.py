@@ -10,10 +10,11 @@ import msgspec
 import orjson
 
 from onegrid.gis.crs import to_store_datum
-from onegrid.ingest.contract import MAX_MESSAGE_BYTES, Envelope, dataset_of
-from onegrid.platform.catalog import DatasetRules, problem
+from onegrid.ingest.contract import MAX_MESSAGE_BYTES, Envelope
 from onegrid.platform.errors import InvalidInput
-from onegrid.platform.identity import mask, pii_hash, subject_key
+from onegrid.platform.sharing.catalog import DatasetRules, problem
+from onegrid.platform.sharing.identity import mask, pii_hash, subject_key
+from onegrid.platform.streams import dataset_of
 
 _parse = msgspec.json.Decoder(Envelope)
 NO_HASHES = b"{}"

@@ -14,8 +14,8 @@ from typing import Any
 from confluent_kafka import Producer
 from tqdm import tqdm
 
-from onegrid.ingest.contract import topic_for
 from onegrid.platform.errors import InvalidInput
+from onegrid.platform.streams import topic_for
 
 ENVELOPE_COLUMNS = ("record_id", "subject_key", "occurred_at", "crs", "department")
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from onegrid.ingest.contract import DLQ_TOPIC, topic_for
+from onegrid.platform.streams import DLQ_TOPIC, topic_for
 
 PARTITIONS = 3  # so up to three workers share a dataset; raise it with the broker's own tools
 

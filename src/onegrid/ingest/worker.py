@@ -17,22 +17,21 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Message, TopicPartition
 from sqlalchemy import Engine, select, text
 
-from onegrid.ingest.contract import TOPIC_PATTERN
 from onegrid.ingest.deadletters import DeadLetterPublisher
 from onegrid.ingest.decode import Refusal, Report, decode
 from onegrid.ingest.writer import BatchWriter, Delivery, Outcome
-from onegrid.platform.catalog import DatasetRules, rules
-from onegrid.platform.config import Settings
-from onegrid.platform.db import session_factory
-from onegrid.platform.models import Department
+from onegrid.platform.settings import Settings
+from onegrid.platform.sharing.catalog import DatasetRules, rules
+from onegrid.platform.store.db import session_factory
+from onegrid.platform.store.models import Department
+from onegrid.platform.streams import INGEST_GROUP, TOPIC_PATTERN
 
 log = logging.getLogger(__name__)
-GROUP = "onegrid-ingest"
 CATALOG_TTL_S = 10.0
 
 
 class Worker:
-    def __init__(self, settings: Settings, engine: Engine, group: str = GROUP,
+    def __init__(self, settings: Settings, engine: Engine, group: str = INGEST_GROUP,
                  topics: str = TOPIC_PATTERN) -> None:
         self.settings, self.engine, self.group, self.topics = settings, engine, group, topics
         self.stopping = threading.Event()

@@ -18,8 +18,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from onegrid.ingest.bridges import run_bridges
 from onegrid.ingest.decode import NO_HASHES, Refusal, Report
-from onegrid.platform.models import DeadLetter, IngestCounter
-from onegrid.platform.sqlfiles import statements
+from onegrid.platform.store.models import DeadLetter, IngestCounter
+from onegrid.platform.store.sqlfiles import statements
 
 log = logging.getLogger(__name__)
 RECORD_KEY = "record_subject_key_dataset_id_key"

@@ -14,14 +14,20 @@ import click
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from onegrid.platform import migrate
-from onegrid.platform.config import Settings
-from onegrid.platform.db import COLLATION, collation, engine_for, session_factory, unit_of_work
-from onegrid.platform.departments import add_department, list_departments
+from onegrid.platform.accounts.departments import add_department, list_departments
 from onegrid.platform.errors import OneGridError
-from onegrid.platform.health import platform_state
-from onegrid.platform.tokens import create_token, revoke_token
-from onegrid.platform.trace import append, verify
+from onegrid.platform.operations.health import platform_state
+from onegrid.platform.settings import Settings
+from onegrid.platform.sharing.tokens import create_token, revoke_token
+from onegrid.platform.store import migrate
+from onegrid.platform.store.db import (
+    COLLATION,
+    collation,
+    engine_for,
+    session_factory,
+    unit_of_work,
+)
+from onegrid.platform.trace.chain import append, verify
 
 
 class Runtime:

@@ -13,7 +13,7 @@ from onegrid.platform.loop.handling import act
 from onegrid.platform.loop.intake import report_issue
 from onegrid.platform.loop.sla import overdue
 from onegrid.platform.loop.states import IllegalTransition
-from onegrid.platform.models import TraceEntry, User
+from onegrid.platform.store.models import TraceEntry, User
 from tests.places import spot
 
 pytestmark = pytest.mark.usefixtures("city")

@@ -10,7 +10,14 @@ from sqlalchemy import func, select, text
 
 from onegrid.platform.errors import InvalidInput
 from onegrid.platform.loop.intake import DedupRule, report_issue
-from onegrid.platform.models import BurdenEvent, Department, Issue, IssueReport, TraceEntry, User
+from onegrid.platform.store.models import (
+    BurdenEvent,
+    Department,
+    Issue,
+    IssueReport,
+    TraceEntry,
+    User,
+)
 from tests.places import east_of, spot
 
 pytestmark = pytest.mark.usefixtures("city")

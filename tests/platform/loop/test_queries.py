@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from onegrid.platform.config import STORE_SRID
 from onegrid.platform.loop.queries import MASK, records_in_grids
-from onegrid.platform.models import Area, Dataset, Department, Record
+from onegrid.platform.settings import STORE_SRID
+from onegrid.platform.store.models import Area, Dataset, Department, Record
 from tests.places import spot
 
 pytestmark = pytest.mark.usefixtures("city")

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from onegrid.platform.loop.intake import report_issue
-from onegrid.platform.models import Issue, User
+from onegrid.platform.store.models import Issue, User
 from tests.places import east_of, spot
 
 

@@ -7,10 +7,10 @@ from datetime import date, datetime, time
 import pytest
 from sqlalchemy import text, update
 
-from onegrid.platform.ledger import record_burden
-from onegrid.platform.models import TraceEntry
+from onegrid.platform.governance.ledger import record_burden
 from onegrid.platform.screen.burden import ALL, MEASURES, Period, burden_report
 from onegrid.platform.screen.rules import ScreenRules
+from onegrid.platform.store.models import TraceEntry
 
 pytestmark = pytest.mark.usefixtures("city")
 ZONE = ScreenRules().tz

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from onegrid.platform.loop.states import IllegalTransition
-from onegrid.platform.models import Department, TraceEntry
 from onegrid.platform.screen.dispatch import dispatch_to, dispatchable
+from onegrid.platform.store.models import Department, TraceEntry
 from tests.platform.screen.factory import make_issue, now, operator
 
 pytestmark = pytest.mark.usefixtures("city")

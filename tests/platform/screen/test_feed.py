@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from onegrid.platform.models import DeadLetter, TraceEntry
 from onegrid.platform.screen.dispatch import dispatch_to
 from onegrid.platform.screen.feed import Cursor, poll, start
 from onegrid.platform.screen.rules import ScreenRules
+from onegrid.platform.store.models import DeadLetter, TraceEntry
 from tests.platform.screen.factory import make_issue, now, operator
 
 pytestmark = pytest.mark.usefixtures("city")

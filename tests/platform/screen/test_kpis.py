@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from onegrid.platform.ledger import record_burden
+from onegrid.platform.governance.ledger import record_burden
 from onegrid.platform.screen.kpis import KPI_NAMES, kpis
 from onegrid.platform.screen.league import league
 from onegrid.platform.screen.rules import ScreenRules

@@ -12,7 +12,7 @@ from onegrid.api.features import json_response
 from onegrid.api.ogc.links import CRS84, GEOJSON, link
 from onegrid.gis.areas import extent
 from onegrid.platform.errors import NotFound
-from onegrid.platform.models import AREA_LEVELS, Dataset
+from onegrid.platform.store.models import AREA_LEVELS, Dataset
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 CONFORMANCE = [

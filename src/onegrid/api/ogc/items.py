@@ -13,9 +13,9 @@ from onegrid.api.features import feature, json_response
 from onegrid.api.ogc.links import GEOJSON, link
 from onegrid.api.params import bbox, number, record_filter
 from onegrid.gis import areas
-from onegrid.platform import records
-from onegrid.platform.access import view_of
 from onegrid.platform.errors import NotFound
+from onegrid.platform.sharing import records
+from onegrid.platform.sharing.views import view_of
 
 bp = Blueprint("ogc_items", __name__, url_prefix="/ogc")
 DEFAULT_LIMIT = 10

@@ -10,18 +10,18 @@ from sqlalchemy import select
 
 from onegrid.api import store
 from onegrid.api.open311.mapping import (
-    locate_address,
     service,
     service_definition,
     service_requests,
 )
 from onegrid.api.open311.render import FORMATS, check_format, respond
+from onegrid.gis.geocode import locate_address
 from onegrid.platform.errors import InvalidInput, NotFound, OneGridError
 from onegrid.platform.loop.intake import report_issue
 from onegrid.platform.loop.queries import categories
 from onegrid.platform.loop.states import CLOSED_FOR_CITIZENS, OPEN_STATES
-from onegrid.platform.models import Issue, IssueCategory, IssueReport
-from onegrid.platform.tokens import department_for_token
+from onegrid.platform.sharing.tokens import department_for_token
+from onegrid.platform.store.models import Issue, IssueCategory, IssueReport
 
 bp = Blueprint("open311", __name__, url_prefix="/open311")
 SPEC = "http://wiki.open311.org/GeoReport_v2"

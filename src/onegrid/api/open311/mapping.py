@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from onegrid.platform.loop.states import open311_status
-from onegrid.platform.models import Area, Department, Issue, IssueCategory
+from onegrid.platform.store.models import Department, Issue, IssueCategory
 
 
 def w3c(at: datetime | None) -> str | None:
@@ -50,15 +50,3 @@ def service_requests(session: Session, issues: list[Issue]) -> list[dict[str, An
         "media_url": i.media_url or None,
     } for i in issues]
 
-
-def locate_address(session: Session, address: str) -> tuple[float, float] | None:
-    """A point for an address string: the deepest area whose name it mentions (a grid, a
-    community or a street), or None; OneGrid has no street-level geocoder yet."""
-    row = session.execute(
-        select(func.ST_X(func.ST_PointOnSurface(Area.geom)),
-               func.ST_Y(func.ST_PointOnSurface(Area.geom)))
-        .where(Area.level.in_(("grid", "community", "street")),
-               func.strpos(address, Area.name) > 0)
-        .order_by(func.length(Area.path).desc(), func.length(Area.name).desc()).limit(1)
-    ).first()
-    return (row[0], row[1]) if row else None

@@ -11,7 +11,7 @@ from flask import Response, render_template, request
 from onegrid.api import store
 from onegrid.api.auth import current_user, require
 from onegrid.api.screen.blueprint import bp, now, rules
-from onegrid.platform.departments import list_departments
+from onegrid.platform.accounts.departments import list_departments
 from onegrid.platform.errors import InvalidInput
 from onegrid.platform.screen.burden import BurdenLine, Period, burden_report
 

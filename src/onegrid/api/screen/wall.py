@@ -11,14 +11,14 @@ from onegrid.api import store
 from onegrid.api.auth import current_user, require
 from onegrid.api.forms import required
 from onegrid.api.screen.blueprint import bp, now, rules
-from onegrid.gis.drill import area_view, open_by_grid
-from onegrid.platform.departments import list_departments
+from onegrid.platform.accounts.departments import list_departments
 from onegrid.platform.errors import InvalidInput
-from onegrid.platform.models import Dataset
 from onegrid.platform.screen.alerts import grid_spikes, overdue_clusters
 from onegrid.platform.screen.dispatch import dispatch_to, dispatchable
+from onegrid.platform.screen.drill import area_view, open_by_grid
 from onegrid.platform.screen.kpis import KPI_NAMES, kpis
 from onegrid.platform.screen.league import league
+from onegrid.platform.store.models import Dataset
 
 
 @bp.get("/screen")

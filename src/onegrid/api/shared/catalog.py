@@ -7,7 +7,7 @@ from flask import Blueprint, Response
 from onegrid.api import store
 from onegrid.api.caller import views
 from onegrid.api.features import json_response
-from onegrid.platform.catalog_view import describe
+from onegrid.platform.sharing.catalog_view import describe
 
 bp = Blueprint("catalog", __name__, url_prefix="/api/v1")
 

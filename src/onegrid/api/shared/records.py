@@ -8,10 +8,10 @@ from onegrid.api import store
 from onegrid.api.caller import caller, purpose, trace_pull, views
 from onegrid.api.features import csv_text, feature, json_response
 from onegrid.api.params import number, record_filter
-from onegrid.platform import changes, records
-from onegrid.platform.access import view_of
 from onegrid.platform.errors import InvalidInput, NotFound
-from onegrid.platform.identity import subject_key
+from onegrid.platform.sharing import changes, records
+from onegrid.platform.sharing.identity import subject_key
+from onegrid.platform.sharing.views import view_of
 
 bp = Blueprint("records", __name__, url_prefix="/api/v1")
 GEOJSON = "application/geo+json"

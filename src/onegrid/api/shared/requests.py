@@ -1,4 +1,4 @@
-"""Asking: access requests (approved or denied by the owner) and collection requests."""
+"""Asking: grant requests (approved or denied by the owner) and collection requests."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from onegrid.api import store
 from onegrid.api.caller import caller
 from onegrid.api.features import json_response
 from onegrid.api.params import instant
-from onegrid.platform import grants
-from onegrid.platform.collection import Ask, declare
 from onegrid.platform.errors import InvalidInput
-from onegrid.platform.models import AccessRequest, CollectionRequest
-from onegrid.platform.workhours import WorkingHours
+from onegrid.platform.governance.working_time import WorkingHours
+from onegrid.platform.sharing import grants
+from onegrid.platform.sharing.collection import Ask, declare
+from onegrid.platform.store.models import CollectionRequest, GrantRequest
 
 bp = Blueprint("requests", __name__, url_prefix="/api/v1")
 
@@ -41,15 +41,15 @@ def _text(body: dict[str, Any], name: str) -> str:
     return value
 
 
-def _access(req: AccessRequest) -> dict[str, Any]:
+def _access(req: GrantRequest) -> dict[str, Any]:
     return {"id": req.id, "dataset": req.dataset_id, "status": req.status,
             "purpose": req.purpose, "fields": req.fields,
             "personal_information": req.personal_information, "expires_at": req.expires_at,
             "decided_by": req.decided_by, "decided_at": req.decided_at, "reason": req.reason}
 
 
-@bp.post("/access-requests")
-def create_access_request() -> Response:
+@bp.post("/grant-requests")
+def create_grant_request() -> Response:
     """Ask for a conditional dataset.
     ---
     post:
@@ -58,18 +58,18 @@ def create_access_request() -> Response:
       security: [{bearer: []}]
       requestBody:
         required: true
-        content: {application/json: {schema: {$ref: '#/components/schemas/AccessRequestIn'}}}
+        content: {application/json: {schema: {$ref: '#/components/schemas/GrantRequestIn'}}}
       responses:
         '201':
           description: the pending request
-          content: {application/json: {schema: {$ref: '#/components/schemas/AccessRequest'}}}
+          content: {application/json: {schema: {$ref: '#/components/schemas/GrantRequest'}}}
         '400': problem
         '401': problem
         '403': problem
         '404': problem
     """
     who, body = caller(), _body()
-    req = grants.request_access(
+    req = grants.request_grant(
         store.session(), who.department, who.actor, dataset_id=_text(body, "dataset"),
         purpose=_text(body, "purpose"), fields=_strings(body, "fields"),
         expires_at=instant(_text(body, "expires_at"), "expires_at"),
@@ -78,8 +78,8 @@ def create_access_request() -> Response:
     return json_response(_access(req), status=201)
 
 
-@bp.get("/access-requests")
-def list_access_requests() -> Response:
+@bp.get("/grant-requests")
+def list_grant_requests() -> Response:
     """Requests made or to decide.
     ---
     get:
@@ -89,11 +89,11 @@ def list_access_requests() -> Response:
       responses:
         '200':
           description: newest first
-          content: {application/json: {schema: {$ref: '#/components/schemas/AccessRequestList'}}}
+          content: {application/json: {schema: {$ref: '#/components/schemas/GrantRequestList'}}}
         '401': problem
     """
     found = grants.requests_for(store.session(), caller().department)
-    return json_response({"access_requests": [_access(r) for r in found]})
+    return json_response({"grant_requests": [_access(r) for r in found]})
 
 
 def _decide(request_id: int, approve: bool) -> Response:
@@ -110,7 +110,7 @@ _DECISION_DOC = """{verb} a pending request (owner only).
     ---
     post:
       tags: [grants]
-      summary: {verb} an access request; only the dataset's owner department may
+      summary: {verb} an grant request; only the dataset's owner department may
       security: [{{bearer: []}}]
       parameters: [{{in: path, name: request_id, required: true, schema: {{type: integer}}}}]
       requestBody:
@@ -118,7 +118,7 @@ _DECISION_DOC = """{verb} a pending request (owner only).
       responses:
         '200':
           description: the decided request
-          content: {{application/json: {{schema: {{$ref: '#/components/schemas/AccessRequest'}}}}}}
+          content: {{application/json: {{schema: {{$ref: '#/components/schemas/GrantRequest'}}}}}}
         '401': problem
         '403': problem
         '404': problem
@@ -126,12 +126,12 @@ _DECISION_DOC = """{verb} a pending request (owner only).
     """
 
 
-@bp.post("/access-requests/<int:request_id>/approve")
+@bp.post("/grant-requests/<int:request_id>/approve")
 def approve(request_id: int) -> Response:
     return _decide(request_id, True)
 
 
-@bp.post("/access-requests/<int:request_id>/deny")
+@bp.post("/grant-requests/<int:request_id>/deny")
 def deny(request_id: int) -> Response:
     return _decide(request_id, False)
 

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from onegrid.platform.errors import Forbidden, InvalidInput, NotFound
 from onegrid.platform.loop.states import TRANSITIONS, next_status
-from onegrid.platform.models import Department, Issue, User, user_grid
-from onegrid.platform.trace import append
+from onegrid.platform.store.models import Department, Issue, User, user_grid
+from onegrid.platform.trace.chain import append
 
 
 def act(session: Session, issue_id: int, action: str, user: User, *, note: str = "",

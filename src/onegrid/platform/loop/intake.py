@@ -16,12 +16,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from onegrid.platform.config import STORE_SRID
 from onegrid.platform.errors import InvalidInput
-from onegrid.platform.ledger import record_burden
+from onegrid.platform.governance.ledger import record_burden
 from onegrid.platform.loop.sla import due_dates
 from onegrid.platform.loop.states import OPEN_STATES
-from onegrid.platform.models import (
+from onegrid.platform.settings import STORE_SRID
+from onegrid.platform.store.models import (
     ISSUE_SOURCES,
     Department,
     Issue,
@@ -30,7 +30,7 @@ from onegrid.platform.models import (
     Responsibility,
     User,
 )
-from onegrid.platform.trace import append
+from onegrid.platform.trace.chain import append
 
 COMMAND_CENTRE = "ZHZX"  # where an issue goes when the responsibility list names nobody
 REPORT_NAMESPACE = uuid.UUID("6f1d0b3e-5c2a-4e0e-9a51-0e6121d00005")  # for non-UUID report ids

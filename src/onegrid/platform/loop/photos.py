@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onegrid.platform.errors import InvalidInput
-from onegrid.platform.models import IssuePhoto
+from onegrid.platform.store.models import IssuePhoto
 
 MAX_BYTES = 5 * 1024 * 1024
 

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from onegrid.platform.models import (
+from onegrid.platform.store.models import (
     Dataset,
     Issue,
     IssueCategory,

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, or_
 
 from onegrid.platform.loop.states import OPEN_STATES
-from onegrid.platform.models import Issue, IssueCategory
+from onegrid.platform.store.models import Issue, IssueCategory
 
 NOT_YET_ACCEPTED = ("reported", "routed", "dispatched")
 

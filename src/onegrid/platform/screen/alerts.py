@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from onegrid.platform.loop.sla import overdue_clause
-from onegrid.platform.models import Area, Issue
 from onegrid.platform.screen.rules import ScreenRules
-from onegrid.platform.sqlfiles import statements
+from onegrid.platform.store.models import Area, Issue
+from onegrid.platform.store.sqlfiles import statements
 
 LIMIT = 10  # rows per warning list: a wall shows the worst few
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from onegrid.platform.models import BurdenEvent, CollectionRequest, Department, TraceEntry
+from onegrid.platform.store.models import BurdenEvent, CollectionRequest, Department, TraceEntry
 
 # Each measure: the burden-ledger kinds it counts ("requests_made" counts collection requests).
 MEASURES: dict[str, tuple[str, ...]] = {

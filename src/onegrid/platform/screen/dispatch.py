@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from onegrid.platform.loop.handling import act
 from onegrid.platform.loop.intake import COMMAND_CENTRE
 from onegrid.platform.loop.sla import overdue_clause
-from onegrid.platform.models import Area, Department, Issue, IssueCategory, User
+from onegrid.platform.store.models import Area, Department, Issue, IssueCategory, User
 
 REASSIGNABLE = ("routed", "dispatched")  # the state machine's sources of "reassign"
 LIMIT = 50

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from onegrid.platform.loop.sla import NOT_YET_ACCEPTED
 from onegrid.platform.loop.states import OPEN_STATES
-from onegrid.platform.models import Area, DeadLetter, Issue, IssueCategory, TraceEntry
 from onegrid.platform.screen.rules import ScreenRules
+from onegrid.platform.store.models import Area, DeadLetter, Issue, IssueCategory, TraceEntry
 
 TRACE_EVENTS = {"issue.reported": "new_issue", "issue.merged": "merge",
                 "issue.dispatch": "dispatch"}

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from onegrid.platform.loop.sla import overdue_clause
 from onegrid.platform.loop.states import OPEN_STATES
-from onegrid.platform.models import BurdenEvent, Issue, Record, TraceEntry
 from onegrid.platform.screen.rules import ScreenRules
+from onegrid.platform.store.models import BurdenEvent, Issue, Record, TraceEntry
 
 KPI_NAMES = ("issues_today", "open", "overdue", "median_resolve_hours", "records_shared_today",
              "forms_avoided_today", "duplicates_merged_today", "tasks_refused_today")

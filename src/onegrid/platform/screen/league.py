@@ -9,8 +9,8 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from onegrid.platform.loop.sla import overdue_clause
-from onegrid.platform.models import Department, Issue
 from onegrid.platform.screen.kpis import hours_between
+from onegrid.platform.store.models import Department, Issue
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,2 @@
+"""Burden-reduction rules: the admission and responsibility lists, the burden ledger and
+working time."""

@@ -1,0 +1,1 @@
+"""Operating the platform: health of the store and broker, ingest metrics."""

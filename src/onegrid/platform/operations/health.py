@@ -1,0 +1,42 @@
+"""Is the platform's infrastructure answering? One check for /healthz and `onegrid health`."""
+
+from __future__ import annotations
+
+from confluent_kafka.admin import AdminClient
+from sqlalchemy import Engine
+
+from onegrid.platform.errors import StoreUnavailable
+from onegrid.platform.store.db import ping
+
+
+def broker_state(bootstrap_servers: str, timeout_s: float = 3.0) -> dict[str, object]:
+    """``{"ok": True, "brokers": n}`` when a Kafka-protocol broker answers within the timeout."""
+    admin = AdminClient({"bootstrap.servers": bootstrap_servers, "socket.timeout.ms": 2000,
+                         "log_level": 0, "logger": _quiet})
+    try:
+        metadata = admin.list_topics(timeout=timeout_s)
+        return {"ok": True, "brokers": len(metadata.brokers)}
+    except Exception as exc:  # KafkaException or a timeout: either way the broker is not there
+        return {"ok": False, "error": f"the broker at {bootstrap_servers} does not answer: {exc}"}
+
+
+def store_state(engine: Engine) -> dict[str, object]:
+    try:
+        return {"ok": True, "version": ping(engine)}
+    except StoreUnavailable as exc:
+        return {"ok": False, "error": exc.detail}
+
+
+def platform_state(engine: Engine, bootstrap_servers: str) -> dict[str, object]:
+    """Both checks; ``status`` is "ok" only when the store and the broker both answer."""
+    store, broker = store_state(engine), broker_state(bootstrap_servers)
+    healthy = bool(store["ok"] and broker["ok"])
+    return {"status": "ok" if healthy else "unavailable", "store": store, "broker": broker}
+
+
+class _Quiet:
+    def log(self, *args: object) -> None:  # librdkafka logs connection refusals loudly
+        pass
+
+
+_quiet = _Quiet()

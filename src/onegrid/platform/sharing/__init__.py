@@ -1,0 +1,2 @@
+"""Sharing: the catalog, grants and grant requests, records, the change feed, the collection
+gate and department tokens."""

@@ -1,0 +1,102 @@
+"""Who may read what: the fields of each dataset a department sees, from sharing class and grants.
+
+Unconditional datasets are readable by every department, conditional ones through an approved,
+unexpired grant request (only its fields), not-shared ones by the owner only. Personal
+information stays masked unless the reader owns the dataset or its grant says otherwise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from onegrid.platform.errors import AccessDenied, NotFound
+from onegrid.platform.store.models import Dataset, Department, GrantRequest
+
+
+@dataclass(frozen=True)
+class DatasetView:
+    """What one department sees of one dataset."""
+
+    dataset_id: str
+    sharing_class: str
+    fields: tuple[str, ...]
+    pii_fields: frozenset[str]  # fields the reader sees only masked
+    owner: bool = False
+
+    def visible(self, attributes: dict) -> dict:
+        """``attributes`` cut to the visible fields, personal ones masked."""
+        return {k: mask_value(v) if k in self.pii_fields else v
+                for k, v in attributes.items() if k in self.fields}
+
+
+def mask_value(value: object) -> str:
+    """Keep the first and last characters, star the rest: 张*, 138****5678."""
+    text = str(value)
+    if len(text) <= 2:
+        return text[:1] + "*" * (len(text) - 1)
+    keep = max(1, len(text) // 4)
+    return text[:keep] + "*" * (len(text) - 2 * keep) + text[-keep:]
+
+
+def schema_fields(dataset: Dataset) -> tuple[str, ...]:
+    return tuple(dataset.attribute_schema.get("properties", {}))
+
+
+def how_to_ask(dataset_id: str) -> str:
+    return (f"to ask for access, POST /api/v1/grant-requests with "
+            f'{{"dataset": "{dataset_id}", "purpose": "...", "fields": [...], '
+            f'"expires_at": "YYYY-MM-DD"}}; the owner department approves or denies it')
+
+
+def _grants(session: Session, department: Department) -> dict[str, list[GrantRequest]]:
+    rows = session.scalars(select(GrantRequest).where(
+        GrantRequest.department_id == department.id, GrantRequest.status == "approved",
+        GrantRequest.expires_at > datetime.now(UTC)))
+    found: dict[str, list[GrantRequest]] = {}
+    for grant in rows:
+        found.setdefault(grant.dataset_id, []).append(grant)
+    return found
+
+
+def _view(dataset: Dataset, department: Department,
+          grants: list[GrantRequest]) -> DatasetView | None:
+    fields, pii = schema_fields(dataset), frozenset(dataset.pii_fields)
+    if dataset.owner_department_id == department.id:
+        return DatasetView(dataset.id, dataset.sharing_class, fields, frozenset(), owner=True)
+    if dataset.sharing_class == "unconditional":
+        return DatasetView(dataset.id, dataset.sharing_class, fields, pii)
+    if dataset.sharing_class == "conditional" and grants:
+        granted = {f for g in grants for f in g.fields}
+        clear = {f for g in grants if g.personal_information for f in g.fields}
+        return DatasetView(dataset.id, dataset.sharing_class,
+                           tuple(f for f in fields if f in granted), pii - clear)
+    return None
+
+
+def readable(session: Session, department: Department) -> dict[str, DatasetView]:
+    """Every dataset ``department`` may read now, keyed by id (ordered by id)."""
+    grants = _grants(session, department)
+    views = (_view(ds, department, grants.get(ds.id, []))
+             for ds in session.scalars(select(Dataset).order_by(Dataset.id)))
+    return {v.dataset_id: v for v in views if v is not None}
+
+
+def view_of(session: Session, department: Department, dataset_id: str) -> DatasetView:
+    """The department's view of one dataset; NotFound or AccessDenied (saying how to ask)."""
+    dataset = session.get(Dataset, dataset_id)
+    if dataset is None:
+        raise NotFound(f"no dataset {dataset_id!r}; GET /api/v1/datasets lists them")
+    # Only a conditional dataset read by another department needs its grants looked up.
+    asks = dataset.sharing_class == "conditional" and dataset.owner_department_id != department.id
+    grants = _grants(session, department).get(dataset_id, []) if asks else []
+    view = _view(dataset, department, grants)
+    if view is not None:
+        return view
+    if dataset.sharing_class == "not_shared":
+        raise AccessDenied(f"dataset {dataset_id!r} is not shared (不予共享): only its owner "
+                           "department reads it")
+    raise AccessDenied(f"dataset {dataset_id!r} is shared on request (有条件共享) and your "
+                       f"department {department.code} has no valid grant; {how_to_ask(dataset_id)}")

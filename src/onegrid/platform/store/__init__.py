@@ -1,0 +1,1 @@
+"""The store: engine and unit of work, typed models, migrations, SQL files."""

@@ -1,0 +1,59 @@
+"""The store's tables as typed SQLAlchemy models, one module per part of the domain.
+
+Alembic migrations are the schema's source of truth; `onegrid db check` keeps these in step.
+Importing this package registers every table on ``Base.metadata``."""
+
+from onegrid.platform.store.models.base import Base
+from onegrid.platform.store.models.core import (
+    AREA_LEVELS,
+    USER_ROLES,
+    ApiToken,
+    Area,
+    Department,
+    GridCell,
+    TraceEntry,
+    User,
+    user_grid,
+)
+from onegrid.platform.store.models.data import (
+    SHARING_CLASSES,
+    SUBJECT_KEY_KINDS,
+    Dataset,
+    Record,
+    RecordVersion,
+)
+from onegrid.platform.store.models.governance import (
+    ADMISSION_LEVELS,
+    TASK_STATES,
+    AdmissionItem,
+    BurdenEvent,
+    GridTask,
+)
+from onegrid.platform.store.models.ingest import DeadLetter, IngestCounter, IngestOffset
+from onegrid.platform.store.models.issues import (
+    CATEGORY_KINDS,
+    ISSUE_SOURCES,
+    ISSUE_STATES,
+    RESPONSIBILITY_LEVELS,
+    Issue,
+    IssueCategory,
+    IssuePhoto,
+    IssueReport,
+    Responsibility,
+)
+from onegrid.platform.store.models.sharing import (
+    ACCESS_STATES,
+    COLLECTION_STATES,
+    CollectionRequest,
+    CollectionTask,
+    GrantRequest,
+)
+
+__all__ = ["ACCESS_STATES", "ADMISSION_LEVELS", "AREA_LEVELS", "CATEGORY_KINDS",
+           "COLLECTION_STATES", "ISSUE_SOURCES", "ISSUE_STATES", "RESPONSIBILITY_LEVELS",
+           "SHARING_CLASSES", "SUBJECT_KEY_KINDS", "TASK_STATES", "USER_ROLES", "GrantRequest",
+           "AdmissionItem", "ApiToken", "Area", "Base", "BurdenEvent", "CollectionRequest",
+           "CollectionTask", "Dataset", "DeadLetter", "Department", "GridCell", "GridTask",
+           "IngestCounter", "IngestOffset", "Issue", "IssueCategory", "IssuePhoto", "IssueReport",
+           "Record", "RecordVersion", "Responsibility", "TraceEntry", "User",
+           "user_grid"]

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from onegrid.platform.accounts.departments import add_department
+from onegrid.platform.errors import NotFound
+from onegrid.platform.sharing.tokens import create_token, department_for_token, revoke_token
+from onegrid.platform.store.models import ApiToken
+
+
+@pytest.fixture
+def department(db: Session):
+    return add_department(db, "TESTDEP", "测试局", "Test Bureau")
+
+
+def test_a_token_identifies_its_department_and_only_its_hash_is_stored(db: Session,
+                                                                        department) -> None:
+    row, clear = create_token(db, "TESTDEP", "analytics")
+    assert department_for_token(db, clear).code == "TESTDEP"
+    stored = db.scalars(select(ApiToken.token_hash)).all()
+    assert row.token_hash in stored and clear not in stored
+
+
+def test_unknown_revoked_and_expired_tokens_identify_nobody(db: Session, department) -> None:
+    assert department_for_token(db, "og_not-a-token") is None
+    revoked, clear = create_token(db, "TESTDEP")
+    revoke_token(db, revoked.id)
+    assert department_for_token(db, clear) is None
+    expired, clear = create_token(db, "TESTDEP", valid_days=1)
+    expired.expires_at = datetime.now(UTC) - timedelta(seconds=1)
+    db.flush()
+    assert department_for_token(db, clear) is None
+
+
+def test_a_token_for_an_unknown_department_is_refused(db: Session) -> None:
+    with pytest.raises(NotFound, match="NOPE"):
+        create_token(db, "NOPE")
