@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from onegrid.api import store
 from onegrid.platform.errors import InvalidInput, Unauthorized
+from onegrid.platform.sharing.pull import Asker
 from onegrid.platform.sharing.tokens import department_for_token
 from onegrid.platform.sharing.views import DatasetView, readable
 from onegrid.platform.store.models import Department, User
@@ -58,6 +59,15 @@ def _from_session() -> Caller | None:
 def views() -> dict[str, DatasetView]:
     """What the caller may read now."""
     return readable(store.session(), caller().department)
+
+
+def asker(via: str | None = None) -> Asker:
+    """The caller as a pull names it: department, actor, the purpose as stated (X-Purpose or
+    ?purpose=; the pull decides whether it will do), this request's route and query string."""
+    who = caller()
+    stated = request.headers.get("X-Purpose") or request.args.get("purpose") or ""
+    return Asker(who.department, who.actor, stated, str(request.url_rule),
+                 request.query_string.decode(errors="replace"), via)
 
 
 def purpose(view: DatasetView | None = None) -> str:
