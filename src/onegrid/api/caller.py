@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from flask import g, request, session
-from sqlalchemy import text
 
 from onegrid.api import store
-from onegrid.platform.errors import InvalidInput, Unauthorized
+from onegrid.platform.errors import Unauthorized
+from onegrid.platform.sharing.pull import Asker
 from onegrid.platform.sharing.tokens import department_for_token
 from onegrid.platform.sharing.views import DatasetView, readable
 from onegrid.platform.store.models import Department, User
-from onegrid.platform.trace.chain import append
 
 # Signed-in users who pull shared data for their department (the command centre's screen).
 SESSION_ROLES = ("operator", "department_staff")
@@ -60,22 +58,10 @@ def views() -> dict[str, DatasetView]:
     return readable(store.session(), caller().department)
 
 
-def purpose(view: DatasetView | None = None) -> str:
-    """The stated purpose (X-Purpose or ?purpose=); required to pull a conditional dataset."""
-    stated = (request.headers.get("X-Purpose") or request.args.get("purpose") or "").strip()
-    if not stated and view is not None and view.sharing_class == "conditional" and not view.owner:
-        raise InvalidInput(f"dataset {view.dataset_id!r} is shared on request: state the purpose "
-                           "of this pull in the X-Purpose header or the purpose parameter")
-    return stated[:500]
-
-
-def trace_pull(target: str, detail: dict[str, Any]) -> None:
-    """Append the pull to the natural trace and commit it with the request's work."""
-    db = store.session()
-    # A pull changes no data, so its entry need not wait for the disk: a crash may lose the
-    # last fraction of a second of pull entries but never breaks or reorders the chain.
-    db.execute(text("SET LOCAL synchronous_commit = off"))
-    append(db, caller().actor, "data.pull", target,
-           {"department": caller().department.code, "route": str(request.url_rule),
-            "query": request.query_string.decode(errors="replace")[:1000], **detail})
-    db.commit()
+def asker(via: str | None = None) -> Asker:
+    """The caller as a pull names it: department, actor, the purpose as stated (X-Purpose or
+    ?purpose=; the pull decides whether it will do), this request's route and query string."""
+    who = caller()
+    stated = request.headers.get("X-Purpose") or request.args.get("purpose") or ""
+    return Asker(who.department, who.actor, stated, str(request.url_rule),
+                 request.query_string.decode(errors="replace"), via)

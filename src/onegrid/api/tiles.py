@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from onegrid.api import store
-from onegrid.api.caller import caller, purpose, trace_pull, views
-from onegrid.gis.tiles import layers, tile
+from onegrid.api.caller import asker, caller, views
+from onegrid.gis.tiles import RecordTile, layers, tile
+from onegrid.platform.sharing.pull import pull
 
 bp = Blueprint("tiles", __name__)
 MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
@@ -38,13 +39,12 @@ def get_tile(layer: str, z: int, x: int, y: int) -> Response:
         '403': problem
         '404': problem
     """
-    readable = views()
-    view = readable.get(layer.partition(".")[2]) if layer.startswith("record.") else None
-    stated = purpose(view)
-    data = tile(store.session(), layer, z, x, y, readable)
-    if view is not None:  # hierarchy layers are public geography; record pulls are traced
-        trace_pull(f"dataset:{view.dataset_id}", {"tile": f"{z}/{x}/{y}", "purpose": stated,
-                                                 "bytes": len(data)})
+    caller()  # only callers the API knows see tiles, hierarchy layers too
+    kind, _, dataset_id = layer.partition(".")
+    if kind == "record" and dataset_id:
+        data = pull(store.session(), asker(), RecordTile(dataset_id, z, x, y))
+    else:  # hierarchy layers are public geography: no grant to check, no pull to trace
+        data = tile(store.session(), layer, z, x, y, {})
     return Response(data, mimetype=MEDIA_TYPE, headers={"Cache-Control": "private, max-age=60"})
 
 

@@ -6,11 +6,13 @@ and ``record.<dataset id>`` for every dataset (id, subject_key masked, grid, vis
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from onegrid.platform.errors import AccessDenied, InvalidInput, NotFound
+from onegrid.platform.sharing.pull import Answer
 from onegrid.platform.sharing.views import DatasetView
 from onegrid.platform.store.models import AREA_LEVELS
 from onegrid.platform.store.sqlfiles import statements
@@ -34,7 +36,7 @@ def tile(db: Session | Connection, layer: str, z: int, x: int, y: int,
          readable: Mapping[str, DatasetView]) -> bytes:
     """The MVT bytes of ``layer`` at z/x/y (empty bytes when nothing is there).
 
-    ``readable`` is what the caller may see (platform.access.readable): a record layer of a
+    ``readable`` is what the caller may see (platform.sharing.views): a record layer of a
     dataset not in it raises AccessDenied; personal fields the caller would see masked are
     left out of the tile. Unknown layers raise NotFound."""
     check_tile(z, x, y)
@@ -55,3 +57,18 @@ def tile(db: Session | Connection, layer: str, z: int, x: int, y: int,
         raise NotFound(f"no tile layer {layer!r}; layers are area.<level> "
                        f"({', '.join(AREA_LEVELS)}) and record.<dataset id>")
     return bytes(db.execute(query, params).scalar_one() or b"")
+
+
+@dataclass(frozen=True)
+class RecordTile:
+    """One tile of a dataset's record layer, asked as a pull (platform.sharing.pull)."""
+
+    dataset_id: str
+    z: int
+    x: int
+    y: int
+
+    def run(self, session: Session, views: Mapping[str, DatasetView]) -> Answer[bytes]:
+        data = tile(session, f"record.{self.dataset_id}", self.z, self.x, self.y, views)
+        return Answer(data, f"dataset:{self.dataset_id}",
+                      {"tile": f"{self.z}/{self.x}/{self.y}", "bytes": len(data)})

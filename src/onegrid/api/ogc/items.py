@@ -8,14 +8,14 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from onegrid.api import store
-from onegrid.api.caller import caller, purpose, trace_pull
+from onegrid.api.caller import asker, caller
 from onegrid.api.features import feature, json_response
 from onegrid.api.ogc.links import GEOJSON, link
 from onegrid.api.params import bbox, number, record_filter
 from onegrid.gis import areas
 from onegrid.platform.errors import NotFound
-from onegrid.platform.sharing import records
-from onegrid.platform.sharing.views import view_of
+from onegrid.platform.sharing.pull import pull
+from onegrid.platform.sharing.queries import OneRecord, RecordPage
 
 bp = Blueprint("ogc_items", __name__, url_prefix="/ogc")
 DEFAULT_LIMIT = 10
@@ -76,15 +76,11 @@ def items(collection_id: str) -> Response:
         '403': problem
         '404': problem
     """
-    who = caller()
+    caller()  # areas are public geography, but only to callers the API knows
     if collection_id.startswith("area."):
         return _area_items(collection_id.removeprefix("area."), collection_id)
-    view = view_of(store.session(), who.department, collection_id)
-    stated = purpose(view)
     flt = record_filter(DEFAULT_LIMIT)
-    page = records.find(store.session(), view, flt)
-    trace_pull(f"dataset:{collection_id}", {"purpose": stated, "rows": len(page.rows),
-                                            "fields": list(view.fields), "via": "ogc"})
+    page = pull(store.session(), asker(via="ogc"), RecordPage(collection_id, flt))
     matched = len(page.rows) if page.next_cursor is None and flt.after is None else None
     return _collection_body(collection_id, [feature(r, provenance=False) for r in page.rows],
                             page.next_cursor, matched)
@@ -111,16 +107,14 @@ def item(collection_id: str, feature_id: str) -> Response:
         '403': problem
         '404': problem
     """
-    who = caller()
+    caller()  # areas are public geography, but only to callers the API knows
     if collection_id.startswith("area."):
         found = areas.one(store.session(), collection_id.removeprefix("area."), feature_id)
     else:
-        view = view_of(store.session(), who.department, collection_id)
-        stated = purpose(view)
-        if not feature_id.isdigit() or len(feature_id) > 18:
+        if not (feature_id.isascii() and feature_id.isdigit()) or len(feature_id) > 18:
             raise NotFound(f"no feature {feature_id[:40]!r} in {collection_id}")
-        found = feature(records.get(store.session(), view, int(feature_id)), provenance=False)
-        trace_pull(f"record:{feature_id}", {"purpose": stated, "rows": 1, "via": "ogc"})
+        record = OneRecord(collection_id, int(feature_id))
+        found = feature(pull(store.session(), asker(via="ogc"), record), provenance=False)
     found["links"] = [link("self", request.path, GEOJSON),
                       link("collection", f"/ogc/collections/{collection_id}")]
     return json_response(found, GEOJSON)

@@ -5,26 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from onegrid.api import store
-from onegrid.api.caller import caller, purpose, trace_pull, views
+from onegrid.api.caller import asker
 from onegrid.api.features import csv_text, feature, json_response
 from onegrid.api.params import number, record_filter
-from onegrid.platform.errors import InvalidInput, NotFound
-from onegrid.platform.sharing import changes, records
-from onegrid.platform.sharing.identity import subject_key
-from onegrid.platform.sharing.views import view_of
+from onegrid.platform.sharing.pull import pull
+from onegrid.platform.sharing.queries import ChangesSince, RecordPage, Subject
 
 bp = Blueprint("records", __name__, url_prefix="/api/v1")
 GEOJSON = "application/geo+json"
-
-
-def _page(dataset_id: str):
-    view = view_of(store.session(), caller().department, dataset_id)
-    stated = purpose(view)
-    flt = record_filter()
-    page = records.find(store.session(), view, flt)
-    trace_pull(f"dataset:{dataset_id}", {"purpose": stated, "rows": len(page.rows),
-                                         "fields": list(view.fields)})
-    return view, page
 
 
 @bp.get("/datasets/<dataset_id>/records")
@@ -60,9 +48,9 @@ def dataset_records(dataset_id: str) -> Response:
         '403': problem
         '404': problem
     """
-    view, page = _page(dataset_id)
+    page = pull(store.session(), asker(), RecordPage(dataset_id, record_filter()))
     if request.args.get("format") == "csv":
-        return Response(csv_text(page.rows, view.fields), mimetype="text/csv",
+        return Response(csv_text(page.rows, page.fields), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename={dataset_id}.csv",
                                  **({"X-Next-Cursor": str(page.next_cursor)}
                                     if page.next_cursor else {})})
@@ -94,12 +82,8 @@ def dataset_changes(dataset_id: str) -> Response:
         '403': problem
         '404': problem
     """
-    view = view_of(store.session(), caller().department, dataset_id)
-    stated = purpose(view)
-    feed = changes.since(store.session(), view, number("since", 0),
-                         number("limit", 100, 1, 1000))
-    trace_pull(f"dataset:{dataset_id}", {"purpose": stated, "rows": len(feed["changes"]),
-                                         "changes_since": request.args.get("since", "0")})
+    feed = pull(store.session(), asker(), ChangesSince(dataset_id, number("since", 0),
+                                                      number("limit", 100, 1, 1000)))
     return json_response(feed)
 
 
@@ -123,17 +107,6 @@ def subject(key: str) -> Response:
         '401': problem
         '404': problem
     """
-    readable = views()
-    keys = [key]
-    try:  # a resident ID is stored only as its keyed hash
-        keys.append(subject_key("resident_id", key, store.settings().pii_key).key)
-    except InvalidInput:
-        pass
-    rows = records.of_subject(store.session(), readable, keys)
-    if not rows:
-        raise NotFound("no record of this subject in any dataset your department may read")
-    stated = [purpose(readable[r["dataset_id"]]) for r in rows][-1]
-    trace_pull(f"subject:{rows[0]['subject_key']}", {
-        "purpose": stated, "rows": len(rows), "datasets": [r["dataset_id"] for r in rows]})
+    rows = pull(store.session(), asker(), Subject.named(key, store.settings().pii_key))
     return json_response({"subject_key": rows[0]["subject_key"], "kind": rows[0]["subject_kind"],
                           "records": [{"dataset": r["dataset_id"], **feature(r)} for r in rows]})

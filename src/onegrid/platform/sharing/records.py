@@ -6,6 +6,7 @@ Pages are keyset-paginated on the record id, so the order is stable while data c
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -38,7 +39,10 @@ class RecordFilter:
 
 @dataclass(frozen=True)
 class Page:
+    """Records in id order, the fields the reader sees (in schema order), the next cursor."""
+
     rows: list[dict[str, Any]]
+    fields: tuple[str, ...]
     next_cursor: int | None
 
 
@@ -135,7 +139,7 @@ def find(session: Session, view: DatasetView, flt: RecordFilter) -> Page:
                            .order_by(Record.id)).all()
     more = len(rows) > flt.limit
     rows = rows[:flt.limit]
-    return Page([shape(view, r) for r in rows], rows[-1].id if more else None)
+    return Page([shape(view, r) for r in rows], view.fields, rows[-1].id if more else None)
 
 
 def get(session: Session, view: DatasetView, record_id: int) -> dict[str, Any]:
@@ -147,7 +151,7 @@ def get(session: Session, view: DatasetView, record_id: int) -> dict[str, Any]:
     return shape(view, row)
 
 
-def of_subject(session: Session, views: dict[str, DatasetView],
+def of_subject(session: Session, views: Mapping[str, DatasetView],
                keys: list[str]) -> list[dict[str, Any]]:
     """Every readable record of the subject stored under any of ``keys``, by dataset."""
     rows = session.execute(columns().where(
