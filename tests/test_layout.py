@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -41,6 +42,18 @@ def _onegrid_imports(package: str) -> set[str]:
 ])
 def test_imports_flow_one_way(package: str, forbidden: set[str]) -> None:
     assert _onegrid_imports(package) & forbidden == set()
+
+
+ENVIRONMENT_READS = re.compile(r"os\.environ|os\.getenv|\bgetenv\(|environ\.get|"
+                               r"from\s+os\s+import[^\n]*\benviron\b")
+
+
+def test_only_the_settings_module_reads_the_environment() -> None:
+    offenders = [f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+                 for path in SRC.rglob("*.py") if path != SRC / "platform" / "settings.py"
+                 for number, line in enumerate(path.read_text().splitlines(), 1)
+                 if ENVIRONMENT_READS.search(line)]
+    assert offenders == [], "read the environment in platform/settings.py and pass Settings down"
 
 
 # Spelled in pieces so that searching the tree for CDN hosts finds only real uses.

@@ -44,7 +44,8 @@ def report():
     issue = report_issue(db, client_id=required(form, "client_id"),
                          category=required(form, "category"),
                          description=required(form, "description"), lon=number(form, "lon"),
-                         lat=number(form, "lat"), reporter_user_id=user.id, source="grid")
+                         lat=number(form, "lat"), reporter_user_id=user.id, source="grid",
+                         rule=store.settings().dedup)
     photo = upload(request.files, "photo")
     if photo is not None:
         store_photo(db, issue.id, "report", photo)

@@ -15,7 +15,6 @@ from onegrid.platform.accounts.departments import list_departments
 from onegrid.platform.errors import NotFound
 from onegrid.platform.governance.admission import NotAdmitted, admission_list, push_task
 from onegrid.platform.governance.ledger import burden_totals
-from onegrid.platform.governance.working_time import WorkingHours
 from onegrid.platform.loop.handling import act, check_scope
 from onegrid.platform.loop.photos import store_photo
 from onegrid.platform.loop.queries import issue_trace, queue
@@ -51,7 +50,7 @@ def detail(issue_id: int):
         "issue.html", user=user, issue=issue, category=db.get(IssueCategory, issue.category),
         trace=issue_trace(db, issue.id), photos=photos, names=_names(db),
         actions=actions_for(issue.status, user.role), late=overdue(issue, datetime.now(UTC)),
-        departments=list_departments(db), tz=ZoneInfo(WorkingHours.from_env().zone))
+        departments=list_departments(db), tz=ZoneInfo(store.settings().working_hours.zone))
 
 
 @bp.post("/issues/<int:issue_id>/<action>")
@@ -92,7 +91,8 @@ def new_task():
     decision = push_task(db, department_code=department.code,
                          task_type=required(form, "task_type"),
                          grid_code=required(form, "grid_code"), title=required(form, "title"),
-                         detail=form.get("detail", ""), by=user, hours=WorkingHours.from_env())
+                         detail=form.get("detail", ""), by=user,
+                         hours=store.settings().working_hours)
     db.commit()  # a refusal is committed too: it is a line in the burden ledger
     if decision.task is None:
         raise NotAdmitted(decision.refusal)

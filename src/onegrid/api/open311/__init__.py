@@ -113,7 +113,7 @@ def create(fmt: str):
     client_id = uuid.uuid4()
     issue = report_issue(db, client_id=client_id, category=form.get("service_code", ""),
                          description=form.get("description", ""), lon=lon, lat=lat,
-                         reporter_user_id=None, source="open311",
+                         reporter_user_id=None, source="open311", rule=store.settings().dedup,
                          address=form.get("address_string", ""),
                          media_url=form.get("media_url", ""), via=department.code)
     db.commit()

@@ -12,7 +12,6 @@ from onegrid.api.caller import caller
 from onegrid.api.features import json_response
 from onegrid.api.params import instant
 from onegrid.platform.errors import InvalidInput
-from onegrid.platform.governance.working_time import WorkingHours
 from onegrid.platform.sharing import grants
 from onegrid.platform.sharing.collection import Ask, declare
 from onegrid.platform.store.models import CollectionRequest, GrantRequest
@@ -171,6 +170,7 @@ def create_collection_request() -> Response:
         raise InvalidInput("deadline must be a date, e.g. 2026-12-01") from None
     ask = Ask(_text(body, "task_type"), _strings(body, "fields"), _strings(body, "grid_codes"),
               deadline)
-    req = declare(store.session(), who.department, who.actor, ask, WorkingHours.from_env())
+    req = declare(store.session(), who.department, who.actor, ask,
+                  store.settings().working_hours)
     store.session().commit()
     return json_response(_collection(req), status=201)
