@@ -6,7 +6,7 @@ import json
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 
@@ -31,11 +31,15 @@ from onegrid.platform.trace.chain import append, verify
 
 
 class Runtime:
-    """What a command needs, built on first use so `--help` works without configuration."""
+    """What a command needs: the settings the entry point passes (loaded on first use, so
+    `--help` works without configuration), the engine and sessions built from them."""
+
+    def __init__(self, load_settings: Callable[[], Settings]) -> None:
+        self._load_settings = load_settings
 
     @cached_property
     def settings(self) -> Settings:
-        return Settings.from_env()
+        return self._load_settings()
 
     @cached_property
     def engine(self) -> Engine:
@@ -47,7 +51,7 @@ class Runtime:
             yield session
 
 
-pass_runtime = click.make_pass_decorator(Runtime, ensure=True)
+pass_runtime = click.make_pass_decorator(Runtime)
 
 
 class OneGridGroup(click.Group):
