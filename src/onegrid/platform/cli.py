@@ -47,7 +47,15 @@ class Runtime:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        with unit_of_work(session_factory(self.engine)) as session:
+        """A session to read with; closing it rolls back whatever it did."""
+        with session_factory(self.engine)() as session:
+            yield session
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """A command's one transaction: committed when the block ends normally, rolled back
+        when it raises (platform/store/db.py)."""
+        with session_factory(self.engine)() as session, unit_of_work(session):
             yield session
 
 
@@ -126,10 +134,9 @@ def department() -> None:
 @pass_runtime
 def department_add(rt: Runtime, code: str, name: str, name_en: str) -> None:
     """Add a department (or rename an existing one), e.g. `department add SCJG 市场监管局`."""
-    with rt.session() as session:
+    with rt.unit_of_work() as session:
         dep = add_department(session, code, name, name_en)
         append(session, "cli", "department.add", f"department:{code}", {"name": name})
-        session.commit()
     click.echo(f"{dep.code}\t{dep.name}")
 
 
@@ -154,11 +161,10 @@ def token() -> None:
 @pass_runtime
 def token_create(rt: Runtime, department_code: str, label: str, days: int | None) -> None:
     """Create a token and print it once: only its hash is stored."""
-    with rt.session() as session:
+    with rt.unit_of_work() as session:
         row, clear = create_token(session, department_code, label, days)
         append(session, "cli", "token.create", f"department:{department_code}",
                {"token_id": row.id, "label": label, "expires_at": row.expires_at})
-        session.commit()
     click.echo(clear)
 
 
@@ -167,10 +173,9 @@ def token_create(rt: Runtime, department_code: str, label: str, days: int | None
 @pass_runtime
 def token_revoke(rt: Runtime, token_id: int) -> None:
     """Revoke a token by its id."""
-    with rt.session() as session:
+    with rt.unit_of_work() as session:
         revoke_token(session, token_id)
         append(session, "cli", "token.revoke", f"token:{token_id}")
-        session.commit()
 
 
 @click.group(cls=OneGridGroup)
