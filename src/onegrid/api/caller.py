@@ -70,12 +70,11 @@ def purpose(view: DatasetView | None = None) -> str:
 
 
 def trace_pull(target: str, detail: dict[str, Any]) -> None:
-    """Append the pull to the natural trace and commit it with the request's work."""
-    db = store.session()
-    # A pull changes no data, so its entry need not wait for the disk: a crash may lose the
-    # last fraction of a second of pull entries but never breaks or reorders the chain.
-    db.execute(text("SET LOCAL synchronous_commit = off"))
-    append(db, caller().actor, "data.pull", target,
-           {"department": caller().department.code, "route": str(request.url_rule),
-            "query": request.query_string.decode(errors="replace")[:1000], **detail})
-    db.commit()
+    """Append the pull to the natural trace, in the request's unit of work."""
+    with store.unit_of_work() as db:
+        # A pull changes no data, so its entry need not wait for the disk: a crash may lose
+        # the last fraction of a second of pull entries but never breaks or reorders the chain.
+        db.execute(text("SET LOCAL synchronous_commit = off"))
+        append(db, caller().actor, "data.pull", target,
+               {"department": caller().department.code, "route": str(request.url_rule),
+                "query": request.query_string.decode(errors="replace")[:1000], **detail})
