@@ -8,15 +8,18 @@ from onegrid.demo.cli import COMMANDS as DEMO
 from onegrid.gis.cli import COMMANDS as GIS
 from onegrid.ingest.cli import COMMANDS as INGEST
 from onegrid.platform.cli import COMMANDS as PLATFORM
-from onegrid.platform.cli import OneGridGroup
+from onegrid.platform.cli import OneGridGroup, Runtime
+from onegrid.platform.settings import Settings
 
 
 @click.group(cls=OneGridGroup, context_settings={"help_option_names": ["-h", "--help"]})
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """OneGrid: one store for the city's grid data, shared once, traced always.
 
     Configuration comes from the environment (see README); run through `make` or
     `deploy/with-env.sh` to use the local services."""
+    ctx.obj = Runtime(Settings.from_env)  # every sub-command's settings, read once
 
 
 for command in (*PLATFORM, *GIS, *INGEST, *DEMO):

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from onegrid.demo.city import DEMO_PASSWORD
 from onegrid.platform.governance.admission import push_task
-from onegrid.platform.governance.working_time import WorkingHours
+from onegrid.platform.governance.working_time import WorkingHours, parse_periods, parse_weekdays
 from onegrid.platform.store.models import BurdenEvent, IssuePhoto, User
 from tests.places import spot
 
@@ -97,8 +97,7 @@ def test_a_department_pushing_a_task_not_admitted_gets_422_with_the_reason(clien
 def test_a_released_task_shows_on_the_page_and_its_flag_names_the_department(client, db) -> None:
     here = spot(db, 35)
     staff = db.scalars(select(User).where(User.username == "yjglj1")).one()
-    always = WorkingHours.from_env({"ONEGRID_WORKING_PERIODS": "00:00-23:59:59",
-                                    "ONEGRID_WORKING_DAYS": "1-7"})
+    always = WorkingHours(parse_periods("00:00-23:59:59"), parse_weekdays("1-7"))
     task = push_task(db, department_code="YJGLJ", task_type="FIRE_CHECK",
                      grid_code=here.grid_code, title="沿街店铺消防检查", detail="", by=staff,
                      hours=always).task

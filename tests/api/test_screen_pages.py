@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -86,8 +87,9 @@ def test_dispatch_from_the_screen_assigns_and_traces(operator, db) -> None:
     assert again.status_code == 400
 
 
-def test_the_feed_is_a_bounded_event_stream(app, operator, db) -> None:
-    app.config["SCREEN_RULES"] = ScreenRules(feed_seconds=0.3, feed_poll=0.1)
+def test_the_feed_is_a_bounded_event_stream(app, settings, operator, db) -> None:
+    quick = ScreenRules(feed_seconds=0.3, feed_poll=0.1)
+    app.extensions["onegrid"]["settings"] = replace(settings, screen=quick)
     issue = make_issue(db, 183, "E0502")
     response = operator.get("/screen/feed")
     assert response.mimetype == "text/event-stream"

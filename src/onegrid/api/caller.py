@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from flask import g, request, session
 
 from onegrid.api import store
 from onegrid.platform.errors import Unauthorized
-from onegrid.platform.sharing.pull import Asker
+from onegrid.platform.sharing.pull import Asker, Query, pull
 from onegrid.platform.sharing.tokens import department_for_token
 from onegrid.platform.sharing.views import DatasetView, readable
 from onegrid.platform.store.models import Department, User
+
+T = TypeVar("T")
 
 # Signed-in users who pull shared data for their department (the command centre's screen).
 SESSION_ROLES = ("operator", "department_staff")
@@ -65,3 +68,10 @@ def asker(via: str | None = None) -> Asker:
     stated = request.headers.get("X-Purpose") or request.args.get("purpose") or ""
     return Asker(who.department, who.actor, stated, str(request.url_rule),
                  request.query_string.decode(errors="replace"), via)
+
+
+def pulled(query: Query[T], via: str | None = None) -> T:
+    """``query`` pulled as this request's caller, in the request's unit of work (which commits
+    the pull's trace entry)."""
+    with store.unit_of_work() as db:
+        return pull(db, asker(via), query)

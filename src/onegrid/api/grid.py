@@ -8,17 +8,13 @@ from onegrid.api import store
 from onegrid.api.auth import current_user, require
 from onegrid.api.forms import number, required, upload
 from onegrid.gis.maps import grid_map
-from onegrid.platform.errors import InvalidInput, NotFound
-from onegrid.platform.governance.admission import tasks_for_worker
-from onegrid.platform.governance.ledger import record_burden
+from onegrid.platform.governance.admission import complete_task, tasks_for_worker
+from onegrid.platform.governance.ledger import raise_flag
 from onegrid.platform.loop.intake import report_issue
 from onegrid.platform.loop.photos import store_photo
 from onegrid.platform.loop.queries import categories, issue_points, queue, records_in_grids
-from onegrid.platform.store.models import Department, GridTask
-from onegrid.platform.trace.chain import append
 
 bp = Blueprint("grid", __name__)
-FLAG_KINDS = ("flag_already_have", "flag_not_admitted")
 
 
 @bp.get("/grid")
@@ -40,15 +36,16 @@ def home():
 @require("grid_worker")
 def report():
     """Log an issue (multipart form); 201 with the issue, the same issue for a retried client id."""
-    user, db, form = current_user(), store.session(), request.form
-    issue = report_issue(db, client_id=required(form, "client_id"),
-                         category=required(form, "category"),
-                         description=required(form, "description"), lon=number(form, "lon"),
-                         lat=number(form, "lat"), reporter_user_id=user.id, source="grid")
-    photo = upload(request.files, "photo")
-    if photo is not None:
-        store_photo(db, issue.id, "report", photo)
-    db.commit()
+    user, form, photo = current_user(), request.form, upload(request.files, "photo")
+    with store.unit_of_work() as db:
+        issue = report_issue(db, client_id=required(form, "client_id"),
+                             category=required(form, "category"),
+                             description=required(form, "description"),
+                             lon=number(form, "lon"), lat=number(form, "lat"),
+                             reporter_user_id=user.id, source="grid",
+                             rule=store.settings().dedup)
+        if photo is not None:
+            store_photo(db, issue.id, "report", photo)
     return jsonify(id=issue.id, status=issue.status, report_count=issue.report_count), 201
 
 
@@ -56,32 +53,20 @@ def report():
 @require("grid_worker")
 def flag():
     """The burden flag: 'the platform already has this' or 'not on the admission list'."""
-    user, db, form = current_user(), store.session(), request.form
-    kind = required(form, "kind")
-    if kind not in FLAG_KINDS:
-        raise InvalidInput(f"a flag is one of {', '.join(FLAG_KINDS)}")
-    task = db.get(GridTask, int(form["task_id"])) if form.get("task_id") else None
-    code = form.get("department") or None
-    if task is not None:
-        code = db.get(Department, task.department_id).code
-    detail = {"target": form.get("target", ""), "task_id": task.id if task else None,
-              "by": user.username}
-    event = record_burden(db, kind, code, detail)
-    append(db, user.username, f"burden.{kind}", f"burden:{event.id}", detail | {"department": code})
-    db.commit()
+    user, form = current_user(), request.form
+    task_id = form.get("task_id")
+    with store.unit_of_work() as db:
+        raise_flag(db, required(form, "kind"), user, task_id=int(task_id) if task_id else None,
+                   department_code=form.get("department") or None,
+                   target=form.get("target", ""))
     return redirect(url_for("grid.home", flagged=1))
 
 
 @bp.post("/grid/tasks/<int:task_id>/done")
 @require("grid_worker")
 def task_done(task_id: int):
-    user, db = current_user(), store.session()
-    task = db.get(GridTask, task_id)
-    if task is None or task.grid_id not in {grid.id for grid in user.grids}:
-        raise NotFound(f"no task {task_id} in your grids")
-    task.status = "done"
-    append(db, user.username, "task.done", f"task:{task.id}", {"name": user.display_name})
-    db.commit()
+    with store.unit_of_work() as db:
+        complete_task(db, task_id, current_user())
     return redirect(url_for("grid.home"))
 
 

@@ -15,7 +15,6 @@ from onegrid.platform.accounts.departments import list_departments
 from onegrid.platform.errors import NotFound
 from onegrid.platform.governance.admission import NotAdmitted, admission_list, push_task
 from onegrid.platform.governance.ledger import burden_totals
-from onegrid.platform.governance.working_time import WorkingHours
 from onegrid.platform.loop.handling import act, check_scope
 from onegrid.platform.loop.photos import store_photo
 from onegrid.platform.loop.queries import issue_trace, queue
@@ -51,21 +50,20 @@ def detail(issue_id: int):
         "issue.html", user=user, issue=issue, category=db.get(IssueCategory, issue.category),
         trace=issue_trace(db, issue.id), photos=photos, names=_names(db),
         actions=actions_for(issue.status, user.role), late=overdue(issue, datetime.now(UTC)),
-        departments=list_departments(db), tz=ZoneInfo(WorkingHours.from_env().zone))
+        departments=list_departments(db), tz=ZoneInfo(store.settings().working_hours.zone))
 
 
 @bp.post("/issues/<int:issue_id>/<action>")
 @require()
 def step(issue_id: int, action: str):
-    user, db, form = current_user(), store.session(), request.form
+    user, form, photo = current_user(), request.form, upload(request.files, "photo")
     satisfaction = form.get("satisfaction")
-    issue = act(db, issue_id, action, user, note=form.get("note", ""),
-                satisfaction=int(satisfaction) if satisfaction else None,
-                department_code=form.get("department"))
-    photo = upload(request.files, "photo")
-    if photo is not None and action == "resolve":
-        store_photo(db, issue.id, "resolve", photo)
-    db.commit()
+    with store.unit_of_work() as db:
+        issue = act(db, issue_id, action, user, note=form.get("note", ""),
+                    satisfaction=int(satisfaction) if satisfaction else None,
+                    department_code=form.get("department"))
+        if photo is not None and action == "resolve":
+            store_photo(db, issue.id, "resolve", photo)
     return redirect(url_for("issues.detail", issue_id=issue.id))
 
 
@@ -87,13 +85,15 @@ def photo(photo_id: int):
 @require("department_staff")
 def new_task():
     """Push a task down to a grid; a type not on the admission list is refused (422)."""
-    user, db, form = current_user(), store.session(), request.form
-    department = db.get(Department, user.department_id)
-    decision = push_task(db, department_code=department.code,
-                         task_type=required(form, "task_type"),
-                         grid_code=required(form, "grid_code"), title=required(form, "title"),
-                         detail=form.get("detail", ""), by=user, hours=WorkingHours.from_env())
-    db.commit()  # a refusal is committed too: it is a line in the burden ledger
+    user, form = current_user(), request.form
+    with store.unit_of_work() as db:
+        department = db.get(Department, user.department_id)
+        decision = push_task(db, department_code=department.code,
+                             task_type=required(form, "task_type"),
+                             grid_code=required(form, "grid_code"),
+                             title=required(form, "title"), detail=form.get("detail", ""),
+                             by=user, hours=store.settings().working_hours)
+    # Raised after the unit of work: a refusal is committed too, a line in the burden ledger.
     if decision.task is None:
         raise NotAdmitted(decision.refusal)
     return redirect(url_for("issues.queue_page"))

@@ -1,21 +1,24 @@
-"""The store as the web app sees it: settings, the engine, and one session per request on ``g``."""
+"""The store as the web app sees it: settings, the engine, and one session per request on ``g``
+with its unit of work (the rule: platform/store/db.py)."""
 
 from __future__ import annotations
+
+from contextlib import AbstractContextManager
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from onegrid.platform.settings import Settings
-from onegrid.platform.store.db import engine_for, session_factory
+from onegrid.platform.store import db
 
 _KEY = "onegrid"
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    engine = engine_for(settings.database_url)
+    engine = db.engine_for(settings.database_url)
     app.extensions[_KEY] = {"settings": settings, "engine": engine,
-                            "sessions": session_factory(engine)}
+                            "sessions": db.session_factory(engine)}
     app.teardown_appcontext(_close_session)
 
 
@@ -28,10 +31,17 @@ def engine() -> Engine:
 
 
 def session() -> Session:
-    """This request's session; rolled back and closed when the request ends unless committed."""
+    """This request's session; what no unit of work committed is rolled back when it ends."""
     if "db_session" not in g:
         g.db_session = current_app.extensions[_KEY]["sessions"]()
     return g.db_session
+
+
+def unit_of_work() -> AbstractContextManager[Session]:
+    """This request's session as its one unit of work: a view that changes something calls
+    its services inside ``with store.unit_of_work() as db:``, which commits when the block ends
+    normally and rolls back when it raises."""
+    return db.unit_of_work(session())
 
 
 def new_session() -> Session:

@@ -37,11 +37,10 @@ def demo(ctx: click.Context) -> None:
 def demo_city(rt: Runtime) -> None:
     """Build (or complete) the demo city and register its datasets."""
     click.echo("building the demo city (Lucheng district, Wenzhou)")
-    with rt.session() as session:
+    with rt.unit_of_work() as session:
         counts = build(session, rt.settings.grid_size_m, lambda s: click.echo(f"  … {s}"))
         datasets = register_all(session)
         agreements = agree_all(session)
-        session.commit()
     settle(rt.engine)
     ensure_topics(rt.settings.kafka_bootstrap_servers, datasets)
     click.echo("demo city ready: " + ", ".join(f"{v} {k}" for k, v in counts.items())
@@ -55,13 +54,14 @@ def demo_city(rt: Runtime) -> None:
 def demo_feeds(rt: Runtime, follow: bool, every: float) -> None:
     """Publish the departments' initial records (once per store), then optionally a trickle."""
     target = producer(rt.settings.kafka_bootstrap_servers)
-    with rt.session() as session:
+    count = None
+    with rt.unit_of_work() as session:
         feeds = Feeds(session)
         if session.scalar(select(TraceEntry.seq).where(TraceEntry.action == BASE_FEED)) is None:
             count = publish(target, feeds.base(), label="departmental feeds")
             append(session, "demo", BASE_FEED, "ingest", {"messages": count})
-            session.commit()
-            click.echo(f"published {count:,} departmental records to onegrid.ingest.*")
+    if count is not None:
+        click.echo(f"published {count:,} departmental records to onegrid.ingest.*")
     while follow:
         time.sleep(every)
         publish(target, feeds.trickle(), quiet=True)

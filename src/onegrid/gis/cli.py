@@ -30,12 +30,11 @@ def city_load(rt: Runtime, boundary, code: str, name: str, city_name: str,
     """Load BOUNDARY (GeoJSON, WGS 84/CGCS2000) as a district and generate its streets,
     communities and grids."""
     size = grid_size or rt.settings.grid_size_m
-    with rt.session() as session:
+    with rt.unit_of_work() as session:
         summary = load_district(session, json.load(boundary), code, name, city_name or code,
                                 size, replace=replace, progress=lambda s: click.echo(f"  … {s}"))
         append(session, "cli", "city.load", f"area:{code}",
                {"name": name, "grid_size_m": size, "counts": summary.counts})
-        session.commit()
     settle(rt.engine)
     levels = ", ".join(f"{n} {lvl}" for lvl, n in summary.counts.items())
     click.echo(f"loaded {summary.district} {name}: {levels}")

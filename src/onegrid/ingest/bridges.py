@@ -12,29 +12,34 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from onegrid.ingest.decode import Report
+from onegrid.platform.loop.dedup import DEFAULT_RULE, DedupRule
 from onegrid.platform.loop.intake import report_issue
 
 OTHER = "E0699"  # GB/T 30428.2 "other events": the command centre routes it by hand
 
 
-def hotline_ticket(session: Session, report: Report) -> None:
+def hotline_ticket(session: Session, report: Report, dedup: DedupRule) -> None:
     attributes = orjson.loads(report.attributes)
     lon, lat = report.point  # the dataset requires a Point
     report_issue(session, client_id=report.key, category=attributes.get("issue_category", OTHER),
                  description=attributes.get("description", ""), lon=lon, lat=lat,
-                 reporter_user_id=None, source="hotline", via=report.department)
+                 reporter_user_id=None, source="hotline", rule=dedup, via=report.department)
 
 
-BRIDGES: dict[str, Callable[[Session, Report], None]] = {"hotline.ticket": hotline_ticket}
+BRIDGES: dict[str, Callable[[Session, Report, DedupRule], None]] = {
+    "hotline.ticket": hotline_ticket}
 
 
-def run_bridges(conn: Connection, reports: Iterable[Report]) -> None:
-    """Apply each dataset's bridge to its accepted reports, in the caller's transaction."""
+def run_bridges(conn: Connection, reports: Iterable[Report],
+                dedup: DedupRule = DEFAULT_RULE) -> None:
+    """Apply each dataset's bridge to its accepted reports, in the caller's transaction;
+    ``dedup`` is the worker's Settings.dedup (the default, README's, serves tests and the
+    older writers bench/writer_ab.py runs)."""
     bridged = [r for r in reports if r.dataset in BRIDGES]
     if not bridged:
         return
     # The session joins the batch's transaction and never commits or ends it itself.
     with Session(bind=conn, join_transaction_mode="rollback_only") as session:
         for report in bridged:
-            BRIDGES[report.dataset](session, report)
+            BRIDGES[report.dataset](session, report, dedup)
         session.flush()

@@ -103,12 +103,11 @@ def dlq_replay(rt: Runtime, ids: tuple[int, ...], dataset: str | None) -> None:
     """Publish dead letters again to their original topic, once the cause is fixed."""
     if not ids and not dataset:
         raise click.UsageError("say which: --id N (repeatable) or --dataset NAME")
-    with rt.session() as session:
+    with rt.unit_of_work() as session:
         count = replay(session, feeds.producer(rt.settings.kafka_bootstrap_servers),
                        list(ids), dataset)
         append(session, "cli", "dlq.replay", f"dataset:{dataset or '*'}",
                {"ids": list(ids), "replayed": count})
-        session.commit()
     click.echo(f"replayed {count} dead letters")
 
 
@@ -142,14 +141,13 @@ def dataset() -> None:
 def dataset_register(rt: Runtime, specs) -> None:
     """Register (or update) datasets from YAML/JSON spec files (see docs/ingest.md) and
     create their topics."""
-    with rt.session() as session:
+    with rt.unit_of_work() as session:
         for spec in specs:
             registered = register(session, yaml.safe_load(spec))
             ensure_topics(rt.settings.kafka_bootstrap_servers, [registered.id])
             append(session, "cli", "dataset.register", f"dataset:{registered.id}",
                    {"sharing": registered.sharing_class, "contributors": registered.contributors})
             click.echo(f"{registered.id}\t{registered.sharing_class}\t{registered.title}")
-        session.commit()
 
 
 @dataset.command("list")

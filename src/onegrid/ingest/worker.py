@@ -47,7 +47,8 @@ class Worker:
         # each keep a core busy. Offsets reach Kafka only after their batch has committed.
         pending: Future[Outcome] | None = None
         with self.engine.connect() as conn, ThreadPoolExecutor(1) as store:
-            writer = BatchWriter(conn, self.group, lambda: self._departments)
+            writer = BatchWriter(conn, self.group, lambda: self._departments,
+                                 self.settings.dedup)
             consumer.subscribe([self.topics], on_assign=self._seek_to_stored)
             try:
                 while not self.stopping.is_set():

@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from onegrid.ingest.bridges import run_bridges
 from onegrid.ingest.decode import NO_HASHES, Refusal, Report
+from onegrid.platform.loop.dedup import DEFAULT_RULE, DedupRule
 from onegrid.platform.store.models import DeadLetter, IngestCounter
 from onegrid.platform.store.sqlfiles import statements
 
@@ -77,10 +78,12 @@ class BatchWriter:
     """Writes batches through one dedicated connection (it owns a temporary staging table)."""
 
     def __init__(self, conn: Connection, consumer_group: str,
-                 department_ids: Callable[[], dict[str, int]]) -> None:
+                 department_ids: Callable[[], dict[str, int]],
+                 dedup: DedupRule = DEFAULT_RULE) -> None:
         self.conn = conn
         self.group = consumer_group
         self.department_ids = department_ids
+        self.dedup = dedup  # for the bridges: a hotline ticket merges as the web's reports do
         with self._transaction():
             for statement in statements("onegrid.ingest", "staging"):
                 conn.execute(statement)
@@ -198,7 +201,8 @@ class BatchWriter:
         if stored + len(refusals) != len(reports):  # never advance offsets past a report lost
             raise RuntimeError(f"{len(reports) - stored - len(refusals)} reports of the batch "
                                "were neither stored nor refused")
-        run_bridges(self.conn, (r for seq, (_, r) in enumerate(reports) if seq not in outside))
+        run_bridges(self.conn, (r for seq, (_, r) in enumerate(reports) if seq not in outside),
+                    self.dedup)
         if self.conn.in_nested_transaction():  # else the commit empties it (ON COMMIT)
             # TRUNCATE gives the table new files and catalog rows: only for a batch written in
             # a caller's transaction, where the next batch would see this one's rows.

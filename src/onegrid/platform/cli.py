@@ -6,7 +6,7 @@ import json
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 
@@ -31,11 +31,15 @@ from onegrid.platform.trace.chain import append, verify
 
 
 class Runtime:
-    """What a command needs, built on first use so `--help` works without configuration."""
+    """What a command needs: the settings the entry point passes (loaded on first use, so
+    `--help` works without configuration), the engine and sessions built from them."""
+
+    def __init__(self, load_settings: Callable[[], Settings]) -> None:
+        self._load_settings = load_settings
 
     @cached_property
     def settings(self) -> Settings:
-        return Settings.from_env()
+        return self._load_settings()
 
     @cached_property
     def engine(self) -> Engine:
@@ -43,11 +47,19 @@ class Runtime:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        with unit_of_work(session_factory(self.engine)) as session:
+        """A session to read with; closing it rolls back whatever it did."""
+        with session_factory(self.engine)() as session:
+            yield session
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """A command's one transaction: committed when the block ends normally, rolled back
+        when it raises (platform/store/db.py)."""
+        with session_factory(self.engine)() as session, unit_of_work(session):
             yield session
 
 
-pass_runtime = click.make_pass_decorator(Runtime, ensure=True)
+pass_runtime = click.make_pass_decorator(Runtime)
 
 
 class OneGridGroup(click.Group):
@@ -122,10 +134,9 @@ def department() -> None:
 @pass_runtime
 def department_add(rt: Runtime, code: str, name: str, name_en: str) -> None:
     """Add a department (or rename an existing one), e.g. `department add SCJG 市场监管局`."""
-    with rt.session() as session:
+    with rt.unit_of_work() as session:
         dep = add_department(session, code, name, name_en)
         append(session, "cli", "department.add", f"department:{code}", {"name": name})
-        session.commit()
     click.echo(f"{dep.code}\t{dep.name}")
 
 
@@ -150,11 +161,10 @@ def token() -> None:
 @pass_runtime
 def token_create(rt: Runtime, department_code: str, label: str, days: int | None) -> None:
     """Create a token and print it once: only its hash is stored."""
-    with rt.session() as session:
+    with rt.unit_of_work() as session:
         row, clear = create_token(session, department_code, label, days)
         append(session, "cli", "token.create", f"department:{department_code}",
                {"token_id": row.id, "label": label, "expires_at": row.expires_at})
-        session.commit()
     click.echo(clear)
 
 
@@ -163,10 +173,9 @@ def token_create(rt: Runtime, department_code: str, label: str, days: int | None
 @pass_runtime
 def token_revoke(rt: Runtime, token_id: int) -> None:
     """Revoke a token by its id."""
-    with rt.session() as session:
+    with rt.unit_of_work() as session:
         revoke_token(session, token_id)
         append(session, "cli", "token.revoke", f"token:{token_id}")
-        session.commit()
 
 
 @click.group(cls=OneGridGroup)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from onegrid.platform.errors import InvalidInput
 from onegrid.platform.governance.admission import is_admitted, push_task, tasks_for_worker
 from onegrid.platform.governance.ledger import burden_totals, record_burden
-from onegrid.platform.governance.working_time import WorkingHours
+from onegrid.platform.governance.working_time import WorkingHours, parse_periods, parse_weekdays
 from onegrid.platform.store.models import User
 from tests.places import spot
 
@@ -28,8 +28,7 @@ def test_working_hours_default_to_the_two_periods_of_a_weekday_in_shanghai() -> 
 
 
 def test_working_hours_are_configurable() -> None:
-    hours = WorkingHours.from_env({"ONEGRID_WORKING_PERIODS": "09:00-18:00",
-                                   "ONEGRID_WORKING_DAYS": "1-6"})
+    hours = WorkingHours(parse_periods("09:00-18:00"), parse_weekdays("1-6"))
     assert hours.is_working(datetime(2026, 11, 28, 2, 0, tzinfo=UTC))  # Saturday 10:00
 
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from onegrid.platform.errors import Forbidden, InvalidInput
+from onegrid.platform.loop.dedup import DEFAULT_RULE
 from onegrid.platform.loop.handling import act
 from onegrid.platform.loop.intake import report_issue
 from onegrid.platform.loop.sla import overdue
@@ -27,7 +28,8 @@ def _issue(db, rank: int = 8):
     here = spot(db, rank)
     worker = _user(db, here.worker)
     issue = report_issue(db, client_id=uuid.uuid4(), category="E0503", description="乱停车",
-                         lon=here.lon, lat=here.lat, reporter_user_id=worker.id, source="grid")
+                         lon=here.lon, lat=here.lat, reporter_user_id=worker.id, source="grid",
+                         rule=DEFAULT_RULE)
     return issue, worker
 
 

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import func, select, text
 
 from onegrid.platform.errors import InvalidInput
-from onegrid.platform.loop.intake import DedupRule, report_issue
+from onegrid.platform.loop.dedup import DEFAULT_RULE, DedupRule
+from onegrid.platform.loop.intake import report_issue
 from onegrid.platform.store.models import (
     BurdenEvent,
     Department,
@@ -28,7 +29,8 @@ def _report(db, category: str, lon: float, lat: float, **kw) -> Issue:
     user_id = db.scalar(select(User.id).where(User.username == worker)) if worker else None
     return report_issue(db, client_id=kw.pop("client_id", uuid.uuid4()), category=category,
                         description=kw.pop("description", "井盖缺失"), lon=lon, lat=lat,
-                        reporter_user_id=user_id, source=kw.pop("source", "grid"), **kw)
+                        reporter_user_id=user_id, source=kw.pop("source", "grid"),
+                        rule=kw.pop("rule", DEFAULT_RULE), **kw)
 
 
 def _department(db, issue: Issue) -> str:

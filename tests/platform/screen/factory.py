@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from onegrid.platform.loop.dedup import DEFAULT_RULE
 from onegrid.platform.loop.intake import report_issue
 from onegrid.platform.store.models import Issue, User
 from tests.places import east_of, spot
@@ -24,7 +25,8 @@ def make_issue(db: Session, rank: int, category: str = "E0502", *, metres: float
     here = spot(db, rank)
     lon, lat = east_of(db, here.lon, here.lat, metres) if metres else (here.lon, here.lat)
     issue = report_issue(db, client_id=uuid.uuid4(), category=category, description="测试事件",
-                         lon=lon, lat=lat, reporter_user_id=None, source="hotline")
+                         lon=lon, lat=lat, reporter_user_id=None, source="hotline",
+                         rule=DEFAULT_RULE)
     if age or columns:
         shift = {"created_at": Issue.created_at - age, "response_due": Issue.response_due - age,
                  "resolve_due": Issue.resolve_due - age} if age else {}

@@ -8,13 +8,12 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from onegrid.api import store
-from onegrid.api.caller import asker, caller
+from onegrid.api.caller import caller, pulled
 from onegrid.api.features import feature, json_response
 from onegrid.api.ogc.links import GEOJSON, link
 from onegrid.api.params import bbox, number, record_filter
 from onegrid.gis import areas
 from onegrid.platform.errors import NotFound
-from onegrid.platform.sharing.pull import pull
 from onegrid.platform.sharing.queries import OneRecord, RecordPage
 
 bp = Blueprint("ogc_items", __name__, url_prefix="/ogc")
@@ -80,7 +79,7 @@ def items(collection_id: str) -> Response:
     if collection_id.startswith("area."):
         return _area_items(collection_id.removeprefix("area."), collection_id)
     flt = record_filter(DEFAULT_LIMIT)
-    page = pull(store.session(), asker(via="ogc"), RecordPage(collection_id, flt))
+    page = pulled(RecordPage(collection_id, flt), via="ogc")
     matched = len(page.rows) if page.next_cursor is None and flt.after is None else None
     return _collection_body(collection_id, [feature(r, provenance=False) for r in page.rows],
                             page.next_cursor, matched)
@@ -114,7 +113,7 @@ def item(collection_id: str, feature_id: str) -> Response:
         if not (feature_id.isascii() and feature_id.isdigit()) or len(feature_id) > 18:
             raise NotFound(f"no feature {feature_id[:40]!r} in {collection_id}")
         record = OneRecord(collection_id, int(feature_id))
-        found = feature(pull(store.session(), asker(via="ogc"), record), provenance=False)
+        found = feature(pulled(record, via="ogc"), provenance=False)
     found["links"] = [link("self", request.path, GEOJSON),
                       link("collection", f"/ogc/collections/{collection_id}")]
     return json_response(found, GEOJSON)

@@ -105,18 +105,18 @@ def token(token: str, fmt: str):
 @bp.post("/v2/requests.<fmt>")
 def create(fmt: str):
     """A citizen's request through a department's client: api_key is that department's token."""
-    fmt, db, form = check_format(fmt), store.session(), request.form
-    department = department_for_token(db, form.get("api_key", ""))
+    fmt, form = check_format(fmt), request.form
+    department = department_for_token(store.session(), form.get("api_key", ""))
     if department is None:
         raise InvalidApiKey("api_key is missing or not a valid department token")
     lon, lat = _location(form)
     client_id = uuid.uuid4()
-    issue = report_issue(db, client_id=client_id, category=form.get("service_code", ""),
-                         description=form.get("description", ""), lon=lon, lat=lat,
-                         reporter_user_id=None, source="open311",
-                         address=form.get("address_string", ""),
-                         media_url=form.get("media_url", ""), via=department.code)
-    db.commit()
+    with store.unit_of_work() as db:
+        issue = report_issue(db, client_id=client_id, category=form.get("service_code", ""),
+                             description=form.get("description", ""), lon=lon, lat=lat,
+                             reporter_user_id=None, source="open311",
+                             rule=store.settings().dedup, address=form.get("address_string", ""),
+                             media_url=form.get("media_url", ""), via=department.code)
     return respond(fmt, "service_requests", [{
         "service_request_id": str(issue.id), "token": str(client_id),
         "service_notice": "", "account_id": None}])

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 
+from onegrid.api import store
 from onegrid.platform.screen.rules import ScreenRules
 
 bp = Blueprint("screen", __name__)
 
 
 def rules() -> ScreenRules:
-    """Read once per app (tests put their own under app.config["SCREEN_RULES"])."""
-    return current_app.config.setdefault("SCREEN_RULES", ScreenRules.from_env())
+    """The app's screen rules (Settings.screen)."""
+    return store.settings().screen
 
 
 def now() -> datetime:

@@ -69,12 +69,12 @@ def open_grids():
 @require("operator")
 def dispatch():
     """Send an issue to a department (reassign + dispatch, both traced); 200 with its state."""
-    db, form = store.session(), request.form
+    form = request.form
     try:
         issue_id = int(required(form, "issue_id"))
     except ValueError as exc:
         raise InvalidInput("issue_id must be a whole number") from exc
-    issue = dispatch_to(db, issue_id, required(form, "department"), current_user(),
-                        note=form.get("note", ""))
-    db.commit()
+    with store.unit_of_work() as db:
+        issue = dispatch_to(db, issue_id, required(form, "department"), current_user(),
+                            note=form.get("note", ""))
     return jsonify(id=issue.id, status=issue.status, department_id=issue.department_id)

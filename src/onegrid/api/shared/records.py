@@ -5,10 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from onegrid.api import store
-from onegrid.api.caller import asker
+from onegrid.api.caller import pulled
 from onegrid.api.features import csv_text, feature, json_response
 from onegrid.api.params import number, record_filter
-from onegrid.platform.sharing.pull import pull
 from onegrid.platform.sharing.queries import ChangesSince, RecordPage, Subject
 
 bp = Blueprint("records", __name__, url_prefix="/api/v1")
@@ -48,7 +47,7 @@ def dataset_records(dataset_id: str) -> Response:
         '403': problem
         '404': problem
     """
-    page = pull(store.session(), asker(), RecordPage(dataset_id, record_filter()))
+    page = pulled(RecordPage(dataset_id, record_filter()))
     if request.args.get("format") == "csv":
         return Response(csv_text(page.rows, page.fields), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename={dataset_id}.csv",
@@ -82,7 +81,7 @@ def dataset_changes(dataset_id: str) -> Response:
         '403': problem
         '404': problem
     """
-    feed = pull(store.session(), asker(), ChangesSince(dataset_id, number("since", 0),
+    feed = pulled(ChangesSince(dataset_id, number("since", 0),
                                                       number("limit", 100, 1, 1000)))
     return json_response(feed)
 
@@ -107,6 +106,6 @@ def subject(key: str) -> Response:
         '401': problem
         '404': problem
     """
-    rows = pull(store.session(), asker(), Subject.named(key, store.settings().pii_key))
+    rows = pulled(Subject.named(key, store.settings().pii_key))
     return json_response({"subject_key": rows[0]["subject_key"], "kind": rows[0]["subject_kind"],
                           "records": [{"dataset": r["dataset_id"], **feature(r)} for r in rows]})

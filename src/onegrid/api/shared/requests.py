@@ -12,7 +12,6 @@ from onegrid.api.caller import caller
 from onegrid.api.features import json_response
 from onegrid.api.params import instant
 from onegrid.platform.errors import InvalidInput
-from onegrid.platform.governance.working_time import WorkingHours
 from onegrid.platform.sharing import grants
 from onegrid.platform.sharing.collection import Ask, declare
 from onegrid.platform.store.models import CollectionRequest, GrantRequest
@@ -69,12 +68,12 @@ def create_grant_request() -> Response:
         '404': problem
     """
     who, body = caller(), _body()
-    req = grants.request_grant(
-        store.session(), who.department, who.actor, dataset_id=_text(body, "dataset"),
-        purpose=_text(body, "purpose"), fields=_strings(body, "fields"),
-        expires_at=instant(_text(body, "expires_at"), "expires_at"),
-        personal_information=body.get("personal_information") is True)
-    store.session().commit()
+    with store.unit_of_work() as db:
+        req = grants.request_grant(
+            db, who.department, who.actor, dataset_id=_text(body, "dataset"),
+            purpose=_text(body, "purpose"), fields=_strings(body, "fields"),
+            expires_at=instant(_text(body, "expires_at"), "expires_at"),
+            personal_information=body.get("personal_information") is True)
     return json_response(_access(req), status=201)
 
 
@@ -100,9 +99,9 @@ def _decide(request_id: int, approve: bool) -> Response:
     who = caller()
     body = request.get_json(silent=True) or {}
     reason = body.get("reason", "") if isinstance(body, dict) else ""
-    req = grants.decide(store.session(), who.department, who.actor, request_id, approve,
-                        reason if isinstance(reason, str) else "")
-    store.session().commit()
+    with store.unit_of_work() as db:
+        req = grants.decide(db, who.department, who.actor, request_id, approve,
+                            reason if isinstance(reason, str) else "")
     return json_response(_access(req))
 
 
@@ -171,6 +170,6 @@ def create_collection_request() -> Response:
         raise InvalidInput("deadline must be a date, e.g. 2026-12-01") from None
     ask = Ask(_text(body, "task_type"), _strings(body, "fields"), _strings(body, "grid_codes"),
               deadline)
-    req = declare(store.session(), who.department, who.actor, ask, WorkingHours.from_env())
-    store.session().commit()
+    with store.unit_of_work() as db:
+        req = declare(db, who.department, who.actor, ask, store.settings().working_hours)
     return json_response(_collection(req), status=201)

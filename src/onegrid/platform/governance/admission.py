@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onegrid.platform.accounts.departments import get_department
-from onegrid.platform.errors import InvalidInput, OneGridError
+from onegrid.platform.errors import InvalidInput, NotFound, OneGridError
 from onegrid.platform.governance.ledger import record_burden
 from onegrid.platform.governance.working_time import WorkingHours
 from onegrid.platform.store.models import AdmissionItem, Area, GridTask, User, user_grid
@@ -67,6 +67,16 @@ def push_task(session: Session, *, department_code: str, task_type: str, grid_co
     append(session, by.username, "task.pushed", f"task:{task.id}",
            {"task_type": task_type, "grid": grid_code, "release_at": task.release_at})
     return TaskDecision(task)
+
+
+def complete_task(session: Session, task_id: int, by: User) -> GridTask:
+    """Mark a task of ``by``'s grids done, traced; NotFound for a task outside them."""
+    task = session.get(GridTask, task_id)
+    if task is None or task.grid_id not in {grid.id for grid in by.grids}:
+        raise NotFound(f"no task {task_id} in your grids")
+    task.status = "done"
+    append(session, by.username, "task.done", f"task:{task.id}", {"name": by.display_name})
+    return task
 
 
 def tasks_for_worker(session: Session, user: User, now: datetime | None = None) -> list[GridTask]:

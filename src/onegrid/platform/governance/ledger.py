@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from onegrid.platform.accounts.departments import get_department
 from onegrid.platform.errors import InvalidInput
-from onegrid.platform.store.models import BurdenEvent
+from onegrid.platform.store.models import BurdenEvent, Department, GridTask, User
+from onegrid.platform.trace.chain import append
 
 BURDEN_KINDS = (
     "form_avoided",                       # a department pulled shared data instead of a form
@@ -19,6 +20,7 @@ BURDEN_KINDS = (
     "flag_already_have",                  # a worker: "the platform already has this"
     "flag_not_admitted",                  # a worker: "this is not on the admission list"
 )
+FLAG_KINDS = ("flag_already_have", "flag_not_admitted")
 
 
 def record_burden(session: Session, kind: str, department_code: str | None,
@@ -32,6 +34,22 @@ def record_burden(session: Session, kind: str, department_code: str | None,
     event = BurdenEvent(kind=kind, department_id=department_id, detail=detail or {})
     session.add(event)
     session.flush()
+    return event
+
+
+def raise_flag(session: Session, kind: str, by: User, *, task_id: int | None,
+               department_code: str | None, target: str) -> BurdenEvent:
+    """A grid worker's flag, in the ledger and the trace. It concerns the task's department
+    when it names a task, else ``department_code``; a kind not in FLAG_KINDS is InvalidInput."""
+    if kind not in FLAG_KINDS:
+        raise InvalidInput(f"a flag is one of {', '.join(FLAG_KINDS)}")
+    task = session.get(GridTask, task_id) if task_id is not None else None
+    if task is not None:
+        department_code = session.get_one(Department, task.department_id).code
+    detail = {"target": target, "task_id": task.id if task else None, "by": by.username}
+    event = record_burden(session, kind, department_code, detail)
+    append(session, by.username, f"burden.{kind}", f"burden:{event.id}",
+           detail | {"department": department_code})
     return event
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -14,24 +12,29 @@ DEFAULT_PERIODS = "08:30-12:00,14:00-17:30"
 DEFAULT_DAYS = "1-5"  # ISO weekdays: Monday is 1
 
 
-def _periods(spec: str) -> tuple[tuple[time, time], ...]:
+def parse_periods(spec: str) -> tuple[tuple[time, time], ...]:
+    """``"08:30-12:00,14:00-17:30"`` as sorted (start, end) pairs; ValueError says what is wrong."""
     try:
         pairs = [part.split("-") for part in spec.split(",")]
         periods = tuple((time.fromisoformat(a.strip()), time.fromisoformat(b.strip()))
                         for a, b in pairs)
-    except ValueError as exc:
-        raise ConfigurationError(f"working periods {spec!r}: use e.g. {DEFAULT_PERIODS}") from exc
+    except ValueError:
+        raise ValueError(f"use start-end pairs such as {DEFAULT_PERIODS}") from None
     if any(start >= end for start, end in periods):
-        raise ConfigurationError(f"working periods {spec!r}: each must start before it ends")
+        raise ValueError("each working period must start before it ends")
     return tuple(sorted(periods))
 
 
-def _days(spec: str) -> frozenset[int]:
+def parse_weekdays(spec: str) -> frozenset[int]:
+    """``"1-5"`` (or ``"6"``) as ISO weekday numbers; ValueError says what is wrong."""
+    first, _, last = spec.partition("-")
     try:
-        first, _, last = spec.partition("-")
-        return frozenset(range(int(first), int(last or first) + 1))
-    except ValueError as exc:
-        raise ConfigurationError(f"working days {spec!r}: use e.g. {DEFAULT_DAYS}") from exc
+        days = frozenset(range(int(first), int(last or first) + 1))
+    except ValueError:
+        raise ValueError(f"use a range of ISO weekdays such as {DEFAULT_DAYS}") from None
+    if not days or not days <= set(range(1, 8)):
+        raise ValueError("weekdays run from 1 (Monday) to 7 (Sunday), first to last")
+    return days
 
 
 @dataclass(frozen=True)
@@ -39,17 +42,9 @@ class WorkingHours:
     """Periods of the working day, the working weekdays (ISO numbers) and the city's zone."""
 
     periods: tuple[tuple[time, time], ...] = field(
-        default_factory=lambda: _periods(DEFAULT_PERIODS))
-    weekdays: frozenset[int] = field(default_factory=lambda: _days(DEFAULT_DAYS))
+        default_factory=lambda: parse_periods(DEFAULT_PERIODS))
+    weekdays: frozenset[int] = field(default_factory=lambda: parse_weekdays(DEFAULT_DAYS))
     zone: str = "Asia/Shanghai"
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> WorkingHours:
-        """ONEGRID_WORKING_PERIODS, ONEGRID_WORKING_DAYS and ONEGRID_TIMEZONE, else defaults."""
-        env = os.environ if env is None else env
-        return cls(_periods(env.get("ONEGRID_WORKING_PERIODS", DEFAULT_PERIODS)),
-                   _days(env.get("ONEGRID_WORKING_DAYS", DEFAULT_DAYS)),
-                   env.get("ONEGRID_TIMEZONE", "Asia/Shanghai"))
 
     def is_working(self, at: datetime) -> bool:
         local = at.astimezone(ZoneInfo(self.zone))

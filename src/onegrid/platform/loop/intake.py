@@ -7,17 +7,15 @@ merges into it; anything else becomes a new issue, routed at once."""
 
 from __future__ import annotations
 
-import os
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from onegrid.platform.errors import InvalidInput
 from onegrid.platform.governance.ledger import record_burden
+from onegrid.platform.loop.dedup import DedupRule
 from onegrid.platform.loop.sla import due_dates
 from onegrid.platform.loop.states import OPEN_STATES
 from onegrid.platform.settings import STORE_SRID
@@ -36,28 +34,16 @@ COMMAND_CENTRE = "ZHZX"  # where an issue goes when the responsibility list name
 REPORT_NAMESPACE = uuid.UUID("6f1d0b3e-5c2a-4e0e-9a51-0e6121d00005")  # for non-UUID report ids
 
 
-@dataclass(frozen=True)
-class DedupRule:
-    radius_m: float = 50.0
-    window: timedelta = timedelta(hours=24)
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> DedupRule:
-        """ONEGRID_DEDUP_RADIUS_M and ONEGRID_DEDUP_HOURS, else 50 m and 24 h."""
-        env = os.environ if env is None else env
-        return cls(float(env.get("ONEGRID_DEDUP_RADIUS_M", "50")),
-                   timedelta(hours=float(env.get("ONEGRID_DEDUP_HOURS", "24"))))
-
-
 def report_issue(session: Session, *, client_id: uuid.UUID | str, category: str,
                  description: str, lon: float, lat: float, reporter_user_id: int | None,
-                 source: str, address: str = "", media_url: str = "", via: str = "",
-                 rule: DedupRule | None = None) -> Issue:
+                 source: str, rule: DedupRule, address: str = "", media_url: str = "",
+                 via: str = "") -> Issue:
     """The issue this report belongs to, new or merged, in the caller's transaction.
 
     ``client_id`` is a UUID, or any other stable id of the report (a hotline ticket number),
     which is turned into a UUID per source. ``lon``/``lat`` are in the store's datum
-    (EPSG:4490). ``via`` names the department whose client sent it, for the trace. Raises
+    (EPSG:4490). ``rule`` says which open issue a report merges into (Settings.dedup).
+    ``via`` names the department whose client sent it, for the trace. Raises
     InvalidInput for an unknown category or source, an empty description, or a point outside
     every grid."""
     if source not in ISSUE_SOURCES:
@@ -76,7 +62,7 @@ def report_issue(session: Session, *, client_id: uuid.UUID | str, category: str,
         return session.get_one(Issue, issue_id)
     point = func.ST_SetSRID(func.ST_MakePoint(lon, lat), STORE_SRID)
     actor = _actor(session, reporter_user_id, source, via)
-    duplicate = _open_duplicate(session, category, point, rule or DedupRule.from_env())
+    duplicate = _open_duplicate(session, category, point, rule)
     if duplicate is not None:
         return _merge(session, duplicate, client_id, reporter_user_id, source, description, actor)
     # The store's rule (migration 0002): on an edge shared by grids, the smallest code wins.

@@ -1,9 +1,7 @@
-"""The screen's thresholds and windows, read from the environment (defaults in docs/screen.md)."""
+"""The screen's thresholds and windows (defaults and variables in docs/screen.md)."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -23,22 +21,6 @@ class ScreenRules:
     feed_seconds: float = 55.0          # one SSE stream's life; the browser reconnects
     feed_poll: float = 0.5              # seconds between two looks at the store
     zone: str = "Asia/Shanghai"         # where "today" starts
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> ScreenRules:
-        env = os.environ if env is None else env
-        get = env.get
-        return cls(
-            warning_sigma=float(get("ONEGRID_WARNING_SIGMA", "3")),
-            warning_min_issues=int(get("ONEGRID_WARNING_MIN_ISSUES", "3")),
-            baseline_days=int(get("ONEGRID_WARNING_BASELINE_DAYS", "28")),
-            overdue_cluster=int(get("ONEGRID_OVERDUE_CLUSTER", "3")),
-            dead_letter_spike=int(get("ONEGRID_DEAD_LETTER_SPIKE", "20")),
-            dead_letter_window=timedelta(seconds=float(get("ONEGRID_DEAD_LETTER_WINDOW_S", "300"))),
-            resolve_window=timedelta(days=float(get("ONEGRID_RESOLVE_WINDOW_DAYS", "30"))),
-            feed_seconds=float(get("ONEGRID_FEED_SECONDS", "55")),
-            feed_poll=float(get("ONEGRID_FEED_POLL_S", "0.5")),
-            zone=get("ONEGRID_TIMEZONE", "Asia/Shanghai"))
 
     @property
     def tz(self) -> ZoneInfo:

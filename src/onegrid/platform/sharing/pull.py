@@ -61,8 +61,8 @@ def pull(session: Session, asker: Asker, query: Query[T]) -> T:
     without a purpose, or whatever the query raises. One dataset's grant and purpose are checked
     before its query runs; a query across datasets meets the purpose rule for the datasets its
     answer came from. An answered pull appends exactly one ``data.pull`` entry (the query's
-    target and detail, with the department, route, query string, purpose and ``via``) and
-    commits the session."""
+    target and detail, with the department, route, query string, purpose and ``via``) to the
+    session; the caller's unit of work commits it."""
     if query.dataset_id is None:  # across datasets, the rule holds for those it is found in
         views = readable(session, asker.department)
         answer = query.run(session, views)
@@ -97,4 +97,3 @@ def _trace(session: Session, asker: Asker, purpose: str, answer: Answer[Any]) ->
            {"department": asker.department.code, "route": asker.route,
             "query": asker.query_string[:MAX_QUERY_STRING], "purpose": purpose, **via,
             **answer.detail})
-    session.commit()

@@ -1,4 +1,16 @@
-"""One engine per process and the unit of work: the single place a transaction commits."""
+"""One engine per process, and the unit of work: the one place a transaction commits.
+
+The rule, for every entry point: a view that changes something, or a command, opens ONE unit
+of work and calls the domain's functions inside it (``with store.unit_of_work() as db:`` in
+the web app, ``with rt.unit_of_work() as session:`` in the `onegrid` command). The domain's
+functions add to the session and flush, never commit, so they compose: an issue and its
+photo, or a hotline ticket inside an ingest batch, are one transaction. The block commits when
+it ends normally and rolls back when it raises, so the ``with`` line is the transaction
+boundary. Reads need no unit of work; their session is rolled back when it closes.
+
+Outside the domain's sessions, three things hold connections of their own: the ingest batch
+writer (ingest/writer.py; each batch commits its rows with the offsets that led to them), the
+migrations (store/migrate.py) and the VACUUM after a city load (gis/hierarchy.settle)."""
 
 from __future__ import annotations
 
@@ -30,14 +42,16 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session that rolls back unless the caller calls ``session.commit()`` itself."""
-    session = factory()
+def unit_of_work(session: Session) -> Iterator[Session]:
+    """``session``'s work as one transaction: committed when the block ends normally, rolled
+    back when it raises (the exception goes on). The session stays open: whoever made it
+    closes it."""
     try:
         yield session
-    finally:
+    except BaseException:
         session.rollback()
-        session.close()
+        raise
+    session.commit()
 
 
 # Subject keys, dataset ids and codes are ASCII identifiers, compared in every index probe and
