@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from onegrid.platform.errors import ConfigurationError
 
@@ -41,7 +42,7 @@ class Settings:
                 f"{', '.join(missing)} not set: run commands through `make` or "
                 "`deploy/with-env.sh`, or export them (see README, Configuration)"
             )
-        values: dict = {attr: env[name] for name, attr in required.items()}
+        values: dict[str, Any] = {attr: env[name] for name, attr in required.items()}
         url = values["database_url"]
         if url.startswith("postgresql://"):
             values["database_url"] = "postgresql+psycopg://" + url.removeprefix("postgresql://")
