@@ -31,8 +31,10 @@ test: ## the same set-up (services only), then the whole test suite
 	@$(ONEGRID) health --wait 60 >/dev/null
 	@$(ENV) $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
-lint: ## ruff
+lint: ## ruff, then mypy (--strict on src/; see [tool.mypy] in pyproject.toml)
+	@deploy/bootstrap.sh test
 	@$(VENV)/bin/ruff check src tests bench
+	@$(VENV)/bin/mypy
 
 bench: ## benchmarks (pauses the local ingest worker and feeds, which would compete for the CPU)
 	@deploy/local.sh up >/dev/null

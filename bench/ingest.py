@@ -182,7 +182,9 @@ def ceiling(engine: Engine, dataset: str, runs: int = 3) -> tuple[int, float]:
             raw.commit()
             timings.append(time.perf_counter() - started)
         cursor.execute("SELECT count(*) FROM record_ceiling")
-        rows = cursor.fetchone()[0]
+        count = cursor.fetchone()
+        assert count is not None  # count(*) always answers one row
+        rows = count[0]
         cursor.execute("DROP TABLE record_ceiling")
         raw.commit()
         return rows, statistics.median(timings)

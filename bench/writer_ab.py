@@ -44,7 +44,7 @@ from bench.ingest import bench_dataset, city_points, envelopes
 from onegrid.demo import factories
 from onegrid.ingest.decode import decode
 from onegrid.platform.settings import Settings
-from onegrid.platform.sharing.catalog import rules
+from onegrid.platform.sharing.catalog import DatasetRules, rules
 from onegrid.platform.store.sqlfiles import split
 from onegrid.platform.streams import topic_for
 
@@ -65,7 +65,7 @@ def peer_writer(revision: str) -> types.ModuleType:
     source = _git("show", f"{revision}:{INGEST}/writer.py")
     exec(compile(source, f"{revision}:{INGEST}/writer.py", "exec"), module.__dict__)
     parsed = {name: tuple(text(s) for s in split(body)) for name, body in sql.items()}
-    module.statements = lambda _package, name: parsed[name]
+    module.__dict__["statements"] = lambda _package, name: parsed[name]
     return module
 
 
@@ -161,11 +161,12 @@ def main() -> None:
             conn.exec_driver_sql(args.b_schema)
     points = city_points(a_engine)
     with a_engine.connect() as conn:
-        departments = dict(conn.execute(text("SELECT code, id FROM department")).all())
+        departments: dict[str, int] = dict(
+            conn.execute(text("SELECT code, id FROM department")).all())
     a = Side("A", peer_writer(args.against), a_engine, args.events, args.reports, points, 1,
              departments)
     b = Side("B", this_writer, b_engine, args.events, args.reports, points, 2, departments)
-    catalog = {}
+    catalog: dict[str, DatasetRules] = {}
     for engine in {a_engine, b_engine}:
         with Session(engine) as session:
             catalog |= rules(session)

@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-extras=${1:-}   # "test" also installs the test tools and the browser used by page tests
+extras=${1:-}   # "test" also installs the test and lint tools (pytest, ruff, mypy and its stubs) and
+                # the browser used by page tests
 venv=${ONEGRID_VENV:-.venv}
 python=${PYTHON:-python3}
 

@@ -69,8 +69,8 @@ def test_codes_extend_the_parent_code_and_paths_list_the_ancestors(db: Session) 
            OR (p.level <> 'city' AND (c.code NOT LIKE p.code || '%'
                                       OR length(c.code) <> length(p.code) + 3))"""))
     assert bad == 0
-    counts = dict(db.execute(text("SELECT level, count(*) FROM area WHERE path LIKE '330300%' "
-                                  "GROUP BY level")).all())
+    counts: dict[str, int] = dict(db.execute(text(
+        "SELECT level, count(*) FROM area WHERE path LIKE '330300%' GROUP BY level")).all())
     assert counts["city"] == counts["district"] == 1
     assert counts["street"] >= 10 and counts["community"] >= 80 and counts["grid"] >= 1000
 

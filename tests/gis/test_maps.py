@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from onegrid.gis.maps import grid_map
+from onegrid.platform.loop.queries import IssuePoint
 from onegrid.platform.store.models import Area
 from tests.places import spot
 
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.usefixtures("city")
 def _render(db, tile_url: str = ""):
     here = spot(db, 17)
     grid_id = db.scalar(select(Area.id).where(Area.code == here.grid_code))
-    issues = [{"id": 1, "status": "routed", "category": "E0102", "lon": here.lon, "lat": here.lat}]
+    issues = [IssuePoint(id=1, status="routed", category="E0102", lon=here.lon, lat=here.lat)]
     return grid_map(db, [grid_id], issues, [], leaflet_js="/static/l.js",
                     leaflet_css="/static/l.css", tile_url=tile_url), here
 

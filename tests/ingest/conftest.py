@@ -12,7 +12,7 @@ import yaml
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from onegrid.ingest.decode import Report, decode
+from onegrid.ingest.decode import Refusal, Report, decode
 from onegrid.ingest.writer import BatchWriter, Delivery
 from onegrid.platform.settings import Settings
 from onegrid.platform.sharing.catalog import DatasetRules, register, rules
@@ -37,20 +37,24 @@ def write(db: Session, catalog: dict[str, DatasetRules], settings: Settings):
     offsets = itertools.count()
 
     def write_batch(*messages: dict, topic: str | None = None):
-        reports, refusals = [], []
+        reports: list[tuple[Delivery, Report]] = []
+        refusals: list[tuple[Delivery, Refusal]] = []
         for message in messages:
             value = encode(message) if isinstance(message, dict) else message
             t = topic or f"onegrid.ingest.{message['dataset']}"
             d = Delivery(t, 0, next(offsets), None, value)
             result = decode(value, t, catalog, settings.pii_key)
-            (reports if isinstance(result, Report) else refusals).append((d, result))
+            if isinstance(result, Report):
+                reports.append((d, result))
+            else:
+                refusals.append((d, result))
         return writer.write(reports, refusals)
     return write_batch
 
 
 def batch_writer(db: Session, group: str) -> BatchWriter:
     """A writer on the test's connection, for consumer group ``group``."""
-    departments = dict(db.execute(text("SELECT code, id FROM department")).all())
+    departments: dict[str, int] = dict(db.execute(text("SELECT code, id FROM department")).all())
     return BatchWriter(db.connection(), group, lambda: departments)
 
 
@@ -64,6 +68,13 @@ def envelope(dataset: str = "market.business", department: str = "SCJG",
             "subject_key": subject_key, "occurred_at": occurred_at, "crs": crs,
             "geometry": geometry,
             "attributes": {"name": "温州市鹿城区示例商贸有限公司", **attributes}}
+
+
+def accepted(value: bytes, topic: str, catalog: dict[str, DatasetRules], pii_key: str) -> Report:
+    """decode() of a message the test means to be valid (a refusal fails with its reason)."""
+    result = decode(value, topic, catalog, pii_key)
+    assert isinstance(result, Report), result
+    return result
 
 
 def encode(message: dict[str, Any]) -> bytes:

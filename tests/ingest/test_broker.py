@@ -24,6 +24,6 @@ def test_a_message_produced_to_the_test_topic_comes_back(settings: Settings, top
             messages += [m for m in consumer.consume(10, timeout=0.5) if m.error() is None]
             if messages:
                 break
-        assert [m.value().decode() for m in messages] == ["你好"]
+        assert [m.value() for m in messages] == ["你好".encode()]
     finally:
         consumer.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from confluent_kafka import Consumer
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from onegrid.ingest.deadletters import replay
 from onegrid.ingest.feed import producer, publish, read_file
 from onegrid.ingest.topics import ensure_topics
+from onegrid.platform.errors import InvalidInput
 from onegrid.platform.settings import Settings
 
 
@@ -41,6 +43,13 @@ def test_a_csv_file_becomes_typed_envelopes(tmp_path) -> None:
         "subject_key": "91330302MA2AXXXXX8", "occurred_at": "2026-11-20T08:00:00+08:00",
         "crs": "GCJ-02", "geometry": {"type": "Point", "coordinates": [120.66, 28.01]},
         "attributes": {"name": "温州示例鞋业有限公司", "employees": 12}}
+
+
+def test_a_jsonl_line_that_is_no_object_is_refused_by_its_number(tmp_path) -> None:
+    path = tmp_path / "businesses.jsonl"
+    path.write_text('{"record_id": "r1"}\n\n["r2"]\n', encoding="utf-8")
+    with pytest.raises(InvalidInput, match="line 3 is not a JSON object"):
+        list(read_file(path, "market.business", "SCJG", {}))
 
 
 def test_published_envelopes_are_keyed_by_subject(settings: Settings) -> None:

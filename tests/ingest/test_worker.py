@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -25,14 +25,14 @@ from sqlalchemy.orm import Session
 from onegrid.demo import factories
 from onegrid.demo.datasets import SPECS
 from onegrid.ingest.contract import MAX_MESSAGE_BYTES
-from onegrid.ingest.decode import Report, decode
+from onegrid.ingest.decode import Report
 from onegrid.ingest.topics import ensure_topics
 from onegrid.ingest.worker import Worker
 from onegrid.ingest.writer import BatchWriter, Delivery
 from onegrid.platform.settings import Settings
 from onegrid.platform.sharing.catalog import register, rules
 from onegrid.platform.streams import topic_for
-from tests.ingest.conftest import encode, envelope
+from tests.ingest.conftest import accepted, encode, envelope
 
 pytestmark = pytest.mark.usefixtures("city")
 
@@ -58,8 +58,8 @@ def dataset(engine: Engine, settings: Settings) -> Iterator[Dataset]:
     yield Dataset(spec["id"], topic_for(spec["id"]))
 
 
-def produce(settings: Settings, topic: str, values: list[bytes | None],
-            keys: list[str] | None = None) -> None:
+def produce(settings: Settings, topic: str, values: Sequence[bytes | None],
+            keys: Sequence[str] | None = None) -> None:
     """Publish as the contract says: keyed by subject key, so one subject stays in order."""
     producer = Producer({"bootstrap.servers": settings.kafka_bootstrap_servers,
                          "enable.idempotence": True, "message.max.bytes": 2_000_000})
@@ -300,7 +300,7 @@ class Race:
             record_id=f"p{partition}-{offset}", phone=phone, subject_key=key)))
             for offset, key, phone in messages]
         return [(Delivery(topic, partition, offset, None, value),
-                 decode(value, topic, self.catalog, self.pii_key)) for offset, value in values]
+                 accepted(value, topic, self.catalog, self.pii_key)) for offset, value in values]
 
     def records(self, engine: Engine) -> list[tuple]:
         with engine.connect() as conn:

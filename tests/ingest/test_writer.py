@@ -10,9 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from onegrid.demo import factories
-from onegrid.ingest.decode import Report, decode
+from onegrid.ingest.decode import Report
 from onegrid.ingest.writer import Delivery
-from tests.ingest.conftest import LUCHENG_POINT, batch_writer, encode, envelope
+from tests.ingest.conftest import LUCHENG_POINT, accepted, batch_writer, encode, envelope
 
 
 def _record(db: Session, dataset: str, key: str):
@@ -246,7 +246,7 @@ def test_messages_already_stored_by_another_worker_are_skipped(db: Session, cata
 
     def batch(offsets: range) -> list[tuple[Delivery, Report]]:
         values = [encode(envelope(subject_key=keys[o], record_id=f"r-{o}")) for o in offsets]
-        return [(Delivery(topic, 0, o, None, v), decode(v, topic, catalog, settings.pii_key))
+        return [(Delivery(topic, 0, o, None, v), accepted(v, topic, catalog, settings.pii_key))
                 for o, v in zip(offsets, values, strict=True)]
 
     writer.write(batch(range(0, 3)), [])
@@ -299,7 +299,7 @@ def test_the_merge_is_planned_again_for_a_larger_batch_not_for_every_batch(db, c
                  for n in range(size)]
         writer.write([(Delivery("onegrid.ingest.market.business", 0, next(offsets), None,
                                 encode(m)),
-                       decode(encode(m), "onegrid.ingest.market.business", catalog, "k"))
+                       accepted(encode(m), "onegrid.ingest.market.business", catalog, "k"))
                       for m in batch], [])
     assert sum(analyses) == 2  # for the first batch (2) and the fourth (5 > 2 × 2)
     plans = db.execute(text("SELECT generic_plans, custom_plans FROM pg_prepared_statements "

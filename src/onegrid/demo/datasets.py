@@ -14,5 +14,5 @@ SPECS = files("onegrid.demo").joinpath("data", "datasets")
 
 def register_all(session: Session) -> list[str]:
     """Register (or update) every demo dataset; returns their ids."""
-    specs = sorted(p for p in SPECS.iterdir() if p.name.endswith(".yaml"))
+    specs = sorted((p for p in SPECS.iterdir() if p.name.endswith(".yaml")), key=lambda p: p.name)
     return [register(session, yaml.safe_load(p.read_text("utf-8"))).id for p in specs]

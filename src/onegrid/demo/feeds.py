@@ -101,11 +101,12 @@ class Feeds:
                 "contact_phone": f.phone(self.rng)}, point)
         for _ in range(SIZES["rental"]):
             code, point = f.address_code(self.rng), self._point()
-            attrs = {"address": f.address(self.rng), "landlord": f.person_name(self.rng),
-                     "landlord_id": f.resident_id(self.rng, born=(1950, 1990)),
-                     "landlord_phone": f.phone(self.rng), "tenants": self.rng.randint(1, 6),
-                     "area_m2": self.rng.randint(20, 150),
-                     "fire_safety": self.rng.choice(("合格", "合格", "整改中"))}
+            attrs: dict[str, Any] = {  # JSON attributes, as the envelope carries them
+                "address": f.address(self.rng), "landlord": f.person_name(self.rng),
+                "landlord_id": f.resident_id(self.rng, born=(1950, 1990)),
+                "landlord_phone": f.phone(self.rng), "tenants": self.rng.randint(1, 6),
+                "area_m2": self.rng.randint(20, 150),
+                "fire_safety": self.rng.choice(("合格", "合格", "整改中"))}
             yield self._envelope("housing.rental", "ZJJ", code, attrs, point)
             if self.rng.random() < 0.6:  # the police register the same rental with its tenants
                 yield self._envelope("housing.rental", "GAJ", code, {

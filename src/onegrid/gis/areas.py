@@ -13,7 +13,7 @@ from onegrid.platform.settings import STORE_SRID
 from onegrid.platform.store.models import AREA_LEVELS, Area
 
 
-def _columns(level: str) -> Select:
+def _columns(level: str) -> Select[int, str, str, str, str | None, dict[str, Any]]:
     if level not in AREA_LEVELS:
         raise NotFound(f"no hierarchy level {level!r}; levels: {', '.join(AREA_LEVELS)}")
     parent = Area.__table__.alias("parent")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import IO
 
 import click
 
@@ -25,7 +26,7 @@ def city() -> None:
               "[default: ONEGRID_GRID_SIZE_M or 500].")
 @click.option("--replace", is_flag=True, help="Regenerate a district that is already loaded.")
 @pass_runtime
-def city_load(rt: Runtime, boundary, code: str, name: str, city_name: str,
+def city_load(rt: Runtime, boundary: IO[bytes], code: str, name: str, city_name: str,
               grid_size: int | None, replace: bool) -> None:
     """Load BOUNDARY (GeoJSON, WGS 84/CGCS2000) as a district and generate its streets,
     communities and grids."""

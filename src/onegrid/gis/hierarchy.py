@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
-from onegrid.platform.errors import Conflict, InvalidInput
+from onegrid.platform.errors import Conflict, InvalidInput, NotFound
 from onegrid.platform.settings import STORE_SRID
 from onegrid.platform.store.models import Area
 from onegrid.platform.store.sqlfiles import statements
@@ -68,7 +68,10 @@ def district_codes(code: str) -> tuple[str, str]:
 
 def gauss_kruger_epsg(session: Session, area_id: int) -> int:
     """EPSG code of the CGCS2000 3-degree Gauss-Kruger zone (4534–4554) around the area."""
-    lon = session.scalar(select(func.ST_X(func.ST_Centroid(Area.geom))).where(Area.id == area_id))
+    lon: float | None = session.scalar(
+        select(func.ST_X(func.ST_Centroid(Area.geom))).where(Area.id == area_id))
+    if lon is None:
+        raise NotFound(f"no area with id {area_id}")
     return 4534 + round((round(lon / 3) * 3 - 75) / 3)
 
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from html import escape
-from typing import Any
 
 import folium
-from branca.element import MacroElement
+from branca.element import Figure, MacroElement
 from folium.template import Template
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from onegrid.platform.loop.queries import GridRecord, IssuePoint
 from onegrid.platform.store.models import Area
 
 STATUS_COLOURS = {"reported": "#d9480f", "routed": "#e67700", "dispatched": "#f08c00",
@@ -29,7 +29,8 @@ class HtmlPopup(MacroElement):
     {% endmacro %}""")
 
     def __init__(self, content: str) -> None:
-        super().__init__()
+        # MacroElement.__init__ has no annotations, and untyped_calls_exclude misses super() calls
+        super().__init__()  # type: ignore[no-untyped-call]
         self._name = "HtmlPopup"
         self.content = content
 
@@ -45,8 +46,8 @@ class RenderedMap:
     name: str
 
 
-def grid_map(session: Session, grid_ids: list[int], issues: list[dict[str, Any]],
-             records: list[dict[str, Any]], *, leaflet_js: str, leaflet_css: str,
+def grid_map(session: Session, grid_ids: list[int], issues: list[IssuePoint],
+             records: list[GridRecord], *, leaflet_js: str, leaflet_css: str,
              tile_url: str = "") -> RenderedMap:
     """Render the map; ``issues`` and ``records`` carry lon/lat in the store datum."""
     fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=True)
@@ -69,6 +70,7 @@ def grid_map(session: Session, grid_ids: list[int], issues: list[dict[str, Any]]
     if bounds:
         fmap.fit_bounds(bounds)
     root = fmap.get_root()
+    assert isinstance(root, Figure)  # a folium Map always sits in a Figure, made with the Map
     root.render()
     return RenderedMap(root.header.render(), root.html.render(), root.script.render(),
                        fmap.get_name())
@@ -93,7 +95,7 @@ def _add_grids(session: Session, fmap: folium.Map, grid_ids: list[int]) -> list[
     return [[extent[1], extent[0]], [extent[3], extent[2]]]
 
 
-def _record_html(record: dict[str, Any]) -> str:
+def _record_html(record: GridRecord) -> str:
     rows = "".join(f"<tr><th>{escape(str(k))}</th><td>{escape(str(v))}</td></tr>"
                    for k, v in record["attributes"].items())
     return f"<b>{escape(record['dataset'])}</b><table>{rows}</table>"

@@ -20,7 +20,8 @@ OTHER = "E0699"  # GB/T 30428.2 "other events": the command centre routes it by 
 
 def hotline_ticket(session: Session, report: Report, dedup: DedupRule) -> None:
     attributes = orjson.loads(report.attributes)
-    lon, lat = report.point  # the dataset requires a Point
+    assert report.point is not None, "hotline.ticket's rules require a Point geometry"
+    lon, lat = report.point
     report_issue(session, client_id=report.key, category=attributes.get("issue_category", OTHER),
                  description=attributes.get("description", ""), lon=lon, lat=lat,
                  reporter_user_id=None, source="hotline", rule=dedup, via=report.department)

@@ -6,6 +6,7 @@ import gc
 import logging
 import time
 from pathlib import Path
+from typing import IO
 
 import click
 import yaml
@@ -138,7 +139,7 @@ def dataset() -> None:
 @dataset.command("register")
 @click.argument("specs", nargs=-1, required=True, type=click.File("rb"))
 @pass_runtime
-def dataset_register(rt: Runtime, specs) -> None:
+def dataset_register(rt: Runtime, specs: tuple[IO[bytes], ...]) -> None:
     """Register (or update) datasets from YAML/JSON spec files (see docs/ingest.md) and
     create their topics."""
     with rt.unit_of_work() as session:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -48,9 +48,10 @@ def publish(target: Producer, envelopes: Iterable[dict[str, Any]], total: int | 
 
 
 def read_file(path: Path, dataset: str, department: str | None,
-              types: dict[str, str]) -> Iterator[dict[str, Any]]:
+              types: Mapping[str, object]) -> Iterator[dict[str, Any]]:
     """Envelopes from a JSONL file (one envelope per line) or a CSV file (envelope columns,
-    ``lon``/``lat`` or ``geometry``, every other column an attribute typed by the schema)."""
+    ``lon``/``lat`` or ``geometry``, every other column an attribute typed by the schema:
+    ``types`` maps an attribute to its JSON Schema ``type``)."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
         if path.suffix.lower() == ".csv":
             for row in csv.DictReader(handle):
@@ -66,6 +67,8 @@ def _from_json(line: str, number: int, dataset: str, department: str | None) -> 
         envelope = json.loads(line)
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"line {number} is not JSON: {exc.msg}") from None
+    if not isinstance(envelope, dict):
+        raise InvalidInput(f"line {number} is not a JSON object (an envelope)")
     envelope.setdefault("dataset", dataset)
     if department:
         envelope.setdefault("department", department)
@@ -73,7 +76,7 @@ def _from_json(line: str, number: int, dataset: str, department: str | None) -> 
 
 
 def _from_csv(row: dict[str, str], dataset: str, department: str | None,
-              types: dict[str, str]) -> dict[str, Any]:
+              types: Mapping[str, object]) -> dict[str, Any]:
     envelope: dict[str, Any] = {"dataset": dataset, "department": department}
     envelope.update({k: row.pop(k) for k in ENVELOPE_COLUMNS if row.get(k)})
     lon, lat, geometry = row.pop("lon", ""), row.pop("lat", ""), row.pop("geometry", "")
@@ -85,7 +88,7 @@ def _from_csv(row: dict[str, str], dataset: str, department: str | None,
     return envelope
 
 
-def _typed(value: str, kind: str | None) -> Any:
+def _typed(value: str, kind: object) -> Any:
     try:
         if kind == "integer":
             return int(value)

@@ -91,7 +91,10 @@ class Worker:
         refusals: list[tuple[Delivery, Refusal]] = []
         for d in deliveries:
             result = decode(d.value, d.topic, catalog, self.settings.pii_key)
-            (reports if isinstance(result, Report) else refusals).append((d, result))
+            if isinstance(result, Report):
+                reports.append((d, result))
+            else:
+                refusals.append((d, result))
         return reports, refusals
 
     @staticmethod
@@ -132,6 +135,8 @@ def _is_data(message: Message) -> bool:
 
 
 def _delivery(message: Message) -> Delivery:
-    return Delivery(message.topic(), message.partition(), message.offset(), message.key(),
-                    message.value())
+    topic, partition, offset = message.topic(), message.partition(), message.offset()
+    # a message the consumer returns without an error (_is_data) always has all three
+    assert topic is not None and partition is not None and offset is not None
+    return Delivery(topic, partition, offset, message.key(), message.value())
 

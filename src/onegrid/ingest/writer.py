@@ -8,8 +8,10 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from typing import Any
 
 import msgspec
+import psycopg
 from psycopg.adapt import PyFormat
 from psycopg.errors import DeadlockDetected
 from sqlalchemy import Connection, text
@@ -109,7 +111,7 @@ class BatchWriter:
         # COPY picks dumpers by type oid, and psycopg's DB-API module registers a pure-Python
         # one for bytea (to unwrap its Binary objects); ours are plain bytes: use the C dumper
         # that bytes get everywhere else (≈ 1 µs a row with four JSON columns).
-        adapters = conn.connection.driver_connection.adapters
+        adapters = _psycopg(conn).adapters
         adapters.register_dumper(bytes, adapters.get_dumper(bytes, PyFormat.BINARY))
 
     def write(self, reports: list[tuple[Delivery, Report]],
@@ -214,7 +216,7 @@ class BatchWriter:
         of one subject in one dataset)."""
         ids = self.department_ids()
         seen: dict[tuple[str, str], int] = {}
-        cursor = self.conn.connection.driver_connection.cursor()
+        cursor = _psycopg(self.conn).cursor()
         with cursor.copy(f"COPY staging ({', '.join(STAGED)}) FROM STDIN (FORMAT binary)"
                          ) as copy:
             copy.set_types(list(STAGED.values()))
@@ -267,3 +269,10 @@ def _conflict(exc: DBAPIError) -> str | None:
     if isinstance(exc, IntegrityError) and diag and diag.constraint_name == RECORD_KEY:
         return "a record of the batch appeared meanwhile"
     return None
+
+
+def _psycopg(conn: Connection) -> psycopg.Connection[Any]:
+    """The psycopg connection under SQLAlchemy's, for COPY and its dumpers."""
+    driver = conn.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)  # the store's URL names psycopg (settings)
+    return driver

@@ -9,6 +9,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
+from typing import Any
 
 import click
 from sqlalchemy import Engine
@@ -89,10 +90,11 @@ def health(rt: Runtime, wait: float, url: str | None) -> None:
     sys.exit(0 if state.get("status") == "ok" else 1)
 
 
-def _http_state(url: str) -> dict:
+def _http_state(url: str) -> dict[str, Any]:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
-            return json.load(response)
+            state: dict[str, Any] = json.load(response)
+            return state
     except OSError as exc:
         return {"status": "unavailable", "error": str(exc)}
 

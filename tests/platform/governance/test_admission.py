@@ -40,6 +40,7 @@ def test_an_admitted_task_waits_for_the_next_working_period(db) -> None:
     decision = push_task(db, department_code="MZJ", task_type="ELDERLY_VISIT",
                          grid_code=here.grid_code, title="探访独居老人", detail="", by=staff,
                          hours=HOURS, now=SHANGHAI_MONDAY_0700)
+    assert decision.task is not None, decision.refusal
     assert decision.task.release_at == datetime(2026, 11, 24, 0, 30, tzinfo=UTC)
     assert tasks_for_worker(db, worker, now=SHANGHAI_MONDAY_0700) == []
     assert tasks_for_worker(db, worker, now=decision.task.release_at) == [decision.task]

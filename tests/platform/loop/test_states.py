@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from onegrid.platform.errors import Forbidden
 from onegrid.platform.loop.states import (
-    Forbidden,
     IllegalTransition,
     actions_for,
     next_status,

@@ -19,7 +19,7 @@ RULES = ScreenRules()
 def test_every_tile_has_a_value_computed_from_the_store(db) -> None:
     values = kpis(db, now(), RULES)
     assert set(values) == set(KPI_NAMES)
-    assert all(isinstance(values[k], int) for k in KPI_NAMES if k != "median_resolve_hours")
+    assert all(isinstance(v, int) for k, v in values.items() if k != "median_resolve_hours")
 
 
 def test_reporting_merging_and_refusing_move_their_tiles(db) -> None:

@@ -20,7 +20,8 @@ def department(db: Session):
 def test_a_token_identifies_its_department_and_only_its_hash_is_stored(db: Session,
                                                                         department) -> None:
     row, clear = create_token(db, "TESTDEP", "analytics")
-    assert department_for_token(db, clear).code == "TESTDEP"
+    found = department_for_token(db, clear)
+    assert found is not None and found.code == "TESTDEP"
     stored = db.scalars(select(ApiToken.token_hash)).all()
     assert row.token_hash in stored and clear not in stored
 

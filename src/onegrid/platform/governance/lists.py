@@ -6,17 +6,18 @@ only what the files changed."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from onegrid.platform.accounts.departments import get_department
-from onegrid.platform.store.models import AdmissionItem, IssueCategory, Responsibility
+from onegrid.platform.store.models import AdmissionItem, Base, IssueCategory, Responsibility
 
 Row = Mapping[str, str]
 
 
-def _upsert(session: Session, model: type, key: str, rows: list[dict]) -> int:
+def _upsert(session: Session, model: type[Base], key: str, rows: list[dict[str, Any]]) -> int:
     if not rows:
         return 0
     stmt = insert(model).values(rows)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import ColumnElement, func, select, text
 from sqlalchemy.orm import Session
 
 from onegrid.platform.errors import InvalidInput
@@ -108,7 +109,8 @@ def _actor(session: Session, user_id: int | None, source: str, via: str) -> tupl
     return user.username, user.display_name
 
 
-def _open_duplicate(session: Session, category: str, point, rule: DedupRule) -> Issue | None:
+def _open_duplicate(session: Session, category: str, point: ColumnElement[Any],
+                    rule: DedupRule) -> Issue | None:
     since = datetime.now(UTC) - rule.window
     here = func.geography(point)  # keeps the datum; distances in metres on the spheroid
     return session.scalars(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -20,6 +20,26 @@ from onegrid.platform.store.models import (
 
 QUEUE_LIMIT = 200
 MASK = "***"
+
+
+class IssuePoint(TypedDict):
+    """An issue as the grid worker's map draws it (lon/lat in the store datum)."""
+
+    id: int
+    status: str
+    category: str
+    lon: float
+    lat: float
+
+
+class GridRecord(TypedDict):
+    """A shared record in a grid, for the map: a point on it and its masked attributes."""
+
+    id: int
+    dataset: str  # the dataset's title
+    lon: float
+    lat: float
+    attributes: dict[str, Any]
 
 
 def queue(session: Session, user: User, status: str | None = None) -> list[Issue]:
@@ -48,7 +68,7 @@ def issue_trace(session: Session, issue_id: int) -> list[TraceEntry]:
         .order_by(TraceEntry.seq)))
 
 
-def issue_points(session: Session, issues: list[Issue]) -> list[dict[str, Any]]:
+def issue_points(session: Session, issues: list[Issue]) -> list[IssuePoint]:
     """id, status, category, lon and lat of each issue, for the map."""
     if not issues:
         return []
@@ -56,10 +76,12 @@ def issue_points(session: Session, issues: list[Issue]) -> list[dict[str, Any]]:
         select(Issue.id, Issue.status, Issue.category, func.ST_X(Issue.geom).label("lon"),
                func.ST_Y(Issue.geom).label("lat"))
         .where(Issue.id.in_([i.id for i in issues])))
-    return [dict(row._mapping) for row in rows]
+    return [IssuePoint(id=r.id, status=r.status, category=r.category, lon=r.lon, lat=r.lat)
+            for r in rows]
 
 
-def records_in_grids(session: Session, grid_ids: list[int], limit: int = 200) -> list[dict]:
+def records_in_grids(session: Session, grid_ids: list[int],
+                     limit: int = 200) -> list[GridRecord]:
     """Shared records located in the grids, personal fields masked (the dataset's pii_fields)."""
     rows = session.execute(
         select(Record.id, Record.attributes, Dataset.title, Dataset.pii_fields,
@@ -68,7 +90,7 @@ def records_in_grids(session: Session, grid_ids: list[int], limit: int = 200) ->
         .join(Dataset, Dataset.id == Record.dataset_id)
         .where(Record.grid_id.in_(grid_ids), Record.geom.is_not(None))
         .order_by(Record.id).limit(limit))
-    return [{"id": r.id, "dataset": r.title, "lon": r.lon, "lat": r.lat,
-             "attributes": {k: MASK if k in r.pii_fields else v
-                            for k, v in (r.attributes or {}).items()}}
+    return [GridRecord(id=r.id, dataset=r.title, lon=r.lon, lat=r.lat,
+                       attributes={k: MASK if k in r.pii_fields else v
+                                   for k, v in (r.attributes or {}).items()})
             for r in rows]

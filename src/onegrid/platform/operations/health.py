@@ -12,7 +12,7 @@ from onegrid.platform.store.db import ping
 def broker_state(bootstrap_servers: str, timeout_s: float = 3.0) -> dict[str, object]:
     """``{"ok": True, "brokers": n}`` when a Kafka-protocol broker answers within the timeout."""
     admin = AdminClient({"bootstrap.servers": bootstrap_servers, "socket.timeout.ms": 2000,
-                         "log_level": 0, "logger": _quiet})
+                         "log_level": 0}, logger=_quiet)
     try:
         metadata = admin.list_topics(timeout=timeout_s)
         return {"ok": True, "brokers": len(metadata.brokers)}

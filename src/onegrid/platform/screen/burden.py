@@ -85,12 +85,13 @@ def _counts(session: Session, period: Period) -> dict[tuple[str, str], int]:
     return counts
 
 
-def _queries(start: datetime, end: datetime) -> dict[str, Select]:
+def _queries(start: datetime, end: datetime) -> dict[str, Select[str | None, int]]:
+    """Per measure, (department code, count): no code for ledger entries of no department."""
     made = (select(Department.code, func.count()).select_from(CollectionRequest)
             .join(Department, Department.id == CollectionRequest.department_id)
             .where(CollectionRequest.created_at >= start, CollectionRequest.created_at < end)
             .group_by(Department.code))
-    queries = {"requests_made": made}
+    queries: dict[str, Select[str | None, int]] = {"requests_made": made}
     for measure, kinds in MEASURES.items():
         if kinds:
             queries[measure] = (

@@ -7,7 +7,17 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, and_, case, cast, func, or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    SQLColumnExpression,
+    and_,
+    case,
+    cast,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from onegrid.platform.loop.sla import NOT_YET_ACCEPTED
@@ -56,8 +66,9 @@ def start(session: Session, now: datetime, last_event_id: str = "") -> Cursor:
     recent = select(TraceEntry.seq).where(TraceEntry.action.in_(TRACE_EVENTS)) \
         .order_by(TraceEntry.seq.desc()).limit(REPLAY).subquery()
     first = session.scalar(select(func.min(recent.c.seq)))
-    seq = first - 1 if first else session.scalar(select(func.coalesce(func.max(TraceEntry.seq), 0)))
-    dead = session.scalar(select(func.coalesce(func.max(DeadLetter.id), 0)))
+    seq = first - 1 if first else session.execute(
+        select(func.coalesce(func.max(TraceEntry.seq), 0))).scalar_one()
+    dead = session.execute(select(func.coalesce(func.max(DeadLetter.id), 0))).scalar_one()
     return Cursor(seq, dead, now)
 
 
@@ -75,7 +86,7 @@ def poll(session: Session, cursor: Cursor, now: datetime,
     return events + [FeedEvent(kind, cursor, data) for kind, data in spikes + breaches], cursor
 
 
-def _issue_columns() -> tuple:
+def _issue_columns() -> tuple[SQLColumnExpression[Any], ...]:
     return (Issue.id.label("issue_id"), Issue.category, IssueCategory.name.label("category_name"),
             IssueCategory.name_en.label("category_name_en"), Issue.status,
             Issue.report_count, Area.code.label("grid_code"), Area.name.label("grid_name"),
@@ -96,12 +107,13 @@ def _trace_events(session: Session, cursor: Cursor) -> list[FeedEvent]:
                       _jsonable(r._mapping, drop=("seq", "action"))) for r in rows]
 
 
-def _issue_id(target: ColumnElement[str]) -> ColumnElement[int]:
+def _issue_id(target: SQLColumnExpression[str]) -> ColumnElement[int]:
     """The id in a trace target "issue:<id>"."""
     return cast(func.substr(target, len("issue:") + 1), BigInteger)
 
 
-def _breaches(session: Session, since: datetime, now: datetime) -> list[tuple[str, dict]]:
+def _breaches(session: Session, since: datetime,
+              now: datetime) -> list[tuple[str, dict[str, Any]]]:
     """Issues whose response or resolution fell due in (since, now] while still undone."""
     response = and_(Issue.status.in_(NOT_YET_ACCEPTED), Issue.response_due > since,
                     Issue.response_due <= now)
@@ -118,7 +130,7 @@ def _breaches(session: Session, since: datetime, now: datetime) -> list[tuple[st
 
 
 def _dead_letter_spike(session: Session, cursor: Cursor, now: datetime,
-                       rules: ScreenRules) -> tuple[Cursor, list[tuple[str, dict]]]:
+                       rules: ScreenRules) -> tuple[Cursor, list[tuple[str, dict[str, Any]]]]:
     """One event when new dead letters lift the window's count to the threshold; a spike that
     goes on is not announced again until the window has dropped below it."""
     newest = session.scalar(select(func.max(DeadLetter.id)).where(

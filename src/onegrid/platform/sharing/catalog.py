@@ -4,6 +4,7 @@ A dataset is registered once from a YAML (or JSON) spec; see docs/ingest.md for 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,7 +45,8 @@ _SPEC = jsonschema_rs.Draft7Validator(SPEC_SCHEMA)
 MASK = "the value"
 
 
-def _valid(check) -> Any:
+def _valid(check: Callable[[str], object]) -> Callable[[str], bool]:
+    """A format checker for jsonschema-rs from one of ours that raises InvalidInput."""
     def accepts(value: str) -> bool:
         try:
             check(value)

@@ -29,14 +29,14 @@ def describe(session: Session, views: dict[str, DatasetView],
     """Catalog entries (one, when ``dataset_id`` is given: NotFound if unknown)."""
     stats = select(Record.dataset_id, func.count().label("records"),
                    func.max(Record.updated_at).label("updated_at")).group_by(Record.dataset_id)
-    query = select(Dataset)
     if dataset_id is not None:
-        stats, query = stats.where(Record.dataset_id == dataset_id), query.where(
-            Dataset.id == dataset_id)
+        stats = stats.where(Record.dataset_id == dataset_id)
     counts = stats.subquery()
-    query = (query.add_columns(Department.code, counts.c.records, counts.c.updated_at)
+    query = (select(Dataset, Department.code, counts.c.records, counts.c.updated_at)
              .join(Department, Department.id == Dataset.owner_department_id)
              .outerjoin(counts, counts.c.dataset_id == Dataset.id).order_by(Dataset.id))
+    if dataset_id is not None:
+        query = query.where(Dataset.id == dataset_id)
     entries = [_entry(ds, owner, records, updated, views.get(ds.id))
                for ds, owner, records, updated in session.execute(query)]
     if dataset_id is not None and not entries:

@@ -21,14 +21,15 @@ def _kind(row: dict[str, Any]) -> str:
     return "merged" if row["reports"] > 1 else "new"
 
 
-def _versions(session: Session, view: DatasetView, ids: list[int]) -> dict[int, list[dict]]:
+def _versions(session: Session, view: DatasetView,
+              ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     rows = session.execute(
         select(RecordVersion.record_id, RecordVersion.version, Department.code,
                RecordVersion.changes, RecordVersion.occurred_at)
         .join(Department, Department.id == RecordVersion.department_id)
         .where(RecordVersion.record_id.in_(ids))
         .order_by(RecordVersion.record_id, RecordVersion.version))
-    found: dict[int, list[dict]] = {}
+    found: dict[int, list[dict[str, Any]]] = {}
     for r in rows:
         found.setdefault(r.record_id, []).append(
             {"version": r.version, "department": r.code, "occurred_at": r.occurred_at,

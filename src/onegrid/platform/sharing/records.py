@@ -46,7 +46,7 @@ class Page:
     next_cursor: int | None
 
 
-def columns() -> Select:
+def columns() -> Select[*tuple[Any, ...]]:  # more columns than select()'s typed overloads
     """A record as the API shows it: subject key (masked), grid code, GeoJSON geometry."""
     return (select(Record.id, Record.dataset_id, Dataset.subject_key_kind.label("subject_kind"),
                    func.coalesce(Record.subject_key_masked, Record.subject_key)

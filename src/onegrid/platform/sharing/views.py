@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,7 +27,7 @@ class DatasetView:
     pii_fields: frozenset[str]  # fields the reader sees only masked
     owner: bool = False
 
-    def visible(self, attributes: dict) -> dict:
+    def visible(self, attributes: dict[str, Any]) -> dict[str, Any]:
         """``attributes`` cut to the visible fields, personal ones masked."""
         return {k: mask_value(v) if k in self.pii_fields else v
                 for k, v in attributes.items() if k in self.fields}
