@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from flask import g, request, session
 from sqlalchemy import text
@@ -34,7 +34,7 @@ def caller() -> Caller:
     if g.caller is None:
         raise Unauthorized("send 'Authorization: Bearer <token>' with your department's API "
                            "token (onegrid token create --department CODE), or sign in")
-    return g.caller
+    return cast(Caller, g.caller)
 
 
 def _from_token() -> Caller | None:

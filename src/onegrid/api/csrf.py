@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Callable
+from typing import cast
 
 from flask import Flask, request, session
 
@@ -26,7 +28,7 @@ def token() -> str:
     """This session's token (created on first use)."""
     if "csrf" not in session:
         session["csrf"] = secrets.token_urlsafe(32)
-    return session["csrf"]
+    return cast(str, session["csrf"])
 
 
 def init_app(app: Flask) -> None:
@@ -42,5 +44,5 @@ def init_app(app: Flask) -> None:
             raise CsrfRejected("reload the page and try again (the form's token did not match)")
 
     @app.context_processor
-    def _token() -> dict:
+    def _token() -> dict[str, Callable[[], str]]:
         return {"csrf_token": token}

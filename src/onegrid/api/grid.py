@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from onegrid.api import store
-from onegrid.api.auth import current_user, require
+from onegrid.api.auth import require, signed_in
 from onegrid.api.forms import number, required, upload
 from onegrid.gis.maps import grid_map
 from onegrid.platform.errors import InvalidInput, NotFound
@@ -23,8 +24,8 @@ FLAG_KINDS = ("flag_already_have", "flag_not_admitted")
 
 @bp.get("/grid")
 @require("grid_worker")
-def home():
-    user, db = current_user(), store.session()
+def home() -> str:
+    user, db = signed_in(), store.session()
     grid_ids = [grid.id for grid in user.grids]
     mine = queue(db, user)
     rendered = grid_map(db, grid_ids, issue_points(db, mine), records_in_grids(db, grid_ids),
@@ -38,9 +39,9 @@ def home():
 
 @bp.post("/grid/issues")
 @require("grid_worker")
-def report():
+def report() -> ResponseReturnValue:
     """Log an issue (multipart form); 201 with the issue, the same issue for a retried client id."""
-    user, db, form = current_user(), store.session(), request.form
+    user, db, form = signed_in(), store.session(), request.form
     issue = report_issue(db, client_id=required(form, "client_id"),
                          category=required(form, "category"),
                          description=required(form, "description"), lon=number(form, "lon"),
@@ -54,16 +55,16 @@ def report():
 
 @bp.post("/grid/flags")
 @require("grid_worker")
-def flag():
+def flag() -> ResponseReturnValue:
     """The burden flag: 'the platform already has this' or 'not on the admission list'."""
-    user, db, form = current_user(), store.session(), request.form
+    user, db, form = signed_in(), store.session(), request.form
     kind = required(form, "kind")
     if kind not in FLAG_KINDS:
         raise InvalidInput(f"a flag is one of {', '.join(FLAG_KINDS)}")
     task = db.get(GridTask, int(form["task_id"])) if form.get("task_id") else None
     code = form.get("department") or None
     if task is not None:
-        code = db.get(Department, task.department_id).code
+        code = db.get_one(Department, task.department_id).code
     detail = {"target": form.get("target", ""), "task_id": task.id if task else None,
               "by": user.username}
     event = record_burden(db, kind, code, detail)
@@ -74,8 +75,8 @@ def flag():
 
 @bp.post("/grid/tasks/<int:task_id>/done")
 @require("grid_worker")
-def task_done(task_id: int):
-    user, db = current_user(), store.session()
+def task_done(task_id: int) -> ResponseReturnValue:
+    user, db = signed_in(), store.session()
     task = db.get(GridTask, task_id)
     if task is None or task.grid_id not in {grid.id for grid in user.grids}:
         raise NotFound(f"no task {task_id} in your grids")
@@ -86,7 +87,7 @@ def task_done(task_id: int):
 
 
 @bp.get("/grid/sw.js")
-def service_worker():
+def service_worker() -> ResponseReturnValue:
     """The offline worker, allowed to control /grid although it is served below it."""
     response = current_app.send_static_file("sw.js")
     response.headers["Service-Worker-Allowed"] = "/grid"

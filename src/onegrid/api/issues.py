@@ -6,13 +6,14 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
 from onegrid.api import store
-from onegrid.api.auth import current_user, require
+from onegrid.api.auth import require, signed_in
 from onegrid.api.forms import required, upload
 from onegrid.platform.accounts.departments import list_departments
-from onegrid.platform.errors import NotFound
+from onegrid.platform.errors import Forbidden, NotFound
 from onegrid.platform.governance.admission import NotAdmitted, admission_list, push_task
 from onegrid.platform.governance.ledger import burden_totals
 from onegrid.platform.governance.working_time import WorkingHours
@@ -28,8 +29,8 @@ bp = Blueprint("issues", __name__)
 
 @bp.get("/issues")
 @require("department_staff", "operator")
-def queue_page():
-    user, db = current_user(), store.session()
+def queue_page() -> str:
+    user, db = signed_in(), store.session()
     status = request.args.get("status") or None
     issues = queue(db, user, status)
     now = datetime.now(UTC)
@@ -42,8 +43,8 @@ def queue_page():
 
 @bp.get("/issues/<int:issue_id>")
 @require()
-def detail(issue_id: int):
-    user, db = current_user(), store.session()
+def detail(issue_id: int) -> str:
+    user, db = signed_in(), store.session()
     issue = _issue(issue_id)
     photos = db.query(IssuePhoto.id, IssuePhoto.stage, IssuePhoto.sha256).filter(
         IssuePhoto.issue_id == issue.id).order_by(IssuePhoto.id).all()
@@ -56,8 +57,8 @@ def detail(issue_id: int):
 
 @bp.post("/issues/<int:issue_id>/<action>")
 @require()
-def step(issue_id: int, action: str):
-    user, db, form = current_user(), store.session(), request.form
+def step(issue_id: int, action: str) -> ResponseReturnValue:
+    user, db, form = signed_in(), store.session(), request.form
     satisfaction = form.get("satisfaction")
     issue = act(db, issue_id, action, user, note=form.get("note", ""),
                 satisfaction=int(satisfaction) if satisfaction else None,
@@ -71,7 +72,7 @@ def step(issue_id: int, action: str):
 
 @bp.get("/photos/<int:photo_id>")
 @require()
-def photo(photo_id: int):
+def photo(photo_id: int) -> Response:
     db = store.session()
     kept = db.get(IssuePhoto, photo_id)
     if kept is None:
@@ -85,10 +86,12 @@ def photo(photo_id: int):
 
 @bp.post("/tasks")
 @require("department_staff")
-def new_task():
+def new_task() -> ResponseReturnValue:
     """Push a task down to a grid; a type not on the admission list is refused (422)."""
-    user, db, form = current_user(), store.session(), request.form
-    department = db.get(Department, user.department_id)
+    user, db, form = signed_in(), store.session(), request.form
+    if user.department_id is None:
+        raise Forbidden("your account belongs to no department")
+    department = db.get_one(Department, user.department_id)
     decision = push_task(db, department_code=department.code,
                          task_type=required(form, "task_type"),
                          grid_code=required(form, "grid_code"), title=required(form, "title"),
@@ -100,7 +103,7 @@ def new_task():
 
 
 def _issue(issue_id: int) -> Issue:
-    user, db = current_user(), store.session()
+    user, db = signed_in(), store.session()
     issue = db.get(Issue, issue_id)
     if issue is None:
         raise NotFound(f"no issue {issue_id}")

@@ -63,7 +63,8 @@ def conformance() -> Response:
     return json_response({"conformsTo": CONFORMANCE})
 
 
-def _collection(cid: str, title: str, description: str, box: list[float] | None) -> dict:
+def _collection(cid: str, title: str, description: str,
+                box: list[float] | None) -> dict[str, Any]:
     return {"id": cid, "title": title, "description": description, "itemType": "feature",
             "crs": [CRS84],
             "extent": {"spatial": {"bbox": [box or [-180, -90, 180, 90]], "crs": CRS84}},
@@ -71,7 +72,7 @@ def _collection(cid: str, title: str, description: str, box: list[float] | None)
                       link("items", f"/ogc/collections/{cid}/items", GEOJSON)]}
 
 
-def collections_for(readable: dict[str, Any]) -> list[dict]:
+def collections_for(readable: dict[str, Any]) -> list[dict[str, Any]]:
     session = store.session()
     box = extent(session)
     titles = dict(session.execute(

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, request
 from onegrid.api import store
 from onegrid.api.caller import caller, purpose, trace_pull
 from onegrid.api.features import feature, json_response
-from onegrid.api.ogc.links import GEOJSON, link
+from onegrid.api.ogc.links import GEOJSON, Link, link
 from onegrid.api.params import bbox, number, record_filter
 from onegrid.gis import areas
 from onegrid.platform.errors import NotFound
@@ -21,7 +21,7 @@ bp = Blueprint("ogc_items", __name__, url_prefix="/ogc")
 DEFAULT_LIMIT = 10
 
 
-def _links(cid: str, next_cursor: int | None) -> list[dict]:
+def _links(cid: str, next_cursor: int | None) -> list[Link]:
     args = {k: v for k, v in request.args.items() if k != "cursor"}
     links = [link("self", request.path, GEOJSON, **args),
              link("collection", f"/ogc/collections/{cid}")]
@@ -31,7 +31,7 @@ def _links(cid: str, next_cursor: int | None) -> list[dict]:
     return links
 
 
-def _collection_body(cid: str, features: list[dict], next_cursor: int | None,
+def _collection_body(cid: str, features: list[dict[str, Any]], next_cursor: int | None,
                      matched: int | None) -> Response:
     body: dict[str, Any] = {"type": "FeatureCollection", "features": features,
                             "timeStamp": datetime.now(UTC).isoformat(timespec="seconds"),

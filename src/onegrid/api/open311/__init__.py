@@ -6,7 +6,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, Response, request, url_for
-from sqlalchemy import select
+from sqlalchemy import Select, select
+from werkzeug.datastructures import MultiDict
 
 from onegrid.api import store
 from onegrid.api.open311.mapping import (
@@ -43,7 +44,7 @@ def _error(err: OneGridError) -> Response:
 
 
 @bp.get("/discovery.<fmt>")
-def discovery(fmt: str):
+def discovery(fmt: str) -> Response:
     fmt = check_format(fmt)
     url = url_for("open311.services", fmt="json", _external=True).rsplit("/", 1)[0]
     return respond(fmt, "discovery", {
@@ -54,13 +55,13 @@ def discovery(fmt: str):
 
 
 @bp.get("/v2/services.<fmt>")
-def services(fmt: str):
+def services(fmt: str) -> Response:
     listed = [service(c) for c in categories(store.session())]
     return respond(check_format(fmt), "services", listed)
 
 
 @bp.get("/v2/services/<code>.<fmt>")
-def definition(code: str, fmt: str):
+def definition(code: str, fmt: str) -> Response:
     category = store.session().get(IssueCategory, code)
     if category is None:
         raise NotFound(f"no service {code!r}")
@@ -68,7 +69,7 @@ def definition(code: str, fmt: str):
 
 
 @bp.get("/v2/requests.<fmt>")
-def requests_list(fmt: str):
+def requests_list(fmt: str) -> Response:
     fmt, db = check_format(fmt), store.session()
     query = select(Issue).order_by(Issue.created_at.desc()).limit(MAX_REQUESTS)
     ids = _csv_arg("service_request_id")
@@ -80,7 +81,7 @@ def requests_list(fmt: str):
 
 
 @bp.get("/v2/requests/<request_id>.<fmt>")
-def request_one(request_id: str, fmt: str):
+def request_one(request_id: str, fmt: str) -> Response:
     fmt, db = check_format(fmt), store.session()
     issue = db.get(Issue, _int(request_id))
     if issue is None:
@@ -89,7 +90,7 @@ def request_one(request_id: str, fmt: str):
 
 
 @bp.get("/v2/tokens/<token>.<fmt>")
-def token(token: str, fmt: str):
+def token(token: str, fmt: str) -> Response:
     fmt, db = check_format(fmt), store.session()
     try:
         issue_id = db.scalar(select(IssueReport.issue_id)
@@ -103,7 +104,7 @@ def token(token: str, fmt: str):
 
 
 @bp.post("/v2/requests.<fmt>")
-def create(fmt: str):
+def create(fmt: str) -> Response:
     """A citizen's request through a department's client: api_key is that department's token."""
     fmt, db, form = check_format(fmt), store.session(), request.form
     department = department_for_token(db, form.get("api_key", ""))
@@ -122,7 +123,7 @@ def create(fmt: str):
         "service_notice": "", "account_id": None}])
 
 
-def _location(form) -> tuple[float, float]:
+def _location(form: MultiDict[str, str]) -> tuple[float, float]:
     if form.get("lat") and form.get("long"):
         try:
             return float(form["long"]), float(form["lat"])
@@ -137,7 +138,7 @@ def _location(form) -> tuple[float, float]:
     raise InvalidInput("a location is required: lat and long, or address_string")
 
 
-def _filtered(query):
+def _filtered(query: Select[Issue]) -> Select[Issue]:
     codes = _csv_arg("service_code")
     if codes:
         query = query.where(Issue.category.in_(codes))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 
 from flask import Blueprint, current_app
 
@@ -13,7 +14,7 @@ bp = Blueprint("screen", __name__)
 
 def rules() -> ScreenRules:
     """Read once per app (tests put their own under app.config["SCREEN_RULES"])."""
-    return current_app.config.setdefault("SCREEN_RULES", ScreenRules.from_env())
+    return cast(ScreenRules, current_app.config.setdefault("SCREEN_RULES", ScreenRules.from_env()))
 
 
 def now() -> datetime:

@@ -21,13 +21,13 @@ CSV_COLUMNS = ("period_first", "period_last", "department", "measure", "current"
 
 @bp.get("/screen/burden")
 @require("operator")
-def burden_page():
+def burden_page() -> str:
     return _render("burden.html")
 
 
 @bp.get("/screen/burden/print")
 @require("operator")
-def burden_print():
+def burden_print() -> str:
     return _render("burden_print.html")
 
 

@@ -11,13 +11,13 @@ from onegrid.api.params import number, record_filter
 from onegrid.platform.errors import InvalidInput, NotFound
 from onegrid.platform.sharing import changes, records
 from onegrid.platform.sharing.identity import subject_key
-from onegrid.platform.sharing.views import view_of
+from onegrid.platform.sharing.views import DatasetView, view_of
 
 bp = Blueprint("records", __name__, url_prefix="/api/v1")
 GEOJSON = "application/geo+json"
 
 
-def _page(dataset_id: str):
+def _page(dataset_id: str) -> tuple[DatasetView, records.Page]:
     view = view_of(store.session(), caller().department, dataset_id)
     stated = purpose(view)
     flt = record_filter()
