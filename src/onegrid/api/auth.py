@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from onegrid.api import store
 from onegrid.api.i18n import translate
 from onegrid.platform.accounts.passwords import authenticate
-from onegrid.platform.errors import Forbidden, Unauthorized
+from onegrid.platform.errors import ForbiddenError, UnauthorizedError
 from onegrid.platform.store.models import User
 
 bp = Blueprint("auth", __name__)
@@ -39,7 +39,7 @@ def signed_in() -> User:
     """The user of a view behind @require, which has sent anyone not signed in to sign in."""
     user = current_user()
     if user is None:
-        raise Unauthorized("sign in first")
+        raise UnauthorizedError("sign in first")
     return user
 
 
@@ -52,7 +52,7 @@ def require(*roles: str) -> Callable[[View[P]], View[P]]:
             if user is None:
                 return redirect(url_for("auth.login", next=request.path))
             if roles and user.role not in roles:
-                raise Forbidden(f"this page is for {' or '.join(roles)}")
+                raise ForbiddenError(f"this page is for {' or '.join(roles)}")
             return view(*args, **kwargs)
         return wrapped
     return decorate

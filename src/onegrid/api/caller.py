@@ -9,7 +9,7 @@ from flask import g, request, session
 from sqlalchemy import text
 
 from onegrid.api import store
-from onegrid.platform.errors import InvalidInput, Unauthorized
+from onegrid.platform.errors import InvalidInputError, UnauthorizedError
 from onegrid.platform.sharing.tokens import department_for_token
 from onegrid.platform.sharing.views import DatasetView, readable
 from onegrid.platform.store.models import Department, User
@@ -26,14 +26,14 @@ class Caller:
 
 
 def caller() -> Caller:
-    """This request's caller, or Unauthorized with what to send."""
+    """This request's caller, or UnauthorizedError with what to send."""
     if "caller" not in g:
         # A request that sends a token is judged by the token alone, never by a cookie too.
         bearer = request.headers.get("Authorization", "").lower().startswith("bearer ")
         g.caller = _from_token() if bearer else _from_session()
     if g.caller is None:
-        raise Unauthorized("send 'Authorization: Bearer <token>' with your department's API "
-                           "token (onegrid token create --department CODE), or sign in")
+        raise UnauthorizedError("send 'Authorization: Bearer <token>' with your department's API "
+                                "token (onegrid token create --department CODE), or sign in")
     return cast(Caller, g.caller)
 
 
@@ -64,8 +64,9 @@ def purpose(view: DatasetView | None = None) -> str:
     """The stated purpose (X-Purpose or ?purpose=); required to pull a conditional dataset."""
     stated = (request.headers.get("X-Purpose") or request.args.get("purpose") or "").strip()
     if not stated and view is not None and view.sharing_class == "conditional" and not view.owner:
-        raise InvalidInput(f"dataset {view.dataset_id!r} is shared on request: state the purpose "
-                           "of this pull in the X-Purpose header or the purpose parameter")
+        raise InvalidInputError(f"dataset {view.dataset_id!r} is shared on request: state the "
+                                "purpose of this pull in the X-Purpose header or the purpose "
+                                "parameter")
     return stated[:500]
 
 

@@ -18,7 +18,7 @@ FIELD, HEADER = "csrf_token", "X-CSRF-Token"
 EXEMPT_BLUEPRINTS = {"open311"}
 
 
-class CsrfRejected(OneGridError):
+class CsrfRejectedError(OneGridError):
     status = 403
     code = "csrf"
     title = "The form has expired"
@@ -41,7 +41,8 @@ def init_app(app: Flask) -> None:
             return
         sent = request.form.get(FIELD) or request.headers.get(HEADER) or ""
         if not hmac.compare_digest(sent, session.get("csrf", "")) or not sent:
-            raise CsrfRejected("reload the page and try again (the form's token did not match)")
+            raise CsrfRejectedError(
+                "reload the page and try again (the form's token did not match)")
 
     @app.context_processor
     def _token() -> dict[str, Callable[[], str]]:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from werkzeug.datastructures import FileStorage, MultiDict
 
-from onegrid.platform.errors import InvalidInput
+from onegrid.platform.errors import InvalidInputError
 
 
 def required(form: MultiDict[str, str], name: str) -> str:
     value = (form.get(name) or "").strip()
     if not value:
-        raise InvalidInput(f"{name} is required")
+        raise InvalidInputError(f"{name} is required")
     return value
 
 
@@ -18,7 +18,7 @@ def number(form: MultiDict[str, str], name: str) -> float:
     try:
         return float(required(form, name))
     except ValueError as exc:
-        raise InvalidInput(f"{name} must be a number") from exc
+        raise InvalidInputError(f"{name} must be a number") from exc
 
 
 def upload(files: MultiDict[str, FileStorage], name: str) -> bytes | None:

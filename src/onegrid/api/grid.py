@@ -9,7 +9,7 @@ from onegrid.api import store
 from onegrid.api.auth import require, signed_in
 from onegrid.api.forms import number, required, upload
 from onegrid.gis.maps import grid_map
-from onegrid.platform.errors import InvalidInput, NotFound
+from onegrid.platform.errors import InvalidInputError, NotFoundError
 from onegrid.platform.governance.admission import tasks_for_worker
 from onegrid.platform.governance.ledger import record_burden
 from onegrid.platform.loop.intake import report_issue
@@ -60,7 +60,7 @@ def flag() -> ResponseReturnValue:
     user, db, form = signed_in(), store.session(), request.form
     kind = required(form, "kind")
     if kind not in FLAG_KINDS:
-        raise InvalidInput(f"a flag is one of {', '.join(FLAG_KINDS)}")
+        raise InvalidInputError(f"a flag is one of {', '.join(FLAG_KINDS)}")
     task = db.get(GridTask, int(form["task_id"])) if form.get("task_id") else None
     code = form.get("department") or None
     if task is not None:
@@ -79,7 +79,7 @@ def task_done(task_id: int) -> ResponseReturnValue:
     user, db = signed_in(), store.session()
     task = db.get(GridTask, task_id)
     if task is None or task.grid_id not in {grid.id for grid in user.grids}:
-        raise NotFound(f"no task {task_id} in your grids")
+        raise NotFoundError(f"no task {task_id} in your grids")
     task.status = "done"
     append(db, user.username, "task.done", f"task:{task.id}", {"name": user.display_name})
     db.commit()

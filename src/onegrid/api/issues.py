@@ -13,8 +13,8 @@ from onegrid.api import store
 from onegrid.api.auth import require, signed_in
 from onegrid.api.forms import required, upload
 from onegrid.platform.accounts.departments import list_departments
-from onegrid.platform.errors import Forbidden, NotFound
-from onegrid.platform.governance.admission import NotAdmitted, admission_list, push_task
+from onegrid.platform.errors import ForbiddenError, NotFoundError
+from onegrid.platform.governance.admission import NotAdmittedError, admission_list, push_task
 from onegrid.platform.governance.ledger import burden_totals
 from onegrid.platform.governance.working_time import WorkingHours
 from onegrid.platform.loop.handling import act, check_scope
@@ -76,7 +76,7 @@ def photo(photo_id: int) -> Response:
     db = store.session()
     kept = db.get(IssuePhoto, photo_id)
     if kept is None:
-        raise NotFound(f"no photo {photo_id}")
+        raise NotFoundError(f"no photo {photo_id}")
     _issue(kept.issue_id)
     response = Response(kept.data, mimetype=kept.content_type)
     response.headers["ETag"] = f'"{kept.sha256}"'
@@ -90,7 +90,7 @@ def new_task() -> ResponseReturnValue:
     """Push a task down to a grid; a type not on the admission list is refused (422)."""
     user, db, form = signed_in(), store.session(), request.form
     if user.department_id is None:
-        raise Forbidden("your account belongs to no department")
+        raise ForbiddenError("your account belongs to no department")
     department = db.get_one(Department, user.department_id)
     decision = push_task(db, department_code=department.code,
                          task_type=required(form, "task_type"),
@@ -98,7 +98,7 @@ def new_task() -> ResponseReturnValue:
                          detail=form.get("detail", ""), by=user, hours=WorkingHours.from_env())
     db.commit()  # a refusal is committed too: it is a line in the burden ledger
     if decision.task is None:
-        raise NotAdmitted(decision.refusal)
+        raise NotAdmittedError(decision.refusal)
     return redirect(url_for("issues.queue_page"))
 
 
@@ -106,7 +106,7 @@ def _issue(issue_id: int) -> Issue:
     user, db = signed_in(), store.session()
     issue = db.get(Issue, issue_id)
     if issue is None:
-        raise NotFound(f"no issue {issue_id}")
+        raise NotFoundError(f"no issue {issue_id}")
     check_scope(db, user, issue)
     return issue
 

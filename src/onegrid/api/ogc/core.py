@@ -11,7 +11,7 @@ from onegrid.api.caller import views
 from onegrid.api.features import json_response
 from onegrid.api.ogc.links import CRS84, GEOJSON, link
 from onegrid.gis.areas import extent
-from onegrid.platform.errors import NotFound
+from onegrid.platform.errors import NotFoundError
 from onegrid.platform.store.models import AREA_LEVELS, Dataset
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
@@ -119,4 +119,4 @@ def collection(collection_id: str) -> Response:
     for found in collections_for(views()):
         if found["id"] == collection_id:
             return json_response(found)
-    raise NotFound(f"no collection {collection_id!r} you may read; GET /ogc/collections")
+    raise NotFoundError(f"no collection {collection_id!r} you may read; GET /ogc/collections")

@@ -13,7 +13,7 @@ from onegrid.api.features import feature, json_response
 from onegrid.api.ogc.links import GEOJSON, Link, link
 from onegrid.api.params import bbox, number, record_filter
 from onegrid.gis import areas
-from onegrid.platform.errors import NotFound
+from onegrid.platform.errors import NotFoundError
 from onegrid.platform.sharing import records
 from onegrid.platform.sharing.views import view_of
 
@@ -118,7 +118,7 @@ def item(collection_id: str, feature_id: str) -> Response:
         view = view_of(store.session(), who.department, collection_id)
         stated = purpose(view)
         if not feature_id.isdigit() or len(feature_id) > 18:
-            raise NotFound(f"no feature {feature_id[:40]!r} in {collection_id}")
+            raise NotFoundError(f"no feature {feature_id[:40]!r} in {collection_id}")
         found = feature(records.get(store.session(), view, int(feature_id)), provenance=False)
         trace_pull(f"record:{feature_id}", {"purpose": stated, "rows": 1, "via": "ogc"})
     found["links"] = [link("self", request.path, GEOJSON),

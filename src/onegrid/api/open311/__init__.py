@@ -17,7 +17,7 @@ from onegrid.api.open311.mapping import (
 )
 from onegrid.api.open311.render import FORMATS, check_format, respond
 from onegrid.gis.geocode import locate_address
-from onegrid.platform.errors import InvalidInput, NotFound, OneGridError
+from onegrid.platform.errors import InvalidInputError, NotFoundError, OneGridError
 from onegrid.platform.loop.intake import report_issue
 from onegrid.platform.loop.queries import categories
 from onegrid.platform.loop.states import CLOSED_FOR_CITIZENS, OPEN_STATES
@@ -30,7 +30,7 @@ DEFAULT_RANGE = timedelta(days=90)  # the spec's default when no dates are given
 MAX_REQUESTS = 1000
 
 
-class InvalidApiKey(OneGridError):
+class InvalidApiKeyError(OneGridError):
     status = 403
     code = "invalid-api-key"
     title = "Invalid api_key"
@@ -64,7 +64,7 @@ def services(fmt: str) -> Response:
 def definition(code: str, fmt: str) -> Response:
     category = store.session().get(IssueCategory, code)
     if category is None:
-        raise NotFound(f"no service {code!r}")
+        raise NotFoundError(f"no service {code!r}")
     return respond(check_format(fmt), "service_definition", service_definition(category))
 
 
@@ -85,7 +85,7 @@ def request_one(request_id: str, fmt: str) -> Response:
     fmt, db = check_format(fmt), store.session()
     issue = db.get(Issue, _int(request_id))
     if issue is None:
-        raise NotFound(f"no service request {request_id}")
+        raise NotFoundError(f"no service request {request_id}")
     return respond(fmt, "service_requests", service_requests(db, [issue]))
 
 
@@ -98,7 +98,7 @@ def token(token: str, fmt: str) -> Response:
     except ValueError:
         issue_id = None
     if issue_id is None:
-        raise NotFound(f"no token {token}")
+        raise NotFoundError(f"no token {token}")
     return respond(fmt, "service_requests", [{"service_request_id": str(issue_id),
                                               "token": token}])
 
@@ -109,7 +109,7 @@ def create(fmt: str) -> Response:
     fmt, db, form = check_format(fmt), store.session(), request.form
     department = department_for_token(db, form.get("api_key", ""))
     if department is None:
-        raise InvalidApiKey("api_key is missing or not a valid department token")
+        raise InvalidApiKeyError("api_key is missing or not a valid department token")
     lon, lat = _location(form)
     client_id = uuid.uuid4()
     issue = report_issue(db, client_id=client_id, category=form.get("service_code", ""),
@@ -128,14 +128,14 @@ def _location(form: MultiDict[str, str]) -> tuple[float, float]:
         try:
             return float(form["long"]), float(form["lat"])
         except ValueError as exc:
-            raise InvalidInput("lat and long must be numbers") from exc
+            raise InvalidInputError("lat and long must be numbers") from exc
     if form.get("address_string"):
         point = locate_address(store.session(), form["address_string"])
         if point is None:
-            raise InvalidInput("address_string names no street, community or grid we know; "
-                               "send lat and long")
+            raise InvalidInputError("address_string names no street, community or grid we know; "
+                                    "send lat and long")
         return point
-    raise InvalidInput("a location is required: lat and long, or address_string")
+    raise InvalidInputError("a location is required: lat and long, or address_string")
 
 
 def _filtered(query: Select[Issue]) -> Select[Issue]:
@@ -164,7 +164,8 @@ def _date(name: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise InvalidInput(f"{name} must be a W3C date-time such as 2026-01-01T00:00:00Z") from exc
+        raise InvalidInputError(
+            f"{name} must be a W3C date-time such as 2026-01-01T00:00:00Z") from exc
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -172,4 +173,4 @@ def _int(value: str) -> int:
     try:
         return int(value)
     except ValueError as exc:
-        raise NotFound(f"no service request {value}") from exc
+        raise NotFoundError(f"no service request {value}") from exc

@@ -12,7 +12,7 @@ from onegrid.api.auth import require, signed_in
 from onegrid.api.forms import required
 from onegrid.api.screen.blueprint import bp, now, rules
 from onegrid.platform.accounts.departments import list_departments
-from onegrid.platform.errors import InvalidInput
+from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.screen.alerts import grid_spikes, overdue_clusters
 from onegrid.platform.screen.dispatch import dispatch_to, dispatchable
 from onegrid.platform.screen.drill import area_view, open_by_grid
@@ -73,7 +73,7 @@ def dispatch() -> Response:
     try:
         issue_id = int(required(form, "issue_id"))
     except ValueError as exc:
-        raise InvalidInput("issue_id must be a whole number") from exc
+        raise InvalidInputError("issue_id must be a whole number") from exc
     issue = dispatch_to(db, issue_id, required(form, "department"), signed_in(),
                         note=form.get("note", ""))
     db.commit()

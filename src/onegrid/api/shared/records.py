@@ -8,7 +8,7 @@ from onegrid.api import store
 from onegrid.api.caller import caller, purpose, trace_pull, views
 from onegrid.api.features import csv_text, feature, json_response
 from onegrid.api.params import number, record_filter
-from onegrid.platform.errors import InvalidInput, NotFound
+from onegrid.platform.errors import InvalidInputError, NotFoundError
 from onegrid.platform.sharing import changes, records
 from onegrid.platform.sharing.identity import subject_key
 from onegrid.platform.sharing.views import DatasetView, view_of
@@ -127,11 +127,11 @@ def subject(key: str) -> Response:
     keys = [key]
     try:  # a resident ID is stored only as its keyed hash
         keys.append(subject_key("resident_id", key, store.settings().pii_key).key)
-    except InvalidInput:
+    except InvalidInputError:
         pass
     rows = records.of_subject(store.session(), readable, keys)
     if not rows:
-        raise NotFound("no record of this subject in any dataset your department may read")
+        raise NotFoundError("no record of this subject in any dataset your department may read")
     stated = [purpose(readable[r["dataset_id"]]) for r in rows][-1]
     trace_pull(f"subject:{rows[0]['subject_key']}", {
         "purpose": stated, "rows": len(rows), "datasets": [r["dataset_id"] for r in rows]})

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from onegrid.platform.accounts.departments import get_department
-from onegrid.platform.errors import InvalidInput
+from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.store.models import BurdenEvent
 
 BURDEN_KINDS = (
@@ -24,10 +24,10 @@ BURDEN_KINDS = (
 def record_burden(session: Session, kind: str, department_code: str | None,
                   detail: dict[str, Any] | None = None) -> BurdenEvent:
     """Add one ledger line in the caller's transaction; ``department_code`` names the department
-    the burden concerns (None when no department is involved). Unknown kinds raise InvalidInput
+    the burden concerns (None when no department is involved). Unknown kinds raise InvalidInputError
     so a typo never starts a new column in the office's report."""
     if kind not in BURDEN_KINDS:
-        raise InvalidInput(f"unknown burden kind {kind!r}; known: {', '.join(BURDEN_KINDS)}")
+        raise InvalidInputError(f"unknown burden kind {kind!r}; known: {', '.join(BURDEN_KINDS)}")
     department_id = get_department(session, department_code).id if department_code else None
     event = BurdenEvent(kind=kind, department_id=department_id, detail=detail or {})
     session.add(event)
