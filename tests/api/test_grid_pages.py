@@ -101,6 +101,7 @@ def test_a_released_task_shows_on_the_page_and_its_flag_names_the_department(cli
     task = push_task(db, department_code="YJGLJ", task_type="FIRE_CHECK",
                      grid_code=here.grid_code, title="沿街店铺消防检查", detail="", by=staff,
                      hours=always).task
+    assert task is not None
     _sign_in(client, here.worker)
     assert "沿街店铺消防检查" in client.get("/grid").get_data(as_text=True)
     _post(client, "/grid/flags", {"kind": "flag_not_admitted", "task_id": task.id})

@@ -24,8 +24,9 @@ def test_healthz_is_503_naming_what_does_not_answer(settings: Settings, field, v
     app = create_app({"SETTINGS": replace(settings, **{field: value})})
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
-    assert response.json["status"] == "unavailable"
-    assert response.json[down]["ok"] is False and "does not answer" in response.json[down]["error"]
+    state = response.json
+    assert state is not None and state["status"] == "unavailable"
+    assert state[down]["ok"] is False and "does not answer" in state[down]["error"]
 
 
 def test_unknown_paths_are_problem_json(client) -> None:

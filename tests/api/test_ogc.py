@@ -25,7 +25,7 @@ def test_owslib_reads_collections_and_items_with_bbox(served, shared, token) -> 
 
 def test_next_links_walk_every_page(client, token, city) -> None:
     headers, seen = token("ZHZX"), []
-    url = "/ogc/collections/area.street/items?limit=4"
+    url: str | None = "/ogc/collections/area.street/items?limit=4"
     while url:
         page = client.get(url, headers=headers).json
         seen += [f["id"] for f in page["features"]]

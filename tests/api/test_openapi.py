@@ -12,6 +12,7 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from schemathesis.core.result import Err
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
@@ -34,6 +35,8 @@ def test_schemathesis_finds_no_server_error_and_no_schema_break(app, shared, tok
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     headers = token("MZJ", **{"X-Purpose": "fuzz"})
     for result in schema.get_all_operations():
+        if isinstance(result, Err):
+            raise result.err()
         operation = result.ok()
 
         @settings(max_examples=15, deadline=None, database=None, derandomize=True,

@@ -10,19 +10,19 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import BrowserContext, Route, sync_playwright
+from playwright.sync_api import BrowserContext, Route, ViewportSize, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PHONE = {"width": 360, "height": 740}
+PHONE: ViewportSize = {"width": 360, "height": 740}
 
 
-WALL = {"width": 1920, "height": 1080}
+WALL: ViewportSize = {"width": 1920, "height": 1080}
 
 
 @contextmanager
-def guarded_browser(viewport: dict[str, int],
+def guarded_browser(viewport: ViewportSize,
                     **options: Any) -> Iterator[tuple[BrowserContext, list[str]]]:
     """A fresh browser profile at ``viewport`` and the list of requests that tried to leave
     127.0.0.1 (each one aborted) or scripts that failed on a page."""

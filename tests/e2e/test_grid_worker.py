@@ -70,7 +70,7 @@ def test_a_worker_logs_an_issue_and_the_loop_closes(phone, live_url, engine,  # 
     expect(page.locator("#my-issues")).to_contain_text("e2e 水果摊占道经营", timeout=10_000)
     [issue] = _issues(engine, "e2e 水果摊占道经营")
     with Session(engine) as session:
-        assert session.get(Department, issue.department_id).code == "CGJ"
+        assert session.get_one(Department, issue.department_id).code == "CGJ"
         kept = session.scalars(select(IssuePhoto).where(IssuePhoto.issue_id == issue.id)).one()
         assert kept.sha256 == hashlib.sha256(PNG).hexdigest()
         names = {u.username: u.display_name for u in session.scalars(

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from onegrid.gis.hierarchy import gauss_kruger_epsg, load_district
-from onegrid.platform.errors import Conflict, InvalidInput
+from onegrid.platform.errors import ConflictError, InvalidInputError
 
 pytestmark = pytest.mark.usefixtures("city")
 LEVELS = ("district", "street", "community", "grid")
@@ -94,7 +94,7 @@ def test_another_city_with_a_coarser_grid_keeps_the_same_guarantees(db: Session)
 
 def test_reloading_needs_replace_and_regenerates(db: Session) -> None:
     load_district(db, QUANZHOU_LICHENG, "350503", "丰泽区", "泉州市", 1000)
-    with pytest.raises(Conflict, match="already loaded"):
+    with pytest.raises(ConflictError, match="already loaded"):
         load_district(db, QUANZHOU_LICHENG, "350503", "丰泽区", "泉州市", 1000)
     summary = load_district(db, QUANZHOU_LICHENG, "350503", "丰泽区", "泉州市", 2000, replace=True)
     assert summary.counts["district"] == 1
@@ -107,5 +107,5 @@ def test_reloading_needs_replace_and_regenerates(db: Session) -> None:
     ({"type": "FeatureCollection", "features": []}, "350503", "one boundary feature"),
 ])
 def test_bad_input_is_refused_with_the_reason(db: Session, geojson, code, message) -> None:
-    with pytest.raises(InvalidInput, match=message):
+    with pytest.raises(InvalidInputError, match=message):
         load_district(db, geojson, code, "某区", "某市", 500)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from onegrid.gis.tiles import tile
 from onegrid.platform.accounts.departments import get_department
-from onegrid.platform.errors import AccessDenied, InvalidInput, NotFound
+from onegrid.platform.errors import AccessDeniedError, InvalidInputError, NotFoundError
 from onegrid.platform.sharing.views import readable
 from onegrid.platform.store.models import User
 from tests.api.conftest import catalog, shared, token, write  # noqa: F401  (fixtures)
@@ -47,14 +47,14 @@ def test_record_layer_shows_only_what_the_caller_may_see(db: Session, shared) ->
 
 def test_record_layer_of_an_ungranted_dataset_is_refused(db: Session, shared) -> None:  # noqa: F811
     views = readable(db, get_department(db, "ZHZX"))
-    with pytest.raises(AccessDenied, match="how to ask"):
+    with pytest.raises(AccessDeniedError, match="how to ask"):
         tile(db, "record.population.resident", *_xyz(15), views)
 
 
 def test_bad_layers_and_tiles_are_named(db: Session, city) -> None:
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFoundError):
         tile(db, "area.planet", 0, 0, 0, {})
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInputError):
         tile(db, "area.grid", 3, 8, 0, {})
 
 

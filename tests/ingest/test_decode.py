@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from onegrid.ingest.decode import Refusal, Report, decode
 from onegrid.ingest.writer import Delivery
-from onegrid.platform.errors import InvalidInput
+from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.settings import Settings
 from onegrid.platform.sharing.catalog import DatasetRules, register, rules
 from tests.ingest.conftest import LUCHENG_POINT, batch_writer, encode, envelope
@@ -199,6 +199,6 @@ def test_a_schema_refusal_names_the_field_and_never_quotes_its_value(
 def test_a_bad_dataset_spec_is_refused_with_what_is_wrong(db, city, change, reason) -> None:
     spec = {"id": "test.bad", "title": "坏", "owner": "SCJG", "subject_key": "event_id",
             "sharing": "not_shared", "schema": {"type": "object"}, **change}
-    with pytest.raises(InvalidInput) as refused:
+    with pytest.raises(InvalidInputError) as refused:
         register(db, spec)
     assert reason in refused.value.detail

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from onegrid.ingest.deadletters import replay
 from onegrid.ingest.feed import producer, publish, read_file
 from onegrid.ingest.topics import ensure_topics
-from onegrid.platform.errors import InvalidInput
+from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.settings import Settings
 
 
@@ -48,7 +48,7 @@ def test_a_csv_file_becomes_typed_envelopes(tmp_path) -> None:
 def test_a_jsonl_line_that_is_no_object_is_refused_by_its_number(tmp_path) -> None:
     path = tmp_path / "businesses.jsonl"
     path.write_text('{"record_id": "r1"}\n\n["r2"]\n', encoding="utf-8")
-    with pytest.raises(InvalidInput, match="line 3 is not a JSON object"):
+    with pytest.raises(InvalidInputError, match="line 3 is not a JSON object"):
         list(read_file(path, "market.business", "SCJG", {}))
 
 

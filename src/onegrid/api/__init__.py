@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from onegrid.api import (
     auth,
@@ -31,7 +32,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     config = dict(test_config or {})
     settings: Settings = config.pop("SETTINGS", None) or Settings.from_env()
     app.config.update(SECRET_KEY=settings.secret_key, JSON_AS_ASCII=False, **config)
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    assert isinstance(app.json, DefaultJSONProvider)  # Flask's own, which has ensure_ascii
+    app.json.ensure_ascii = False
     store.init_app(app, settings)
     problems.init_app(app)
     app.register_blueprint(health.bp)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from flask import g, request, session
 
 from onegrid.api import store
-from onegrid.platform.errors import Unauthorized
+from onegrid.platform.errors import UnauthorizedError
 from onegrid.platform.sharing.pull import Asker, Query, pull
 from onegrid.platform.sharing.tokens import department_for_token
 from onegrid.platform.sharing.views import DatasetView, readable
@@ -27,15 +27,15 @@ class Caller:
 
 
 def caller() -> Caller:
-    """This request's caller, or Unauthorized with what to send."""
+    """This request's caller, or UnauthorizedError with what to send."""
     if "caller" not in g:
         # A request that sends a token is judged by the token alone, never by a cookie too.
         bearer = request.headers.get("Authorization", "").lower().startswith("bearer ")
         g.caller = _from_token() if bearer else _from_session()
     if g.caller is None:
-        raise Unauthorized("send 'Authorization: Bearer <token>' with your department's API "
-                           "token (onegrid token create --department CODE), or sign in")
-    return g.caller
+        raise UnauthorizedError("send 'Authorization: Bearer <token>' with your department's API "
+                                "token (onegrid token create --department CODE), or sign in")
+    return cast(Caller, g.caller)
 
 
 def _from_token() -> Caller | None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Callable
+from typing import cast
 
 from flask import Flask, request, session
 
@@ -16,7 +18,7 @@ FIELD, HEADER = "csrf_token", "X-CSRF-Token"
 EXEMPT_BLUEPRINTS = {"open311"}
 
 
-class CsrfRejected(OneGridError):
+class CsrfRejectedError(OneGridError):
     status = 403
     code = "csrf"
     title = "The form has expired"
@@ -26,7 +28,7 @@ def token() -> str:
     """This session's token (created on first use)."""
     if "csrf" not in session:
         session["csrf"] = secrets.token_urlsafe(32)
-    return session["csrf"]
+    return cast(str, session["csrf"])
 
 
 def init_app(app: Flask) -> None:
@@ -39,8 +41,9 @@ def init_app(app: Flask) -> None:
             return
         sent = request.form.get(FIELD) or request.headers.get(HEADER) or ""
         if not hmac.compare_digest(sent, session.get("csrf", "")) or not sent:
-            raise CsrfRejected("reload the page and try again (the form's token did not match)")
+            raise CsrfRejectedError(
+                "reload the page and try again (the form's token did not match)")
 
     @app.context_processor
-    def _token() -> dict:
+    def _token() -> dict[str, Callable[[], str]]:
         return {"csrf_token": token}

@@ -4,26 +4,26 @@ from __future__ import annotations
 
 from werkzeug.datastructures import FileStorage, MultiDict
 
-from onegrid.platform.errors import InvalidInput
+from onegrid.platform.errors import InvalidInputError
 
 
-def required(form: MultiDict, name: str) -> str:
+def required(form: MultiDict[str, str], name: str) -> str:
     value = (form.get(name) or "").strip()
     if not value:
-        raise InvalidInput(f"{name} is required")
+        raise InvalidInputError(f"{name} is required")
     return value
 
 
-def number(form: MultiDict, name: str) -> float:
+def number(form: MultiDict[str, str], name: str) -> float:
     try:
         return float(required(form, name))
     except ValueError as exc:
-        raise InvalidInput(f"{name} must be a number") from exc
+        raise InvalidInputError(f"{name} must be a number") from exc
 
 
-def upload(files: MultiDict, name: str) -> bytes | None:
+def upload(files: MultiDict[str, FileStorage], name: str) -> bytes | None:
     """The uploaded file's bytes, or None when the field was left empty."""
     item: FileStorage | None = files.get(name)
     if item is None or not item.filename:
         return None
-    return item.read()
+    return item.stream.read()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from onegrid.api import store
-from onegrid.api.auth import current_user, require
+from onegrid.api.auth import require, signed_in
 from onegrid.api.forms import number, required, upload
 from onegrid.gis.maps import grid_map
 from onegrid.platform.governance.admission import complete_task, tasks_for_worker
@@ -19,8 +20,8 @@ bp = Blueprint("grid", __name__)
 
 @bp.get("/grid")
 @require("grid_worker")
-def home():
-    user, db = current_user(), store.session()
+def home() -> str:
+    user, db = signed_in(), store.session()
     grid_ids = [grid.id for grid in user.grids]
     mine = queue(db, user)
     rendered = grid_map(db, grid_ids, issue_points(db, mine), records_in_grids(db, grid_ids),
@@ -34,9 +35,9 @@ def home():
 
 @bp.post("/grid/issues")
 @require("grid_worker")
-def report():
+def report() -> ResponseReturnValue:
     """Log an issue (multipart form); 201 with the issue, the same issue for a retried client id."""
-    user, form, photo = current_user(), request.form, upload(request.files, "photo")
+    user, form, photo = signed_in(), request.form, upload(request.files, "photo")
     with store.unit_of_work() as db:
         issue = report_issue(db, client_id=required(form, "client_id"),
                              category=required(form, "category"),
@@ -51,9 +52,9 @@ def report():
 
 @bp.post("/grid/flags")
 @require("grid_worker")
-def flag():
+def flag() -> ResponseReturnValue:
     """The burden flag: 'the platform already has this' or 'not on the admission list'."""
-    user, form = current_user(), request.form
+    user, form = signed_in(), request.form
     task_id = form.get("task_id")
     with store.unit_of_work() as db:
         raise_flag(db, required(form, "kind"), user, task_id=int(task_id) if task_id else None,
@@ -64,14 +65,14 @@ def flag():
 
 @bp.post("/grid/tasks/<int:task_id>/done")
 @require("grid_worker")
-def task_done(task_id: int):
+def task_done(task_id: int) -> ResponseReturnValue:
     with store.unit_of_work() as db:
-        complete_task(db, task_id, current_user())
+        complete_task(db, task_id, signed_in())
     return redirect(url_for("grid.home"))
 
 
 @bp.get("/grid/sw.js")
-def service_worker():
+def service_worker() -> ResponseReturnValue:
     """The offline worker, allowed to control /grid although it is served below it."""
     response = current_app.send_static_file("sw.js")
     response.headers["Service-Worker-Allowed"] = "/grid"

@@ -14,7 +14,7 @@ bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
-def healthz():
+def healthz() -> Response:
     state = platform_state(store.engine(), store.settings().kafka_bootstrap_servers)
     response = jsonify(state)
     response.status_code = 200 if state["status"] == "ok" else 503

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib.resources import files
+from typing import cast
 
 from flask import Flask, request, session
 
@@ -13,14 +14,15 @@ LANGUAGES = ("zh", "en")
 
 @cache
 def catalog(lang: str) -> dict[str, str]:
-    return json.loads(files("onegrid.api").joinpath("messages", f"{lang}.json").read_text("utf-8"))
+    return cast(dict[str, str], json.loads(
+        files("onegrid.api").joinpath("messages", f"{lang}.json").read_text("utf-8")))
 
 
 def current_language() -> str:
     asked = request.args.get("lang")
     if asked in LANGUAGES:
         session["lang"] = asked
-    return session.get("lang", "zh")
+    return cast(str, session.get("lang", "zh"))
 
 
 def translate(key: str) -> str:
@@ -30,6 +32,6 @@ def translate(key: str) -> str:
 
 def init_app(app: Flask) -> None:
     @app.context_processor
-    def _messages() -> dict:
+    def _messages() -> dict[str, object]:
         lang = current_language()
         return {"t": translate, "lang": lang, "other_lang": "en" if lang == "zh" else "zh"}

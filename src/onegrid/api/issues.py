@@ -6,14 +6,15 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
 from onegrid.api import store
-from onegrid.api.auth import current_user, require
+from onegrid.api.auth import require, signed_in
 from onegrid.api.forms import required, upload
 from onegrid.platform.accounts.departments import list_departments
-from onegrid.platform.errors import NotFound
-from onegrid.platform.governance.admission import NotAdmitted, admission_list, push_task
+from onegrid.platform.errors import ForbiddenError, NotFoundError
+from onegrid.platform.governance.admission import NotAdmittedError, admission_list, push_task
 from onegrid.platform.governance.ledger import burden_totals
 from onegrid.platform.loop.handling import act, check_scope
 from onegrid.platform.loop.photos import store_photo
@@ -27,8 +28,8 @@ bp = Blueprint("issues", __name__)
 
 @bp.get("/issues")
 @require("department_staff", "operator")
-def queue_page():
-    user, db = current_user(), store.session()
+def queue_page() -> str:
+    user, db = signed_in(), store.session()
     status = request.args.get("status") or None
     issues = queue(db, user, status)
     now = datetime.now(UTC)
@@ -41,8 +42,8 @@ def queue_page():
 
 @bp.get("/issues/<int:issue_id>")
 @require()
-def detail(issue_id: int):
-    user, db = current_user(), store.session()
+def detail(issue_id: int) -> str:
+    user, db = signed_in(), store.session()
     issue = _issue(issue_id)
     photos = db.query(IssuePhoto.id, IssuePhoto.stage, IssuePhoto.sha256).filter(
         IssuePhoto.issue_id == issue.id).order_by(IssuePhoto.id).all()
@@ -55,8 +56,8 @@ def detail(issue_id: int):
 
 @bp.post("/issues/<int:issue_id>/<action>")
 @require()
-def step(issue_id: int, action: str):
-    user, form, photo = current_user(), request.form, upload(request.files, "photo")
+def step(issue_id: int, action: str) -> ResponseReturnValue:
+    user, form, photo = signed_in(), request.form, upload(request.files, "photo")
     satisfaction = form.get("satisfaction")
     with store.unit_of_work() as db:
         issue = act(db, issue_id, action, user, note=form.get("note", ""),
@@ -69,11 +70,11 @@ def step(issue_id: int, action: str):
 
 @bp.get("/photos/<int:photo_id>")
 @require()
-def photo(photo_id: int):
+def photo(photo_id: int) -> Response:
     db = store.session()
     kept = db.get(IssuePhoto, photo_id)
     if kept is None:
-        raise NotFound(f"no photo {photo_id}")
+        raise NotFoundError(f"no photo {photo_id}")
     _issue(kept.issue_id)
     response = Response(kept.data, mimetype=kept.content_type)
     response.headers["ETag"] = f'"{kept.sha256}"'
@@ -83,11 +84,13 @@ def photo(photo_id: int):
 
 @bp.post("/tasks")
 @require("department_staff")
-def new_task():
+def new_task() -> ResponseReturnValue:
     """Push a task down to a grid; a type not on the admission list is refused (422)."""
-    user, form = current_user(), request.form
+    user, form = signed_in(), request.form
+    if user.department_id is None:
+        raise ForbiddenError("your account belongs to no department")
     with store.unit_of_work() as db:
-        department = db.get(Department, user.department_id)
+        department = db.get_one(Department, user.department_id)
         decision = push_task(db, department_code=department.code,
                              task_type=required(form, "task_type"),
                              grid_code=required(form, "grid_code"),
@@ -95,15 +98,15 @@ def new_task():
                              by=user, hours=store.settings().working_hours)
     # Raised after the unit of work: a refusal is committed too, a line in the burden ledger.
     if decision.task is None:
-        raise NotAdmitted(decision.refusal)
+        raise NotAdmittedError(decision.refusal)
     return redirect(url_for("issues.queue_page"))
 
 
 def _issue(issue_id: int) -> Issue:
-    user, db = current_user(), store.session()
+    user, db = signed_in(), store.session()
     issue = db.get(Issue, issue_id)
     if issue is None:
-        raise NotFound(f"no issue {issue_id}")
+        raise NotFoundError(f"no issue {issue_id}")
     check_scope(db, user, issue)
     return issue
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from apispec import APISpec
 from apispec_webframeworks.flask import FlaskPlugin
 from flask import Blueprint, Response, current_app, render_template
@@ -13,10 +15,10 @@ bp = Blueprint("openapi", __name__, url_prefix="/api")
 DOCUMENTED = ("catalog", "records", "requests", "ogc", "ogc_items", "tiles", "openapi")
 
 
-def build() -> dict:
+def build() -> dict[str, Any]:
     """The document for every documented view of the running app (cached on the app)."""
     if "onegrid_openapi" in current_app.extensions:
-        return current_app.extensions["onegrid_openapi"]
+        return cast(dict[str, Any], current_app.extensions["onegrid_openapi"])
     spec = APISpec("OneGrid shared data API", "1.0.0", "3.0.3", plugins=[FlaskPlugin()],
                    info={"description": "Departments pull what already exists (最多报一次). "
                                         "Errors are application/problem+json."})

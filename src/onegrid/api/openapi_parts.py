@@ -10,7 +10,7 @@ _DT = {"type": "string", "format": "date-time"}
 _DT_NULL = {**_DT, "nullable": True}
 
 
-def _q(name: str, schema: dict, description: str) -> dict:
+def _q(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"in": "query", "name": name, "schema": schema, "description": description}
 
 
@@ -45,7 +45,7 @@ _FEATURE = {"type": "object", "required": ["type", "geometry", "properties"],
                            "links": _LINKS}}
 
 
-def _list(name: str, item: str) -> dict:
+def _list(name: str, item: str) -> dict[str, Any]:
     items = {"type": "array", "items": {"$ref": f"#/components/schemas/{item}"}}
     return {"type": "object", "required": [name], "properties": {name: items}}
 

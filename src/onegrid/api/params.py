@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask import request
 
-from onegrid.platform.errors import InvalidInput
+from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.sharing.records import RecordFilter
 
 # Parameters with a meaning of their own; any other one is attribute equality.
@@ -19,9 +19,9 @@ def number(name: str, default: int, low: int = 0, high: int = 2**62) -> int:
     try:
         value = default if raw is None else int(raw)
     except ValueError:
-        raise InvalidInput(f"{name} must be a whole number") from None
+        raise InvalidInputError(f"{name} must be a whole number") from None
     if not low <= value <= high:
-        raise InvalidInput(f"{name} must be {low}..{high}")
+        raise InvalidInputError(f"{name} must be {low}..{high}")
     return value
 
 
@@ -32,10 +32,10 @@ def bbox() -> tuple[float, float, float, float] | None:
     try:
         values = [float(v) for v in raw.split(",")]
     except ValueError:
-        raise InvalidInput("bbox is minLon,minLat,maxLon,maxLat in degrees") from None
+        raise InvalidInputError("bbox is minLon,minLat,maxLon,maxLat in degrees") from None
     if len(values) != 4 or values[0] > values[2] or values[1] > values[3] or not all(
             abs(v) <= 180 for v in values):
-        raise InvalidInput("bbox is minLon,minLat,maxLon,maxLat in degrees, min before max")
+        raise InvalidInputError("bbox is minLon,minLat,maxLon,maxLat in degrees, min before max")
     return values[0], values[1], values[2], values[3]
 
 
@@ -43,10 +43,10 @@ def instant(raw: str, name: str) -> datetime:
     try:
         value = datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "+"))
     except ValueError:
-        raise InvalidInput(f"{name} must be an RFC 3339 date-time, e.g. 2026-11-20T08:00:00Z") \
-            from None
+        raise InvalidInputError(
+            f"{name} must be an RFC 3339 date-time, e.g. 2026-11-20T08:00:00Z") from None
     if value.tzinfo is None:
-        raise InvalidInput(f"{name} needs a time zone (Z or +08:00)")
+        raise InvalidInputError(f"{name} needs a time zone (Z or +08:00)")
     return value
 
 
@@ -62,7 +62,7 @@ def interval() -> tuple[datetime | None, datetime | None] | None:
     bounds = (None if start in ("", "..") else instant(start, "datetime"),
               None if end in ("", "..") else instant(end, "datetime"))
     if bounds[0] and bounds[1] and bounds[0] > bounds[1]:
-        raise InvalidInput("datetime interval ends before it starts")
+        raise InvalidInputError("datetime interval ends before it starts")
     return bounds
 
 

@@ -4,6 +4,7 @@ with its unit of work (the rule: platform/store/db.py)."""
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
+from typing import cast
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine
@@ -23,18 +24,18 @@ def init_app(app: Flask, settings: Settings) -> None:
 
 
 def settings() -> Settings:
-    return current_app.extensions[_KEY]["settings"]
+    return cast(Settings, current_app.extensions[_KEY]["settings"])
 
 
 def engine() -> Engine:
-    return current_app.extensions[_KEY]["engine"]
+    return cast(Engine, current_app.extensions[_KEY]["engine"])
 
 
 def session() -> Session:
     """This request's session; what no unit of work committed is rolled back when it ends."""
     if "db_session" not in g:
         g.db_session = current_app.extensions[_KEY]["sessions"]()
-    return g.db_session
+    return cast(Session, g.db_session)
 
 
 def unit_of_work() -> AbstractContextManager[Session]:
@@ -47,7 +48,7 @@ def unit_of_work() -> AbstractContextManager[Session]:
 def new_session() -> Session:
     """A session of its own, outside the request's (a long response such as a live feed takes
     one per look, so it holds no connection in between); the caller closes it."""
-    return current_app.extensions[_KEY]["sessions"]()
+    return cast(Session, current_app.extensions[_KEY]["sessions"]())
 
 
 def _close_session(_exc: BaseException | None) -> None:

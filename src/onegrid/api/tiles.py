@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response
 
 from onegrid.api import store
@@ -48,7 +50,7 @@ def get_tile(layer: str, z: int, x: int, y: int) -> Response:
 
 
 @bp.get("/tiles")
-def list_layers() -> dict:
+def list_layers() -> dict[str, Any]:
     """The tile layers the caller may request.
     ---
     get:

@@ -8,14 +8,14 @@ from sqlalchemy import Select, cast, func, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
-from onegrid.platform.errors import NotFound
+from onegrid.platform.errors import NotFoundError
 from onegrid.platform.settings import STORE_SRID
 from onegrid.platform.store.models import AREA_LEVELS, Area
 
 
 def _columns(level: str) -> Select[int, str, str, str, str | None, dict[str, Any]]:
     if level not in AREA_LEVELS:
-        raise NotFound(f"no hierarchy level {level!r}; levels: {', '.join(AREA_LEVELS)}")
+        raise NotFoundError(f"no hierarchy level {level!r}; levels: {', '.join(AREA_LEVELS)}")
     parent = Area.__table__.alias("parent")
     return (select(Area.id, Area.code, Area.name, Area.level, parent.c.code.label("parent"),
                    cast(func.ST_AsGeoJSON(Area.geom, 7, 0), JSONB).label("geometry"))
@@ -44,7 +44,7 @@ def page(session: Session, level: str, bbox: tuple[float, float, float, float] |
 def one(session: Session, level: str, code: str) -> dict[str, Any]:
     row = session.execute(_columns(level).where(Area.code == code)).first()
     if row is None:
-        raise NotFound(f"no {level} with code {code!r}")
+        raise NotFoundError(f"no {level} with code {code!r}")
     return feature(row)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from prcoords import Coords, bd_wgs_bored, gcj_wgs_bored
 
-from onegrid.platform.errors import InvalidInput
+from onegrid.platform.errors import InvalidInputError
 
 STORE_COMPATIBLE = frozenset({"EPSG:4490", "EPSG:4326"})
 OBFUSCATED: dict[str, Callable[[Coords], Coords]] = {"GCJ-02": gcj_wgs_bored,
@@ -23,12 +23,13 @@ GEOMETRY_TYPES = ("Point", "MultiPoint", "LineString", "MultiLineString", "Polyg
 
 
 def to_store_datum(geometry: dict[str, Any], crs: str) -> dict[str, Any]:
-    """The GeoJSON geometry with coordinates in the store's datum; InvalidInput says why not."""
+    """The GeoJSON geometry with coordinates in the store's datum; InvalidInputError says why
+    not."""
     if crs not in STORE_COMPATIBLE and crs not in OBFUSCATED:
-        raise InvalidInput(f"unknown CRS {crs!r}: use one of {', '.join(KNOWN_CRS)}")
+        raise InvalidInputError(f"unknown CRS {crs!r}: use one of {', '.join(KNOWN_CRS)}")
     kind = geometry.get("type") if isinstance(geometry, dict) else None
     if kind not in GEOMETRY_TYPES:
-        raise InvalidInput(f"geometry type {kind!r} is not one of {', '.join(GEOMETRY_TYPES)}")
+        raise InvalidInputError(f"geometry type {kind!r} is not one of {', '.join(GEOMETRY_TYPES)}")
     convert = OBFUSCATED.get(crs)
     coordinates = geometry.get("coordinates")
     if kind == "Point" and isinstance(coordinates, list) and coordinates \
@@ -47,19 +48,19 @@ def _check_shape(kind: str, coordinates: list[Any]) -> None:
     while isinstance(node[0], list):
         node, found = node[0], found + 1
     if found != depth:
-        raise InvalidInput(f"{kind} coordinates are nested {found} deep, expected {depth}")
+        raise InvalidInputError(f"{kind} coordinates are nested {found} deep, expected {depth}")
     rings = {"Polygon": [coordinates], "MultiPolygon": coordinates}.get(kind, [])
     for ring in (r for polygon in rings for r in polygon):
         if len(ring) < 4 or ring[0] != ring[-1]:
-            raise InvalidInput("a polygon ring needs at least 4 positions and must be closed")
+            raise InvalidInputError("a polygon ring needs at least 4 positions and must be closed")
     lines = {"LineString": [coordinates], "MultiLineString": coordinates}.get(kind, [])
     if any(len(line) < 2 for line in lines):
-        raise InvalidInput("a line needs at least 2 positions")
+        raise InvalidInputError("a line needs at least 2 positions")
 
 
 def _map_positions(node: Any, convert: Callable[[Coords], Coords] | None) -> Any:
     if not isinstance(node, list) or not node:
-        raise InvalidInput("geometry coordinates are missing or empty")
+        raise InvalidInputError("geometry coordinates are missing or empty")
     if isinstance(node[0], list):
         return [_map_positions(child, convert) for child in node]
     return _position(node, convert)
@@ -69,10 +70,11 @@ def _position(position: list[Any], convert: Callable[[Coords], Coords] | None) -
     # type() rather than isinstance: JSON gives exactly these, and a bool is no coordinate
     if len(position) < 2 or type(position[0]) not in _NUMBERS \
             or type(position[1]) not in _NUMBERS:
-        raise InvalidInput(f"a position must be [longitude, latitude] numbers, not {position!r}")
+        raise InvalidInputError(
+            f"a position must be [longitude, latitude] numbers, not {position!r}")
     lon, lat = float(position[0]), float(position[1])
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise InvalidInput(f"position {position!r} is not a longitude/latitude pair")
+        raise InvalidInputError(f"position {position!r} is not a longitude/latitude pair")
     if convert is None:
         return [lon, lat]
     wgs = convert(Coords(lat, lon))

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
-from onegrid.platform.errors import Conflict, InvalidInput, NotFound
+from onegrid.platform.errors import ConflictError, InvalidInputError, NotFoundError
 from onegrid.platform.settings import STORE_SRID
 from onegrid.platform.store.models import Area
 from onegrid.platform.store.sqlfiles import statements
@@ -47,19 +47,19 @@ def boundary_geometry(geojson: dict[str, Any]) -> dict[str, Any]:
     if kind == "FeatureCollection":
         features = geojson.get("features") or []
         if len(features) != 1:
-            raise InvalidInput(f"expected one boundary feature, found {len(features)}")
+            raise InvalidInputError(f"expected one boundary feature, found {len(features)}")
         return boundary_geometry(features[0])
     if kind == "Feature":
         return boundary_geometry(geojson.get("geometry") or {})
     if kind not in ("Polygon", "MultiPolygon"):
-        raise InvalidInput(f"a boundary must be a Polygon or MultiPolygon, not {kind!r}")
+        raise InvalidInputError(f"a boundary must be a Polygon or MultiPolygon, not {kind!r}")
     return geojson
 
 
 def district_codes(code: str) -> tuple[str, str]:
     """(city code, district code) for a GB/T 2260 district code such as 330302."""
     if len(code) != 6 or not code.isdigit() or code.endswith("00"):
-        raise InvalidInput(
+        raise InvalidInputError(
             f"{code!r} is not a GB/T 2260 district/county code (six digits, not ending in 00); "
             "load districts one by one: a city is the union of its districts"
         )
@@ -71,7 +71,7 @@ def gauss_kruger_epsg(session: Session, area_id: int) -> int:
     lon: float | None = session.scalar(
         select(func.ST_X(func.ST_Centroid(Area.geom))).where(Area.id == area_id))
     if lon is None:
-        raise NotFound(f"no area with id {area_id}")
+        raise NotFoundError(f"no area with id {area_id}")
     return 4534 + round((round(lon / 3) * 3 - 75) / 3)
 
 
@@ -81,11 +81,11 @@ def load_district(session: Session, geojson: dict[str, Any], code: str, name: st
     """Load one district boundary and generate everything below it, in the caller's transaction."""
     city_code, district_code = district_codes(code)
     if grid_size_m < 50:
-        raise InvalidInput(f"grid size {grid_size_m} m is too small (at least 50 m)")
+        raise InvalidInputError(f"grid size {grid_size_m} m is too small (at least 50 m)")
     geometry = json.dumps(boundary_geometry(geojson))
     if session.scalar(select(Area.id).where(Area.code == district_code)) is not None:
         if not replace:
-            raise Conflict(f"district {district_code} is already loaded (use --replace)")
+            raise ConflictError(f"district {district_code} is already loaded (use --replace)")
         session.execute(text("DELETE FROM area WHERE path LIKE :p || '%'"),
                         {"p": f"{city_code}.{district_code}"})
     city = _ensure_city(session, city_code, city_name)

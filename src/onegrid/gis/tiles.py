@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from onegrid.platform.errors import AccessDenied, InvalidInput, NotFound
+from onegrid.platform.errors import AccessDeniedError, InvalidInputError, NotFoundError
 from onegrid.platform.sharing.pull import Answer
 from onegrid.platform.sharing.views import DatasetView
 from onegrid.platform.store.models import AREA_LEVELS
@@ -22,9 +22,9 @@ MAX_FEATURES = 20_000  # one tile of a dense layer at low zoom stays a few MB at
 
 
 def check_tile(z: int, x: int, y: int) -> None:
-    """InvalidInput unless z/x/y name a tile of the Web Mercator pyramid."""
+    """InvalidInputError unless z/x/y name a tile of the Web Mercator pyramid."""
     if not 0 <= z <= MAX_ZOOM or not (0 <= x < 2**z and 0 <= y < 2**z):
-        raise InvalidInput(f"no tile {z}/{x}/{y}: z is 0..{MAX_ZOOM}, x and y 0..2^z-1")
+        raise InvalidInputError(f"no tile {z}/{x}/{y}: z is 0..{MAX_ZOOM}, x and y 0..2^z-1")
 
 
 def layers(readable: Mapping[str, DatasetView]) -> list[str]:
@@ -37,8 +37,8 @@ def tile(db: Session | Connection, layer: str, z: int, x: int, y: int,
     """The MVT bytes of ``layer`` at z/x/y (empty bytes when nothing is there).
 
     ``readable`` is what the caller may see (platform.sharing.views): a record layer of a
-    dataset not in it raises AccessDenied; personal fields the caller would see masked are
-    left out of the tile. Unknown layers raise NotFound."""
+    dataset not in it raises AccessDeniedError; personal fields the caller would see masked are
+    left out of the tile. Unknown layers raise NotFoundError."""
     check_tile(z, x, y)
     kind, _, name = layer.partition(".")
     params = {"z": z, "x": x, "y": y, "layer": layer}
@@ -48,14 +48,14 @@ def tile(db: Session | Connection, layer: str, z: int, x: int, y: int,
     elif kind == "record" and name:
         view = readable.get(name)
         if view is None:
-            raise AccessDenied(f"layer {layer!r}: your department may not read dataset {name!r}"
-                               f" (GET /api/v1/datasets/{name} says how to ask)")
+            raise AccessDeniedError(f"layer {layer!r}: your department may not read dataset "
+                                    f"{name!r} (GET /api/v1/datasets/{name} says how to ask)")
         (query,) = statements("onegrid.gis", "tile_records")
         params |= {"dataset": name, "max_features": MAX_FEATURES,
                    "fields": [f for f in view.fields if f not in view.pii_fields]}
     else:
-        raise NotFound(f"no tile layer {layer!r}; layers are area.<level> "
-                       f"({', '.join(AREA_LEVELS)}) and record.<dataset id>")
+        raise NotFoundError(f"no tile layer {layer!r}; layers are area.<level> "
+                            f"({', '.join(AREA_LEVELS)}) and record.<dataset id>")
     return bytes(db.execute(query, params).scalar_one() or b"")
 
 

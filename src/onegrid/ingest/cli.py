@@ -18,7 +18,7 @@ from onegrid.ingest.topics import ensure_topics
 from onegrid.ingest.worker import Worker
 from onegrid.ingest.writer import Outcome
 from onegrid.platform.cli import OneGridGroup, Runtime, pass_runtime
-from onegrid.platform.errors import NotFound
+from onegrid.platform.errors import NotFoundError
 from onegrid.platform.operations.metrics import COUNTERS, status
 from onegrid.platform.sharing.catalog import register, rules
 from onegrid.platform.store.models import Dataset
@@ -123,7 +123,7 @@ def feed(rt: Runtime, dataset: str, file: Path, department: str | None) -> None:
     with rt.session() as session:
         schema = session.scalar(select(Dataset.attribute_schema).where(Dataset.id == dataset))
     if schema is None:
-        raise NotFound(f"unknown dataset {dataset!r}: register it first")
+        raise NotFoundError(f"unknown dataset {dataset!r}: register it first")
     types = {k: v.get("type") for k, v in schema.get("properties", {}).items()
              if isinstance(v, dict)}
     count = feeds.publish(feeds.producer(rt.settings.kafka_bootstrap_servers),

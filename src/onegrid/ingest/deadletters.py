@@ -7,7 +7,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from onegrid.ingest.writer import Outcome
-from onegrid.platform.errors import StoreUnavailable
+from onegrid.platform.errors import StoreUnavailableError
 from onegrid.platform.store.models import DeadLetter
 from onegrid.platform.streams import DLQ_TOPIC
 
@@ -31,7 +31,7 @@ class DeadLetterPublisher:
                          "dataset": refusal.dataset.encode(),
                          "department": refusal.department.encode()})
         if outcome.dead_letters and self.producer.flush(30) > 0:
-            raise StoreUnavailable(f"the broker did not take the dead letters on {DLQ_TOPIC}")
+            raise StoreUnavailableError(f"the broker did not take the dead letters on {DLQ_TOPIC}")
 
     def close(self) -> None:
         self.producer.flush(10)
@@ -58,7 +58,7 @@ def replay(session: Session, producer: Producer, ids: list[int] | None = None,
     for letter in letters:
         producer.produce(letter.topic, key=letter.key, value=letter.value)
     if producer.flush(30) > 0:
-        raise StoreUnavailable("the broker did not take the replayed messages")
+        raise StoreUnavailableError("the broker did not take the replayed messages")
     session.execute(update(DeadLetter).where(DeadLetter.id.in_([x.id for x in letters]))
                     .values(replayed_at=func.now()))
     return len(letters)

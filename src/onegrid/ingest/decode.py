@@ -11,7 +11,7 @@ import orjson
 
 from onegrid.gis.crs import to_store_datum
 from onegrid.ingest.contract import MAX_MESSAGE_BYTES, Envelope
-from onegrid.platform.errors import InvalidInput
+from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.sharing.catalog import DatasetRules, problem
 from onegrid.platform.sharing.identity import mask, pii_hash, subject_key
 from onegrid.platform.streams import dataset_of
@@ -73,7 +73,7 @@ def decode(value: bytes | None, topic: str, catalog: dict[str, DatasetRules],
                            "cannot keep in text", dataset_of(topic), _no_nul(envelope.department))
     try:
         return _report(envelope, topic, catalog, pii_key)
-    except InvalidInput as exc:
+    except InvalidInputError as exc:
         return Refusal(exc.detail, envelope.dataset, envelope.department)
 
 
@@ -140,20 +140,20 @@ def _report(envelope: Envelope, topic: str, catalog: dict[str, DatasetRules],
     dataset = envelope.dataset
     rules = catalog.get(dataset)
     if rules is None:
-        raise InvalidInput(f"unknown dataset {dataset!r}: register it with "
-                           "`onegrid dataset register`")
+        raise InvalidInputError(f"unknown dataset {dataset!r}: register it with "
+                                "`onegrid dataset register`")
     if dataset_of(topic) != dataset:
-        raise InvalidInput(f"dataset {dataset!r} arrived on topic {topic!r}; "
-                           f"publish it to onegrid.ingest.{dataset}")
+        raise InvalidInputError(f"dataset {dataset!r} arrived on topic {topic!r}; "
+                                f"publish it to onegrid.ingest.{dataset}")
     if not rules.may_contribute(envelope.department):
         allowed = ", ".join(sorted({rules.owner, *rules.contributors}))
-        raise InvalidInput(f"department {envelope.department!r} may not contribute to "
-                           f"{dataset!r} (allowed: {allowed})")
+        raise InvalidInputError(f"department {envelope.department!r} may not contribute to "
+                                f"{dataset!r} (allowed: {allowed})")
     key = subject_key(rules.subject_key_kind, envelope.subject_key, pii_key)
     attributes = envelope.attributes
     wrong = problem(rules.attributes, attributes)
     if wrong:
-        raise InvalidInput(f"attributes do not match the schema of {dataset!r}: {wrong}")
+        raise InvalidInputError(f"attributes do not match the schema of {dataset!r}: {wrong}")
     # Most datasets have no resident-ID fields, and a comprehension is a function call even
     # over none (≈ 0.2 µs a message in Python 3.11).
     hashes = {name: pii_hash(attributes[name], pii_key)
@@ -189,9 +189,9 @@ def _timestamp(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(f"occurred_at {text!r} is not an ISO 8601 date-time") from None
+        raise InvalidInputError(f"occurred_at {text!r} is not an ISO 8601 date-time") from None
     if moment.tzinfo is None:
-        raise InvalidInput(f"occurred_at {text!r} has no UTC offset (e.g. +08:00)")
+        raise InvalidInputError(f"occurred_at {text!r} has no UTC offset (e.g. +08:00)")
     return moment
 
 
@@ -199,13 +199,13 @@ def _geometry(envelope: Envelope, rules: DatasetRules) -> dict[str, Any] | None:
     geometry = envelope.geometry
     if geometry is None:
         if rules.geometry_type:
-            raise InvalidInput(f"dataset {rules.id!r} needs a {rules.geometry_type} geometry")
+            raise InvalidInputError(f"dataset {rules.id!r} needs a {rules.geometry_type} geometry")
         return None
     if rules.geometry_type and geometry.get("type") != rules.geometry_type:
-        raise InvalidInput(f"dataset {rules.id!r} takes {rules.geometry_type} geometries, "
-                           f"not {geometry.get('type')!r}")
+        raise InvalidInputError(f"dataset {rules.id!r} takes {rules.geometry_type} geometries, "
+                                f"not {geometry.get('type')!r}")
     crs = envelope.crs
     if crs is None:
-        raise InvalidInput("a record with a geometry must say its crs")
+        raise InvalidInputError("a record with a geometry must say its crs")
     return to_store_datum(geometry, crs)
 

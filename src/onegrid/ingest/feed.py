@@ -14,7 +14,7 @@ from typing import Any
 from confluent_kafka import Producer
 from tqdm import tqdm
 
-from onegrid.platform.errors import InvalidInput
+from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.streams import topic_for
 
 ENVELOPE_COLUMNS = ("record_id", "subject_key", "occurred_at", "crs", "department")
@@ -43,7 +43,7 @@ def publish(target: Producer, envelopes: Iterable[dict[str, Any]], total: int | 
         target.poll(0)
         count += 1
     if target.flush(60) > 0:
-        raise InvalidInput("the broker did not acknowledge every message within 60 s")
+        raise InvalidInputError("the broker did not acknowledge every message within 60 s")
     return count
 
 
@@ -66,9 +66,9 @@ def _from_json(line: str, number: int, dataset: str, department: str | None) -> 
     try:
         envelope = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"line {number} is not JSON: {exc.msg}") from None
+        raise InvalidInputError(f"line {number} is not JSON: {exc.msg}") from None
     if not isinstance(envelope, dict):
-        raise InvalidInput(f"line {number} is not a JSON object (an envelope)")
+        raise InvalidInputError(f"line {number} is not a JSON object (an envelope)")
     envelope.setdefault("dataset", dataset)
     if department:
         envelope.setdefault("department", department)

@@ -20,42 +20,42 @@ class ConfigurationError(OneGridError):
     title = "OneGrid is not configured"
 
 
-class StoreUnavailable(OneGridError):
+class StoreUnavailableError(OneGridError):
     status = 503
     code = "store-unavailable"
     title = "The database is not available"
 
 
-class NotFound(OneGridError):
+class NotFoundError(OneGridError):
     status = 404
     code = "not-found"
     title = "Not found"
 
 
-class InvalidInput(OneGridError):
+class InvalidInputError(OneGridError):
     status = 400
     code = "invalid-input"
     title = "Invalid input"
 
 
-class Conflict(OneGridError):
+class ConflictError(OneGridError):
     status = 409
     code = "conflict"
-    title = "Conflict"
+    title = "ConflictError"
 
 
-class Unauthorized(OneGridError):
+class UnauthorizedError(OneGridError):
     status = 401
     code = "unauthorized"
     title = "Sign in or send a department token"
 
 
-class Forbidden(OneGridError):
+class ForbiddenError(OneGridError):
     status = 403
     code = "forbidden"
     title = "Not allowed for you"
 
 
-class AccessDenied(Forbidden):
+class AccessDeniedError(ForbiddenError):
     code = "access-denied"
     title = "Your department may not read this"

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from onegrid.platform.errors import InvalidInput
+from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.governance.admission import is_admitted, push_task, tasks_for_worker
 from onegrid.platform.governance.ledger import burden_totals, record_burden
 from onegrid.platform.governance.working_time import WorkingHours, parse_periods, parse_weekdays
@@ -63,5 +63,5 @@ def test_a_task_type_not_on_the_list_is_refused_and_lands_in_the_ledger(db) -> N
 def test_the_ledger_names_the_department_and_rejects_unknown_kinds(db) -> None:
     event = record_burden(db, "form_avoided", "GAJ", {"dataset": "population"})
     assert event.department_id is not None
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInputError):
         record_burden(db, "typo", None, {})

@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from onegrid.platform.errors import Forbidden, InvalidInput
+from onegrid.platform.errors import ForbiddenError, InvalidInputError
 from onegrid.platform.loop.dedup import DEFAULT_RULE
 from onegrid.platform.loop.handling import act
 from onegrid.platform.loop.intake import report_issue
 from onegrid.platform.loop.sla import overdue
-from onegrid.platform.loop.states import IllegalTransition
+from onegrid.platform.loop.states import IllegalTransitionError
 from onegrid.platform.store.models import TraceEntry, User
 from tests.places import spot
 
@@ -56,13 +56,13 @@ def test_the_loop_closes_and_every_step_is_traced_with_a_name(db) -> None:
 def test_another_departments_staff_may_not_touch_the_issue(db) -> None:
     issue, _ = _issue(db, 9)
     act(db, issue.id, "dispatch", _user(db, "op1"))
-    with pytest.raises(Forbidden, match="another department"):
+    with pytest.raises(ForbiddenError, match="another department"):
         act(db, issue.id, "accept", _user(db, "cgj1"))
 
 
 def test_a_step_out_of_order_is_refused(db) -> None:
     issue, worker = _issue(db, 10)
-    with pytest.raises(IllegalTransition):
+    with pytest.raises(IllegalTransitionError):
         act(db, issue.id, "verify", worker)
 
 
@@ -71,11 +71,11 @@ def test_resolving_needs_a_result_note_and_evaluating_a_score(db) -> None:
     gaj = _user(db, "gaj1")
     act(db, issue.id, "dispatch", _user(db, "op1"))
     act(db, issue.id, "accept", gaj)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInputError):
         act(db, issue.id, "resolve", gaj)
     act(db, issue.id, "resolve", gaj, note="ok")
     act(db, issue.id, "verify", worker)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInputError):
         act(db, issue.id, "evaluate", worker, satisfaction=9)
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from onegrid.platform.errors import InvalidInput
+from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.loop.dedup import DEFAULT_RULE, DedupRule
 from onegrid.platform.loop.intake import report_issue
 from onegrid.platform.store.models import (
@@ -93,7 +93,7 @@ def test_a_retry_with_the_same_client_id_returns_the_same_issue(db) -> None:
     ("E0102", 120.6, "  ", "describe"),
 ])
 def test_bad_reports_are_refused_with_the_reason(db, category, lon, description, reason) -> None:
-    with pytest.raises(InvalidInput, match=reason):
+    with pytest.raises(InvalidInputError, match=reason):
         _report(db, category, lon, 28.0, description=description)
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from onegrid.platform.errors import Forbidden
+from onegrid.platform.errors import ForbiddenError
 from onegrid.platform.loop.states import (
-    IllegalTransition,
+    IllegalTransitionError,
     actions_for,
     next_status,
     open311_status,
@@ -29,13 +29,14 @@ def test_a_rejected_result_goes_back_to_the_department() -> None:
 
 
 def test_an_illegal_step_is_a_409_with_the_reason() -> None:
-    with pytest.raises(IllegalTransition, match="cannot verify an issue that is routed") as err:
+    with pytest.raises(IllegalTransitionError,
+                       match="cannot verify an issue that is routed") as err:
         next_status("verify", "routed", "grid_worker")
     assert err.value.status == 409
 
 
 def test_the_wrong_role_is_a_403() -> None:
-    with pytest.raises(Forbidden) as err:
+    with pytest.raises(ForbiddenError) as err:
         next_status("resolve", "in_progress", "grid_worker")
     assert err.value.status == 403
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from onegrid.platform.loop.states import IllegalTransition
+from onegrid.platform.loop.states import IllegalTransitionError
 from onegrid.platform.screen.dispatch import dispatch_to, dispatchable
 from onegrid.platform.store.models import Department, TraceEntry
 from tests.platform.screen.factory import make_issue, now, operator
@@ -37,5 +37,5 @@ def test_dispatching_assigns_the_department_and_leaves_both_steps_in_the_trace(d
 
 def test_an_issue_already_accepted_cannot_be_taken_back_from_the_screen(db) -> None:
     issue = make_issue(db, 174, "E0502", status="in_progress")
-    with pytest.raises(IllegalTransition):
+    with pytest.raises(IllegalTransitionError):
         dispatch_to(db, issue.id, "ZJJ", operator(db))

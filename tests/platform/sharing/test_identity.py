@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from stdnum.cn import ric, uscc
 
 from onegrid.demo import factories
-from onegrid.platform.errors import InvalidInput
+from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.sharing.identity import check_credit_code, check_resident_id, subject_key
 
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -28,7 +28,7 @@ resident_ids = st.builds(lambda region, born, serial, last: region + born + seri
 def _accepts(check, value: str) -> bool:
     try:
         check(value)
-    except InvalidInput:
+    except InvalidInputError:
         return False
     return True
 
@@ -68,7 +68,7 @@ def test_a_resident_id_is_kept_only_as_keyed_hash_and_mask() -> None:
     ("33030219800231123X", "check character|birth date"),
 ])
 def test_bad_resident_ids_say_why_without_echoing_the_number(value: str, reason: str) -> None:
-    with pytest.raises(InvalidInput, match=reason) as err:
+    with pytest.raises(InvalidInputError, match=reason) as err:
         check_resident_id(value)
     assert value not in str(err.value)
 
@@ -78,15 +78,15 @@ def test_bad_resident_ids_say_why_without_echoing_the_number(value: str, reason:
     ("event_id", "e 1"), ("address_code", "33030"), ("facility_code", "F-1/2")])
 def test_a_malformed_key_is_refused_whole(kind: str, value: str) -> None:
     """A trailing newline too: accepted, it would make a second subject of the same key."""
-    with pytest.raises(InvalidInput, match="is malformed"):
+    with pytest.raises(InvalidInputError, match="is malformed"):
         subject_key(kind, value, "secret")
 
 
 @pytest.mark.parametrize("digit", ["²", "٣", "３"])  # str.isdigit() says yes to each
 def test_digits_other_than_ascii_are_refused_not_crashed_on(digit: str) -> None:
     code = factories.credit_code(random.Random(1))
-    with pytest.raises(InvalidInput, match="not allowed"):
+    with pytest.raises(InvalidInputError, match="not allowed"):
         check_credit_code(digit + code[1:])
     rid = factories.resident_id(random.Random(1))
-    with pytest.raises(InvalidInput, match="must be digits"):
+    with pytest.raises(InvalidInputError, match="must be digits"):
         check_resident_id(rid[:3] + digit + rid[4:])

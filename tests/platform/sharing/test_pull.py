@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from onegrid.gis.tiles import RecordTile
 from onegrid.platform.accounts.departments import get_department
-from onegrid.platform.errors import AccessDenied, InvalidInput, NotFound
+from onegrid.platform.errors import AccessDeniedError, InvalidInputError, NotFoundError
 from onegrid.platform.settings import Settings
 from onegrid.platform.sharing.grants import decide, request_grant
 from onegrid.platform.sharing.pull import Asker, Query, pull
@@ -45,9 +45,9 @@ def _last(db: Session) -> TraceEntry:
 
 def test_a_dataset_without_a_grant_is_refused_saying_how_to_ask(db: Session, shared) -> None:  # noqa: F811
     before = _entries(db)
-    with pytest.raises(AccessDenied, match="POST /api/v1/grant-requests"):
+    with pytest.raises(AccessDeniedError, match="POST /api/v1/grant-requests"):
         pull(db, _asker(db, "MZJ", "养老服务对象核查"), RESIDENTS)
-    with pytest.raises(NotFound, match="no dataset 'nowhere'"):
+    with pytest.raises(NotFoundError, match="no dataset 'nowhere'"):
         pull(db, _asker(db, "MZJ"), RecordPage("nowhere", RecordFilter()))
     assert _entries(db) == before
 
@@ -57,7 +57,7 @@ def test_data_shared_on_request_is_refused_without_a_purpose(db: Session, shared
                                                              purpose: str) -> None:
     _grant(db, ["gender"])
     before = _entries(db)
-    with pytest.raises(InvalidInput, match="X-Purpose"):
+    with pytest.raises(InvalidInputError, match="X-Purpose"):
         pull(db, _asker(db, "MZJ", purpose), RESIDENTS)
     assert _entries(db) == before
 
@@ -91,11 +91,11 @@ def test_a_subject_needs_a_purpose_only_where_it_is_shared_on_request(
     assert pull(db, _asker(db, "MZJ"), business)  # unconditional datasets only
     _grant(db, ["gender"])
     resident = Subject.named(RESIDENT_ID, settings.pii_key)  # found by the ID's keyed hash
-    with pytest.raises(InvalidInput, match="'population.resident' is shared on request"):
+    with pytest.raises(InvalidInputError, match="'population.resident' is shared on request"):
         pull(db, _asker(db, "MZJ"), resident)
     (row,) = pull(db, _asker(db, "MZJ", "低保核查"), resident)
     assert row["subject_key"] == "330302********1230" and row["attributes"] == {"gender": "男"}
-    with pytest.raises(NotFound, match="no record of this subject"):
+    with pytest.raises(NotFoundError, match="no record of this subject"):
         pull(db, _asker(db, "MZJ", "低保核查"), Subject.named("nobody-at-all", settings.pii_key))
 
 

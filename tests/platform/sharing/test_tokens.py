@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onegrid.platform.accounts.departments import add_department
-from onegrid.platform.errors import NotFound
+from onegrid.platform.errors import NotFoundError
 from onegrid.platform.sharing.tokens import create_token, department_for_token, revoke_token
 from onegrid.platform.store.models import ApiToken
 
@@ -38,5 +38,5 @@ def test_unknown_revoked_and_expired_tokens_identify_nobody(db: Session, departm
 
 
 def test_a_token_for_an_unknown_department_is_refused(db: Session) -> None:
-    with pytest.raises(NotFound, match="NOPE"):
+    with pytest.raises(NotFoundError, match="NOPE"):
         create_token(db, "NOPE")

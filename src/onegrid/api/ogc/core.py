@@ -11,7 +11,7 @@ from onegrid.api.caller import views
 from onegrid.api.features import json_response
 from onegrid.api.ogc.links import CRS84, GEOJSON, link
 from onegrid.gis.areas import extent
-from onegrid.platform.errors import NotFound
+from onegrid.platform.errors import NotFoundError
 from onegrid.platform.store.models import AREA_LEVELS, Dataset
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
@@ -63,7 +63,8 @@ def conformance() -> Response:
     return json_response({"conformsTo": CONFORMANCE})
 
 
-def _collection(cid: str, title: str, description: str, box: list[float] | None) -> dict:
+def _collection(cid: str, title: str, description: str,
+                box: list[float] | None) -> dict[str, Any]:
     return {"id": cid, "title": title, "description": description, "itemType": "feature",
             "crs": [CRS84],
             "extent": {"spatial": {"bbox": [box or [-180, -90, 180, 90]], "crs": CRS84}},
@@ -71,7 +72,7 @@ def _collection(cid: str, title: str, description: str, box: list[float] | None)
                       link("items", f"/ogc/collections/{cid}/items", GEOJSON)]}
 
 
-def collections_for(readable: dict[str, Any]) -> list[dict]:
+def collections_for(readable: dict[str, Any]) -> list[dict[str, Any]]:
     session = store.session()
     box = extent(session)
     titles = dict(session.execute(
@@ -118,4 +119,4 @@ def collection(collection_id: str) -> Response:
     for found in collections_for(views()):
         if found["id"] == collection_id:
             return json_response(found)
-    raise NotFound(f"no collection {collection_id!r} you may read; GET /ogc/collections")
+    raise NotFoundError(f"no collection {collection_id!r} you may read; GET /ogc/collections")

@@ -10,17 +10,17 @@ from flask import Blueprint, Response, request
 from onegrid.api import store
 from onegrid.api.caller import caller, pulled
 from onegrid.api.features import feature, json_response
-from onegrid.api.ogc.links import GEOJSON, link
+from onegrid.api.ogc.links import GEOJSON, Link, link
 from onegrid.api.params import bbox, number, record_filter
 from onegrid.gis import areas
-from onegrid.platform.errors import NotFound
+from onegrid.platform.errors import NotFoundError
 from onegrid.platform.sharing.queries import OneRecord, RecordPage
 
 bp = Blueprint("ogc_items", __name__, url_prefix="/ogc")
 DEFAULT_LIMIT = 10
 
 
-def _links(cid: str, next_cursor: int | None) -> list[dict]:
+def _links(cid: str, next_cursor: int | None) -> list[Link]:
     args = {k: v for k, v in request.args.items() if k != "cursor"}
     links = [link("self", request.path, GEOJSON, **args),
              link("collection", f"/ogc/collections/{cid}")]
@@ -30,7 +30,7 @@ def _links(cid: str, next_cursor: int | None) -> list[dict]:
     return links
 
 
-def _collection_body(cid: str, features: list[dict], next_cursor: int | None,
+def _collection_body(cid: str, features: list[dict[str, Any]], next_cursor: int | None,
                      matched: int | None) -> Response:
     body: dict[str, Any] = {"type": "FeatureCollection", "features": features,
                             "timeStamp": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -111,7 +111,7 @@ def item(collection_id: str, feature_id: str) -> Response:
         found = areas.one(store.session(), collection_id.removeprefix("area."), feature_id)
     else:
         if not (feature_id.isascii() and feature_id.isdigit()) or len(feature_id) > 18:
-            raise NotFound(f"no feature {feature_id[:40]!r} in {collection_id}")
+            raise NotFoundError(f"no feature {feature_id[:40]!r} in {collection_id}")
         record = OneRecord(collection_id, int(feature_id))
         found = feature(pulled(record, via="ogc"), provenance=False)
     found["links"] = [link("self", request.path, GEOJSON),

@@ -6,7 +6,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, Response, request, url_for
-from sqlalchemy import select
+from sqlalchemy import Select, select
+from werkzeug.datastructures import MultiDict
 
 from onegrid.api import store
 from onegrid.api.open311.mapping import (
@@ -16,7 +17,7 @@ from onegrid.api.open311.mapping import (
 )
 from onegrid.api.open311.render import FORMATS, check_format, respond
 from onegrid.gis.geocode import locate_address
-from onegrid.platform.errors import InvalidInput, NotFound, OneGridError
+from onegrid.platform.errors import InvalidInputError, NotFoundError, OneGridError
 from onegrid.platform.loop.intake import report_issue
 from onegrid.platform.loop.queries import categories
 from onegrid.platform.loop.states import CLOSED_FOR_CITIZENS, OPEN_STATES
@@ -29,7 +30,7 @@ DEFAULT_RANGE = timedelta(days=90)  # the spec's default when no dates are given
 MAX_REQUESTS = 1000
 
 
-class InvalidApiKey(OneGridError):
+class InvalidApiKeyError(OneGridError):
     status = 403
     code = "invalid-api-key"
     title = "Invalid api_key"
@@ -43,7 +44,7 @@ def _error(err: OneGridError) -> Response:
 
 
 @bp.get("/discovery.<fmt>")
-def discovery(fmt: str):
+def discovery(fmt: str) -> Response:
     fmt = check_format(fmt)
     url = url_for("open311.services", fmt="json", _external=True).rsplit("/", 1)[0]
     return respond(fmt, "discovery", {
@@ -54,21 +55,21 @@ def discovery(fmt: str):
 
 
 @bp.get("/v2/services.<fmt>")
-def services(fmt: str):
+def services(fmt: str) -> Response:
     listed = [service(c) for c in categories(store.session())]
     return respond(check_format(fmt), "services", listed)
 
 
 @bp.get("/v2/services/<code>.<fmt>")
-def definition(code: str, fmt: str):
+def definition(code: str, fmt: str) -> Response:
     category = store.session().get(IssueCategory, code)
     if category is None:
-        raise NotFound(f"no service {code!r}")
+        raise NotFoundError(f"no service {code!r}")
     return respond(check_format(fmt), "service_definition", service_definition(category))
 
 
 @bp.get("/v2/requests.<fmt>")
-def requests_list(fmt: str):
+def requests_list(fmt: str) -> Response:
     fmt, db = check_format(fmt), store.session()
     query = select(Issue).order_by(Issue.created_at.desc()).limit(MAX_REQUESTS)
     ids = _csv_arg("service_request_id")
@@ -80,16 +81,16 @@ def requests_list(fmt: str):
 
 
 @bp.get("/v2/requests/<request_id>.<fmt>")
-def request_one(request_id: str, fmt: str):
+def request_one(request_id: str, fmt: str) -> Response:
     fmt, db = check_format(fmt), store.session()
     issue = db.get(Issue, _int(request_id))
     if issue is None:
-        raise NotFound(f"no service request {request_id}")
+        raise NotFoundError(f"no service request {request_id}")
     return respond(fmt, "service_requests", service_requests(db, [issue]))
 
 
 @bp.get("/v2/tokens/<token>.<fmt>")
-def token(token: str, fmt: str):
+def token(token: str, fmt: str) -> Response:
     fmt, db = check_format(fmt), store.session()
     try:
         issue_id = db.scalar(select(IssueReport.issue_id)
@@ -97,18 +98,18 @@ def token(token: str, fmt: str):
     except ValueError:
         issue_id = None
     if issue_id is None:
-        raise NotFound(f"no token {token}")
+        raise NotFoundError(f"no token {token}")
     return respond(fmt, "service_requests", [{"service_request_id": str(issue_id),
                                               "token": token}])
 
 
 @bp.post("/v2/requests.<fmt>")
-def create(fmt: str):
+def create(fmt: str) -> Response:
     """A citizen's request through a department's client: api_key is that department's token."""
     fmt, form = check_format(fmt), request.form
     department = department_for_token(store.session(), form.get("api_key", ""))
     if department is None:
-        raise InvalidApiKey("api_key is missing or not a valid department token")
+        raise InvalidApiKeyError("api_key is missing or not a valid department token")
     lon, lat = _location(form)
     client_id = uuid.uuid4()
     with store.unit_of_work() as db:
@@ -122,22 +123,22 @@ def create(fmt: str):
         "service_notice": "", "account_id": None}])
 
 
-def _location(form) -> tuple[float, float]:
+def _location(form: MultiDict[str, str]) -> tuple[float, float]:
     if form.get("lat") and form.get("long"):
         try:
             return float(form["long"]), float(form["lat"])
         except ValueError as exc:
-            raise InvalidInput("lat and long must be numbers") from exc
+            raise InvalidInputError("lat and long must be numbers") from exc
     if form.get("address_string"):
         point = locate_address(store.session(), form["address_string"])
         if point is None:
-            raise InvalidInput("address_string names no street, community or grid we know; "
-                               "send lat and long")
+            raise InvalidInputError("address_string names no street, community or grid we know; "
+                                    "send lat and long")
         return point
-    raise InvalidInput("a location is required: lat and long, or address_string")
+    raise InvalidInputError("a location is required: lat and long, or address_string")
 
 
-def _filtered(query):
+def _filtered(query: Select[Issue]) -> Select[Issue]:
     codes = _csv_arg("service_code")
     if codes:
         query = query.where(Issue.category.in_(codes))
@@ -163,7 +164,8 @@ def _date(name: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise InvalidInput(f"{name} must be a W3C date-time such as 2026-01-01T00:00:00Z") from exc
+        raise InvalidInputError(
+            f"{name} must be a W3C date-time such as 2026-01-01T00:00:00Z") from exc
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -171,4 +173,4 @@ def _int(value: str) -> int:
     try:
         return int(value)
     except ValueError as exc:
-        raise NotFound(f"no service request {value}") from exc
+        raise NotFoundError(f"no service request {value}") from exc

@@ -38,7 +38,7 @@ def service_requests(session: Session, issues: list[Issue]) -> list[dict[str, An
         select(Issue.id, func.ST_X(Issue.geom).label("x"), func.ST_Y(Issue.geom).label("y"))
         .where(Issue.id.in_(ids))))
     names = {c.code: c.name for c in session.scalars(select(IssueCategory))}
-    agencies = {d.id: d.name for d in session.scalars(select(Department))}
+    agencies: dict[int | None, str] = {d.id: d.name for d in session.scalars(select(Department))}
     return [{
         "service_request_id": str(i.id), "status": open311_status(i.status),
         "status_notes": i.result_note or i.status, "service_name": names.get(i.category),

@@ -7,7 +7,7 @@ from xml.etree.ElementTree import Element, SubElement, tostring
 
 from flask import Response, json
 
-from onegrid.platform.errors import InvalidInput
+from onegrid.platform.errors import InvalidInputError
 
 FORMATS = {"json": "application/json", "xml": "text/xml"}
 # In XML a list needs an element per item: the spec names the item after its list.
@@ -18,7 +18,7 @@ ITEMS = {"services": "service", "service_requests": "request", "endpoints": "end
 
 def check_format(fmt: str) -> str:
     if fmt not in FORMATS:
-        raise InvalidInput(f"format {fmt!r}: use .json or .xml")
+        raise InvalidInputError(f"format {fmt!r}: use .json or .xml")
     return fmt
 
 

@@ -12,7 +12,7 @@ from onegrid.api import store
 from onegrid.api.auth import current_user, require
 from onegrid.api.screen.blueprint import bp, now, rules
 from onegrid.platform.accounts.departments import list_departments
-from onegrid.platform.errors import InvalidInput
+from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.screen.burden import BurdenLine, Period, burden_report
 
 CSV_COLUMNS = ("period_first", "period_last", "department", "measure", "current",
@@ -21,13 +21,13 @@ CSV_COLUMNS = ("period_first", "period_last", "department", "measure", "current"
 
 @bp.get("/screen/burden")
 @require("operator")
-def burden_page():
+def burden_page() -> str:
     return _render("burden.html")
 
 
 @bp.get("/screen/burden/print")
 @require("operator")
-def burden_print():
+def burden_print() -> str:
     return _render("burden_print.html")
 
 
@@ -66,7 +66,7 @@ def _asked() -> tuple[Period, str | None]:
     first = _day("first", today.replace(day=1))
     last = _day("last", today)
     if last < first:
-        raise InvalidInput("the period's last day is before its first")
+        raise InvalidInputError("the period's last day is before its first")
     return Period(first, last, rules().tz), request.args.get("department") or None
 
 
@@ -77,4 +77,4 @@ def _day(name: str, default: date) -> date:
     try:
         return datetime.strptime(value, "%Y-%m-%d").date()
     except ValueError as exc:
-        raise InvalidInput(f"{name} is a date like 2026-01-31") from exc
+        raise InvalidInputError(f"{name} is a date like 2026-01-31") from exc

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from flask import jsonify, render_template, request, url_for
+from flask import Response, jsonify, render_template, request, url_for
 from sqlalchemy import select
 
 from onegrid.api import store
-from onegrid.api.auth import current_user, require
+from onegrid.api.auth import require, signed_in
 from onegrid.api.forms import required
 from onegrid.api.screen.blueprint import bp, now, rules
 from onegrid.platform.accounts.departments import list_departments
-from onegrid.platform.errors import InvalidInput
+from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.screen.alerts import grid_spikes, overdue_clusters
 from onegrid.platform.screen.dispatch import dispatch_to, dispatchable
 from onegrid.platform.screen.drill import area_view, open_by_grid
@@ -23,7 +23,7 @@ from onegrid.platform.store.models import Dataset
 
 @bp.get("/screen")
 @require("operator")
-def page():
+def page() -> str:
     db = store.session()
     datasets = {d.id: d.title for d in db.scalars(select(Dataset).order_by(Dataset.id))}
     departments = [{"code": d.code, "name": d.name, "name_en": d.name_en}
@@ -33,13 +33,13 @@ def page():
               "openGrids": url_for("screen.open_grids"), "tiles": url_for("tiles.list_layers"),
               "datasets": datasets, "departments": departments,
               "tileUrl": store.settings().tile_url}
-    return render_template("screen.html", user=current_user(), kpi_names=KPI_NAMES,
+    return render_template("screen.html", user=signed_in(), kpi_names=KPI_NAMES,
                            config=config)
 
 
 @bp.get("/screen/state.json")
 @require("operator")
-def state():
+def state() -> Response:
     """Everything on the wall but the map and the feed, computed now from the store."""
     db, moment, screen_rules = store.session(), now(), rules()
     return jsonify(
@@ -53,28 +53,28 @@ def state():
 
 @bp.get("/screen/area.json")
 @require("operator")
-def area():
+def area() -> Response:
     """One area of the drill-down (the city without ?code=): breadcrumbs and children."""
     return jsonify(area_view(store.session(), request.args.get("code") or None))
 
 
 @bp.get("/screen/open-grids.json")
 @require("operator")
-def open_grids():
+def open_grids() -> Response:
     """{grid code: open issues}: the choropleth's numbers (the shapes come as vector tiles)."""
     return jsonify(open_by_grid(store.session()))
 
 
 @bp.post("/screen/dispatch")
 @require("operator")
-def dispatch():
+def dispatch() -> Response:
     """Send an issue to a department (reassign + dispatch, both traced); 200 with its state."""
     form = request.form
     try:
         issue_id = int(required(form, "issue_id"))
     except ValueError as exc:
-        raise InvalidInput("issue_id must be a whole number") from exc
+        raise InvalidInputError("issue_id must be a whole number") from exc
     with store.unit_of_work() as db:
-        issue = dispatch_to(db, issue_id, required(form, "department"), current_user(),
+        issue = dispatch_to(db, issue_id, required(form, "department"), signed_in(),
                             note=form.get("note", ""))
     return jsonify(id=issue.id, status=issue.status, department_id=issue.department_id)

@@ -11,7 +11,7 @@ from onegrid.api import store
 from onegrid.api.caller import caller
 from onegrid.api.features import json_response
 from onegrid.api.params import instant
-from onegrid.platform.errors import InvalidInput
+from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.sharing import grants
 from onegrid.platform.sharing.collection import Ask, declare
 from onegrid.platform.store.models import CollectionRequest, GrantRequest
@@ -22,21 +22,21 @@ bp = Blueprint("requests", __name__, url_prefix="/api/v1")
 def _body() -> dict[str, Any]:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise InvalidInput("send a JSON object (Content-Type: application/json)")
+        raise InvalidInputError("send a JSON object (Content-Type: application/json)")
     return body
 
 
 def _strings(body: dict[str, Any], name: str) -> list[str]:
     value = body.get(name)
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InvalidInput(f"{name} must be a list of strings")
+        raise InvalidInputError(f"{name} must be a list of strings")
     return value
 
 
 def _text(body: dict[str, Any], name: str) -> str:
     value = body.get(name)
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(f"{name} is required (a non-empty string)")
+        raise InvalidInputError(f"{name} is required (a non-empty string)")
     return value
 
 
@@ -167,7 +167,7 @@ def create_collection_request() -> Response:
     try:
         deadline = date.fromisoformat(_text(body, "deadline"))
     except ValueError:
-        raise InvalidInput("deadline must be a date, e.g. 2026-12-01") from None
+        raise InvalidInputError("deadline must be a date, e.g. 2026-12-01") from None
     ask = Ask(_text(body, "task_type"), _strings(body, "fields"), _strings(body, "grid_codes"),
               deadline)
     with store.unit_of_work() as db:

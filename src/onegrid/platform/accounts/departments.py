@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from onegrid.platform.errors import NotFound
+from onegrid.platform.errors import NotFoundError
 from onegrid.platform.store.models import Department
 
 
@@ -25,7 +25,7 @@ def add_department(session: Session, code: str, name: str, name_en: str = "") ->
 def get_department(session: Session, code: str) -> Department:
     department = session.scalars(select(Department).where(Department.code == code)).first()
     if department is None:
-        raise NotFound(f"no department with code {code!r} (see `onegrid department list`)")
+        raise NotFoundError(f"no department with code {code!r} (see `onegrid department list`)")
     return department
 
 

@@ -10,14 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onegrid.platform.accounts.departments import get_department
-from onegrid.platform.errors import InvalidInput, NotFound, OneGridError
+from onegrid.platform.errors import InvalidInputError, NotFoundError, OneGridError
 from onegrid.platform.governance.ledger import record_burden
 from onegrid.platform.governance.working_time import WorkingHours
 from onegrid.platform.store.models import AdmissionItem, Area, GridTask, User, user_grid
 from onegrid.platform.trace.chain import append
 
 
-class NotAdmitted(OneGridError):
+class NotAdmittedError(OneGridError):
     status = 422
     code = "not-admitted"
     title = "This task type is not on the admission list"
@@ -49,7 +49,7 @@ def push_task(session: Session, *, department_code: str, task_type: str, grid_co
     department = get_department(session, department_code)
     grid = session.scalars(select(Area).where(Area.code == grid_code, Area.level == "grid")).first()
     if grid is None:
-        raise InvalidInput(f"no grid with code {grid_code!r}")
+        raise InvalidInputError(f"no grid with code {grid_code!r}")
     if not is_admitted(session, task_type):
         reason = (f"task type {task_type!r} is not on the admission list: departments may not "
                   "push it down to grids")
@@ -70,10 +70,10 @@ def push_task(session: Session, *, department_code: str, task_type: str, grid_co
 
 
 def complete_task(session: Session, task_id: int, by: User) -> GridTask:
-    """Mark a task of ``by``'s grids done, traced; NotFound for a task outside them."""
+    """Mark a task of ``by``'s grids done, traced; NotFoundError for a task outside them."""
     task = session.get(GridTask, task_id)
     if task is None or task.grid_id not in {grid.id for grid in by.grids}:
-        raise NotFound(f"no task {task_id} in your grids")
+        raise NotFoundError(f"no task {task_id} in your grids")
     task.status = "done"
     append(session, by.username, "task.done", f"task:{task.id}", {"name": by.display_name})
     return task

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from onegrid.platform.accounts.departments import get_department
-from onegrid.platform.errors import InvalidInput
+from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.store.models import BurdenEvent, Department, GridTask, User
 from onegrid.platform.trace.chain import append
 
@@ -26,10 +26,10 @@ FLAG_KINDS = ("flag_already_have", "flag_not_admitted")
 def record_burden(session: Session, kind: str, department_code: str | None,
                   detail: dict[str, Any] | None = None) -> BurdenEvent:
     """Add one ledger line in the caller's transaction; ``department_code`` names the department
-    the burden concerns (None when no department is involved). Unknown kinds raise InvalidInput
+    the burden concerns (None when no department is involved). Unknown kinds raise InvalidInputError
     so a typo never starts a new column in the office's report."""
     if kind not in BURDEN_KINDS:
-        raise InvalidInput(f"unknown burden kind {kind!r}; known: {', '.join(BURDEN_KINDS)}")
+        raise InvalidInputError(f"unknown burden kind {kind!r}; known: {', '.join(BURDEN_KINDS)}")
     department_id = get_department(session, department_code).id if department_code else None
     event = BurdenEvent(kind=kind, department_id=department_id, detail=detail or {})
     session.add(event)
@@ -40,9 +40,10 @@ def record_burden(session: Session, kind: str, department_code: str | None,
 def raise_flag(session: Session, kind: str, by: User, *, task_id: int | None,
                department_code: str | None, target: str) -> BurdenEvent:
     """A grid worker's flag, in the ledger and the trace. It concerns the task's department
-    when it names a task, else ``department_code``; a kind not in FLAG_KINDS is InvalidInput."""
+    when it names a task, else ``department_code``; a kind not in FLAG_KINDS is
+    InvalidInputError."""
     if kind not in FLAG_KINDS:
-        raise InvalidInput(f"a flag is one of {', '.join(FLAG_KINDS)}")
+        raise InvalidInputError(f"a flag is one of {', '.join(FLAG_KINDS)}")
     task = session.get(GridTask, task_id) if task_id is not None else None
     if task is not None:
         department_code = session.get_one(Department, task.department_id).code

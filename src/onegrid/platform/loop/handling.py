@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onegrid.platform.errors import Forbidden, InvalidInput, NotFound
+from onegrid.platform.errors import ForbiddenError, InvalidInputError, NotFoundError
 from onegrid.platform.loop.states import TRANSITIONS, next_status
 from onegrid.platform.store.models import Department, Issue, User, user_grid
 from onegrid.platform.trace.chain import append
@@ -20,7 +20,7 @@ def act(session: Session, issue_id: int, action: str, user: User, *, note: str =
     """Take one step on the issue as ``user``; returns the issue in its new state."""
     issue = session.get(Issue, issue_id, with_for_update=True)
     if issue is None:
-        raise NotFound(f"no issue {issue_id}")
+        raise NotFoundError(f"no issue {issue_id}")
     source = issue.status
     target = next_status(action, source, user.role)
     check_scope(session, user, issue)
@@ -36,11 +36,11 @@ def act(session: Session, issue_id: int, action: str, user: User, *, note: str =
 def check_scope(session: Session, user: User, issue: Issue) -> None:
     """Department staff act on their department's issues, grid workers on their grids'."""
     if user.role == "department_staff" and user.department_id != issue.department_id:
-        raise Forbidden("this issue belongs to another department")
+        raise ForbiddenError("this issue belongs to another department")
     if user.role == "grid_worker" and not session.scalar(
             select(user_grid.c.area_id).where(user_grid.c.user_id == user.id,
                                               user_grid.c.area_id == issue.grid_id)):
-        raise Forbidden("this issue is in another grid")
+        raise ForbiddenError("this issue is in another grid")
 
 
 def _apply(session: Session, issue: Issue, action: str, note: str, satisfaction: int | None,
@@ -50,20 +50,20 @@ def _apply(session: Session, issue: Issue, action: str, note: str, satisfaction:
         department = session.scalars(
             select(Department).where(Department.code == (department_code or ""))).first()
         if department is None:
-            raise InvalidInput("name the department to reassign to")
+            raise InvalidInputError("name the department to reassign to")
         issue.department_id, issue.level = department.id, None
         return {"department": department.code, "note": note}
     if action == "accept":
         issue.accepted_at = now
     elif action in ("resolve", "reject") and not note:
-        raise InvalidInput(f"{action} needs a note saying what was done or what is missing")
+        raise InvalidInputError(f"{action} needs a note saying what was done or what is missing")
     elif action == "resolve":
         issue.result_note, issue.resolved_at = note, now
     elif action == "reject":
         issue.rejections += 1
     elif action == "evaluate":
         if satisfaction not in (1, 2, 3, 4, 5):
-            raise InvalidInput("satisfaction is a whole number from 1 to 5")
+            raise InvalidInputError("satisfaction is a whole number from 1 to 5")
         issue.satisfaction = satisfaction
         return {"satisfaction": satisfaction, "note": note}
     elif action == "close":

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select, text
 from sqlalchemy.orm import Session
 
-from onegrid.platform.errors import InvalidInput
+from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.governance.ledger import record_burden
 from onegrid.platform.loop.dedup import DedupRule
 from onegrid.platform.loop.sla import due_dates
@@ -45,15 +45,15 @@ def report_issue(session: Session, *, client_id: uuid.UUID | str, category: str,
     which is turned into a UUID per source. ``lon``/``lat`` are in the store's datum
     (EPSG:4490). ``rule`` says which open issue a report merges into (Settings.dedup).
     ``via`` names the department whose client sent it, for the trace. Raises
-    InvalidInput for an unknown category or source, an empty description, or a point outside
+    InvalidInputError for an unknown category or source, an empty description, or a point outside
     every grid."""
     if source not in ISSUE_SOURCES:
-        raise InvalidInput(f"unknown source {source!r}; one of {', '.join(ISSUE_SOURCES)}")
+        raise InvalidInputError(f"unknown source {source!r}; one of {', '.join(ISSUE_SOURCES)}")
     if not description.strip():
-        raise InvalidInput("describe the issue in a few words")
+        raise InvalidInputError("describe the issue in a few words")
     kind = session.get(IssueCategory, category)
     if kind is None:
-        raise InvalidInput(f"unknown category {category!r} (see /open311/v2/services.json)")
+        raise InvalidInputError(f"unknown category {category!r} (see /open311/v2/services.json)")
     client_id = client_uuid(client_id, source)
     # One intake per category at a time, so two reports of one thing cannot both open an issue.
     session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"issue:{category}"})
@@ -69,7 +69,7 @@ def report_issue(session: Session, *, client_id: uuid.UUID | str, category: str,
     # The store's rule (migration 0002): on an edge shared by grids, the smallest code wins.
     grid_id = session.scalar(select(func.onegrid_grid_of(point)))
     if grid_id is None:
-        raise InvalidInput(f"({lon}, {lat}) is outside every grid of the platform")
+        raise InvalidInputError(f"({lon}, {lat}) is outside every grid of the platform")
     now = datetime.now(UTC)
     response_due, resolve_due = due_dates(kind, now)
     issue = Issue(client_id=client_id, category=category, description=description.strip(),
@@ -94,7 +94,7 @@ def client_uuid(value: uuid.UUID | str, source: str) -> uuid.UUID:
         return uuid.UUID(str(value))
     except ValueError:
         if not str(value).strip():
-            raise InvalidInput("a report needs a client id") from None
+            raise InvalidInputError("a report needs a client id") from None
         return uuid.uuid5(REPORT_NAMESPACE, f"{source}:{value}")
 
 
@@ -105,7 +105,7 @@ def _actor(session: Session, user_id: int | None, source: str, via: str) -> tupl
         return channel, channel
     user = session.get(User, user_id)
     if user is None:
-        raise InvalidInput(f"no user with id {user_id}")
+        raise InvalidInputError(f"no user with id {user_id}")
     return user.username, user.display_name
 
 

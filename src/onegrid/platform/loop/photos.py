@@ -7,7 +7,7 @@ import hashlib
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onegrid.platform.errors import InvalidInput
+from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.store.models import IssuePhoto
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -21,16 +21,16 @@ def sniff(data: bytes) -> str:
         return "image/png"
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp"
-    raise InvalidInput("a photo must be a JPEG, PNG or WebP image")
+    raise InvalidInputError("a photo must be a JPEG, PNG or WebP image")
 
 
 def store_photo(session: Session, issue_id: int, stage: str, data: bytes) -> IssuePhoto:
     """Check type and size, then keep the bytes with their checksum; the same bytes sent again
     for the same issue (a retried upload) return the photo already kept."""
     if not data:
-        raise InvalidInput("the photo is empty")
+        raise InvalidInputError("the photo is empty")
     if len(data) > MAX_BYTES:
-        raise InvalidInput(f"a photo may be at most {MAX_BYTES // (1024 * 1024)} MB")
+        raise InvalidInputError(f"a photo may be at most {MAX_BYTES // (1024 * 1024)} MB")
     checksum = hashlib.sha256(data).hexdigest()
     kept = session.scalars(select(IssuePhoto).where(IssuePhoto.issue_id == issue_id,
                                                     IssuePhoto.sha256 == checksum)).first()

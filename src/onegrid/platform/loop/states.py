@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from onegrid.platform.errors import Conflict, Forbidden
+from onegrid.platform.errors import ConflictError, ForbiddenError
 
 OPEN_STATES = ("reported", "routed", "dispatched", "in_progress")
 CLOSED_FOR_CITIZENS = ("resolved", "verified", "evaluated", "closed")
 
 
-class IllegalTransition(Conflict):
+class IllegalTransitionError(ConflictError):
     code = "illegal-transition"
     title = "This step is not allowed now"
 
@@ -38,16 +38,17 @@ TRANSITIONS: dict[str, Transition] = {
 
 
 def next_status(action: str, status: str, role: str) -> str:
-    """The status after ``action``; IllegalTransition (409) or Forbidden (403) says why not."""
+    """The status after ``action``; IllegalTransitionError (409) or ForbiddenError (403) says
+    why not."""
     transition = TRANSITIONS.get(action)
     if transition is None:
-        raise IllegalTransition(f"there is no step called {action!r}")
+        raise IllegalTransitionError(f"there is no step called {action!r}")
     if status not in transition.sources:
-        raise IllegalTransition(
+        raise IllegalTransitionError(
             f"cannot {action} an issue that is {status}; {action} needs "
             f"{' or '.join(transition.sources)}")
     if role not in transition.roles:
-        raise Forbidden(f"{action} is for {' or '.join(transition.roles)}, not {role}")
+        raise ForbiddenError(f"{action} is for {' or '.join(transition.roles)}, not {role}")
     return transition.target
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from confluent_kafka.admin import AdminClient
 from sqlalchemy import Engine
 
-from onegrid.platform.errors import StoreUnavailable
+from onegrid.platform.errors import StoreUnavailableError
 from onegrid.platform.store.db import ping
 
 
@@ -23,7 +23,7 @@ def broker_state(bootstrap_servers: str, timeout_s: float = 3.0) -> dict[str, ob
 def store_state(engine: Engine) -> dict[str, object]:
     try:
         return {"ok": True, "version": ping(engine)}
-    except StoreUnavailable as exc:
+    except StoreUnavailableError as exc:
         return {"ok": False, "error": exc.detail}
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from onegrid.platform.errors import NotFound
+from onegrid.platform.errors import NotFoundError
 from onegrid.platform.loop.states import OPEN_STATES
 from onegrid.platform.store.models import Area, Issue
 from onegrid.platform.store.sqlfiles import statements
@@ -23,7 +23,7 @@ def area_view(session: Session, code: str | None) -> dict[str, Any]:
         select(Area).where(Area.level == "city").order_by(Area.code)
     area = session.scalars(query.limit(1)).first()
     if area is None:
-        raise NotFound(f"no area {code!r}")
+        raise NotFoundError(f"no area {code!r}")
     codes = area.path.split(".")
     crumbs = {a.code: a for a in session.scalars(select(Area).where(Area.code.in_(codes)))}
     box = session.execute(select(func.ST_YMin(Area.geom), func.ST_XMin(Area.geom),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
@@ -47,5 +48,6 @@ def league(session: Session, since: datetime, now: datetime) -> list[LeagueRow]:
     return sorted(table, key=lambda row: (-(row.on_time_rate or 0), row.median_hours or 1e9))
 
 
-def _rounded(value: object) -> float | None:
-    return None if value is None else round(float(value), 1)  # type: ignore[arg-type]
+def _rounded(value: float | Decimal | None) -> float | None:
+    """A median (double precision) or a mean (numeric) to one decimal."""
+    return None if value is None else round(float(value), 1)

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from onegrid.platform.accounts.departments import get_department
-from onegrid.platform.errors import InvalidInput
+from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.sharing.identity import check_credit_code, check_resident_id
 from onegrid.platform.store.models import SHARING_CLASSES, SUBJECT_KEY_KINDS, Dataset, Department
 
@@ -46,11 +46,11 @@ MASK = "the value"
 
 
 def _valid(check: Callable[[str], object]) -> Callable[[str], bool]:
-    """A format checker for jsonschema-rs from one of ours that raises InvalidInput."""
+    """A format checker for jsonschema-rs from one of ours that raises InvalidInputError."""
     def accepts(value: str) -> bool:
         try:
             check(value)
-        except InvalidInput:
+        except InvalidInputError:
             return False
         return True
     return accepts
@@ -85,7 +85,7 @@ def compile_attribute_schema(schema: dict[str, Any]) -> jsonschema_rs.Validator:
         return draft(schema, formats=FORMATS, validate_formats=True, mask=MASK)
     except (jsonschema_rs.ValidationError, ValueError) as exc:
         said = str(exc).partition("\n")[0]  # the first line: what is wrong, not the context
-        raise InvalidInput(f"the attribute schema is not a valid JSON Schema: {said}") from exc
+        raise InvalidInputError(f"the attribute schema is not a valid JSON Schema: {said}") from exc
 
 
 def problem(validator: jsonschema_rs.Validator, instance: Any) -> str | None:
@@ -103,7 +103,7 @@ def register(session: Session, spec: dict[str, Any]) -> Dataset:
     """Create or update the dataset described by ``spec`` (idempotent)."""
     wrong = problem(_SPEC, spec)
     if wrong:
-        raise InvalidInput(f"dataset spec: {wrong}")
+        raise InvalidInputError(f"dataset spec: {wrong}")
     compile_attribute_schema(spec["schema"])
     owner = get_department(session, spec["owner"])
     contributors = sorted(set(spec.get("contributors", [])) - {owner.code})

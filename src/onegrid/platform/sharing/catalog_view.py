@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from onegrid.platform.errors import NotFound
+from onegrid.platform.errors import NotFoundError
 from onegrid.platform.sharing.views import DatasetView, how_to_ask, schema_fields
 from onegrid.platform.store.models import Dataset, Department, Record
 
@@ -26,7 +26,7 @@ def _access(dataset: Dataset, view: DatasetView | None) -> dict[str, Any]:
 
 def describe(session: Session, views: dict[str, DatasetView],
              dataset_id: str | None = None) -> list[dict[str, Any]]:
-    """Catalog entries (one, when ``dataset_id`` is given: NotFound if unknown)."""
+    """Catalog entries (one, when ``dataset_id`` is given: NotFoundError if unknown)."""
     stats = select(Record.dataset_id, func.count().label("records"),
                    func.max(Record.updated_at).label("updated_at")).group_by(Record.dataset_id)
     if dataset_id is not None:
@@ -40,7 +40,7 @@ def describe(session: Session, views: dict[str, DatasetView],
     entries = [_entry(ds, owner, records, updated, views.get(ds.id))
                for ds, owner, records, updated in session.execute(query)]
     if dataset_id is not None and not entries:
-        raise NotFound(f"no dataset {dataset_id!r}; GET /api/v1/datasets lists them")
+        raise NotFoundError(f"no dataset {dataset_id!r}; GET /api/v1/datasets lists them")
     return entries
 
 

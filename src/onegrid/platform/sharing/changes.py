@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Subquery, and_, select, union_all
 from sqlalchemy.orm import Session
 
-from onegrid.platform.errors import InvalidInput
+from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.sharing.records import MAX_LIMIT, columns, shape
 from onegrid.platform.sharing.views import DatasetView
 from onegrid.platform.store.models import Department, Record, RecordVersion
@@ -58,7 +58,7 @@ def since(session: Session, view: DatasetView, cursor: int, limit: int = 100) ->
     """Records changed after ``cursor`` in change order, each with its kind and versions, and
     the cursor to ask with next time (unchanged when nothing is new)."""
     if not 1 <= limit <= MAX_LIMIT or cursor < 0:
-        raise InvalidInput(f"since must be >= 0 and limit 1..{MAX_LIMIT}")
+        raise InvalidInputError(f"since must be >= 0 and limit 1..{MAX_LIMIT}")
     page = _positions(view.dataset_id, cursor, limit)
     rows = [shape(view, r) for r in session.execute(
         columns().add_columns(page.c.seq.label("change_seq"))

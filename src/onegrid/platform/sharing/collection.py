@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onegrid.platform.errors import InvalidInput
+from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.governance.admission import is_admitted
 from onegrid.platform.governance.ledger import record_burden
 from onegrid.platform.governance.working_time import WorkingHours
@@ -56,10 +56,10 @@ def existing(session: Session) -> dict[str, list[dict[str, str]]]:
 
 def _check(session: Session, ask: Ask) -> None:
     if not ask.fields or not ask.grid_codes:
-        raise InvalidInput("name at least one field and one target grid (or area) code")
+        raise InvalidInputError("name at least one field and one target grid (or area) code")
     known = set(session.scalars(select(Area.code).where(Area.code.in_(ask.grid_codes))))
     if missing := sorted(set(ask.grid_codes) - known):
-        raise InvalidInput(f"unknown area codes: {', '.join(missing)}")
+        raise InvalidInputError(f"unknown area codes: {', '.join(missing)}")
 
 
 def _refusal(session: Session, ask: Ask, hours: WorkingHours, now: datetime) -> str:

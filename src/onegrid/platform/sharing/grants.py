@@ -8,7 +8,12 @@ from datetime import UTC, datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from onegrid.platform.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from onegrid.platform.errors import (
+    AccessDeniedError,
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+)
 from onegrid.platform.sharing.views import schema_fields
 from onegrid.platform.store.models import Dataset, Department, GrantRequest
 from onegrid.platform.trace.chain import append
@@ -17,28 +22,29 @@ from onegrid.platform.trace.chain import append
 def _dataset(session: Session, dataset_id: str) -> Dataset:
     dataset = session.get(Dataset, dataset_id)
     if dataset is None:
-        raise NotFound(f"no dataset {dataset_id!r}; GET /api/v1/datasets lists them")
+        raise NotFoundError(f"no dataset {dataset_id!r}; GET /api/v1/datasets lists them")
     return dataset
 
 
 def request_grant(session: Session, department: Department, actor: str, *, dataset_id: str,
                    purpose: str, fields: list[str], expires_at: datetime,
                    personal_information: bool = False) -> GrantRequest:
-    """A pending request; InvalidInput when nothing needs asking or the request is incomplete."""
+    """A pending request; InvalidInputError when nothing needs asking or the request is
+    incomplete."""
     dataset = _dataset(session, dataset_id)
     if dataset.owner_department_id == department.id or dataset.sharing_class == "unconditional":
-        raise InvalidInput(f"your department already reads {dataset_id!r}: no request needed")
+        raise InvalidInputError(f"your department already reads {dataset_id!r}: no request needed")
     if dataset.sharing_class == "not_shared":
-        raise AccessDenied(f"dataset {dataset_id!r} is not shared (不予共享): it cannot be "
-                           "requested")
+        raise AccessDeniedError(f"dataset {dataset_id!r} is not shared (不予共享): it cannot be "
+                                "requested")
     unknown = sorted(set(fields) - set(schema_fields(dataset)))
     if not fields or unknown:
-        raise InvalidInput(f"fields must be a non-empty list of {dataset_id}'s fields "
-                           f"({', '.join(schema_fields(dataset))}); unknown: {unknown}")
+        raise InvalidInputError(f"fields must be a non-empty list of {dataset_id}'s fields "
+                                f"({', '.join(schema_fields(dataset))}); unknown: {unknown}")
     if not purpose.strip():
-        raise InvalidInput("state the purpose of the request")
+        raise InvalidInputError("state the purpose of the request")
     if expires_at.tzinfo is None or expires_at <= datetime.now(UTC):
-        raise InvalidInput("expires_at must be a future date-time with a time zone")
+        raise InvalidInputError("expires_at must be a future date-time with a time zone")
     req = GrantRequest(dataset_id=dataset_id, department_id=department.id,
                         purpose=purpose.strip(), fields=sorted(set(fields)),
                         personal_information=personal_information, expires_at=expires_at,
@@ -57,11 +63,11 @@ def decide(session: Session, department: Department, actor: str, request_id: int
     """Approve or deny a pending request; only the dataset's owner department may."""
     req = session.get(GrantRequest, request_id, with_for_update=True)
     if req is None:
-        raise NotFound(f"no grant request {request_id}")
+        raise NotFoundError(f"no grant request {request_id}")
     if _dataset(session, req.dataset_id).owner_department_id != department.id:
-        raise AccessDenied(f"only the owner of {req.dataset_id!r} decides requests for it")
+        raise AccessDeniedError(f"only the owner of {req.dataset_id!r} decides requests for it")
     if req.status != "pending":
-        raise Conflict(f"grant request {request_id} is already {req.status}")
+        raise ConflictError(f"grant request {request_id} is already {req.status}")
     req.status = "approved" if approve else "denied"
     req.decided_by, req.decided_at, req.reason = actor, datetime.now(UTC), reason
     session.flush()

@@ -17,7 +17,7 @@ from datetime import date
 
 import msgspec
 
-from onegrid.platform.errors import InvalidInput
+from onegrid.platform.errors import InvalidInputError
 
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC = re.compile(r"[0-9]{8}[0-9A-HJ-NP-RTUW-Y]{10}")  # the first 8 digits, then the alphabet
@@ -47,24 +47,27 @@ def pii_hash(value: str, pii_key: str) -> str:
 
 
 def check_resident_id(value: str) -> str:
-    """The compact resident ID, or InvalidInput saying what is wrong (never echoing the value)."""
+    """The compact resident ID, or InvalidInputError saying what is wrong (never echoing the
+    value)."""
     # Not ric.validate(): its place-of-birth table lacks real district codes such as 330302.
     number = value.upper()
     if len(number) != 18:
-        raise InvalidInput("resident ID number is invalid: it must be 18 characters")
+        raise InvalidInputError("resident ID number is invalid: it must be 18 characters")
     if not (number.isascii() and number[:-1].isdigit()):  # isdigit alone takes "٣" and "²"
-        raise InvalidInput("resident ID number is invalid: the first 17 characters must be digits")
+        raise InvalidInputError(
+            "resident ID number is invalid: the first 17 characters must be digits")
     if number[-1] != "10X98765432"[2 * int(number[:17], 13) % 11]:
-        raise InvalidInput("resident ID number is invalid: the check character is wrong")
+        raise InvalidInputError("resident ID number is invalid: the check character is wrong")
     try:
         date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        raise InvalidInput("resident ID number is invalid: its birth date does not exist") from None
+        raise InvalidInputError(
+            "resident ID number is invalid: its birth date does not exist") from None
     return number
 
 
 def check_credit_code(value: str) -> str:
-    """The credit code, or InvalidInput saying what is wrong with it."""
+    """The credit code, or InvalidInputError saying what is wrong with it."""
     if len(value) != 18:
         problem = "it must be 18 characters"
     elif not _USCC.fullmatch(value):
@@ -73,7 +76,7 @@ def check_credit_code(value: str) -> str:
         problem = "the check character is wrong"
     else:
         return value
-    raise InvalidInput(f"unified social credit code {value[:40]!r} is invalid: {problem}")
+    raise InvalidInputError(f"unified social credit code {value[:40]!r} is invalid: {problem}")
 
 
 def _reversed_base34(code: str) -> int:
@@ -90,8 +93,8 @@ def subject_key(kind: str, value: str, pii_key: str) -> SubjectKey:
         return SubjectKey(code, code)
     pattern = _EVENT_ID if kind == "event_id" else _CODE
     if not pattern.fullmatch(value):
-        raise InvalidInput(f"{kind.replace('_', ' ')} {value[:70]!r} is malformed "
-                           f"(expected {pattern.pattern})")
+        raise InvalidInputError(f"{kind.replace('_', ' ')} {value[:70]!r} is malformed "
+                                f"(expected {pattern.pattern})")
     return SubjectKey(value, value)
 
 

@@ -9,7 +9,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from onegrid.platform.errors import InvalidInput
+from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.sharing.views import DatasetView, readable, view_of
 from onegrid.platform.store.models import Department
 from onegrid.platform.trace.chain import append
@@ -56,11 +56,11 @@ class Query(Protocol[T]):
 def pull(session: Session, asker: Asker, query: Query[T]) -> T:
     """Answer ``query`` as the asker's department may see it and record the pull in the trace.
 
-    A refused pull raises and writes nothing: NotFound or AccessDenied (saying how to ask) when
-    the department may not read the dataset, InvalidInput when data shared on request is pulled
-    without a purpose, or whatever the query raises. One dataset's grant and purpose are checked
-    before its query runs; a query across datasets meets the purpose rule for the datasets its
-    answer came from. An answered pull appends exactly one ``data.pull`` entry (the query's
+    A refused pull raises and writes nothing: NotFoundError or AccessDeniedError (saying how to
+    ask) when the department may not read the dataset, InvalidInputError when data shared on
+    request is pulled without a purpose, or whatever the query raises. One dataset's grant and
+    purpose are checked before its query runs; a query across datasets meets the purpose rule
+    for the datasets its answer came from. An answered pull appends exactly one ``data.pull`` entry (the query's
     target and detail, with the department, route, query string, purpose and ``via``) to the
     session; the caller's unit of work commits it."""
     if query.dataset_id is None:  # across datasets, the rule holds for those it is found in
@@ -82,9 +82,9 @@ def _purpose(asker: Asker, views: Iterable[DatasetView]) -> str:
     if not stated:
         for view in views:
             if view.sharing_class == "conditional" and not view.owner:
-                raise InvalidInput(f"dataset {view.dataset_id!r} is shared on request: state the "
-                                   "purpose of this pull in the X-Purpose header or the purpose "
-                                   "parameter")
+                raise InvalidInputError(f"dataset {view.dataset_id!r} is shared on request: "
+                                        "state the purpose of this pull in the X-Purpose header "
+                                        "or the purpose parameter")
     return stated[:MAX_PURPOSE]
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from onegrid.platform.errors import InvalidInput, NotFound
+from onegrid.platform.errors import InvalidInputError, NotFoundError
 from onegrid.platform.sharing import changes, records
 from onegrid.platform.sharing.identity import subject_key
 from onegrid.platform.sharing.pull import Answer
@@ -32,7 +32,7 @@ class RecordPage:
 
 @dataclass(frozen=True)
 class OneRecord:
-    """One record of a dataset by id, or NotFound."""
+    """One record of a dataset by id, or NotFoundError."""
 
     dataset_id: str
     record_id: int
@@ -60,7 +60,7 @@ class ChangesSince:
 
 @dataclass(frozen=True)
 class Subject:
-    """Every readable record of one subject, stored under any of ``keys``; NotFound if none."""
+    """Every readable record of one subject, stored under any of ``keys``; NotFoundError if none."""
 
     keys: tuple[str, ...]
 
@@ -69,7 +69,7 @@ class Subject:
         """The subject a caller names: a resident ID is stored only as its keyed hash."""
         try:
             return cls((key, subject_key("resident_id", key, pii_key).key))
-        except InvalidInput:
+        except InvalidInputError:
             return cls((key,))
 
     @property
@@ -80,7 +80,7 @@ class Subject:
             views: Mapping[str, DatasetView]) -> Answer[list[dict[str, Any]]]:
         rows = records.of_subject(session, views, list(self.keys))
         if not rows:
-            raise NotFound("no record of this subject in any dataset your department may read")
+            raise NotFoundError("no record of this subject in any dataset your department may read")
         datasets = [r["dataset_id"] for r in rows]
         return Answer(rows, f"subject:{rows[0]['subject_key']}",
                       {"rows": len(rows), "datasets": datasets}, tuple(dict.fromkeys(datasets)))

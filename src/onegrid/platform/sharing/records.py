@@ -15,7 +15,7 @@ from sqlalchemy import Select, and_, cast, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
-from onegrid.platform.errors import InvalidInput, NotFound
+from onegrid.platform.errors import InvalidInputError, NotFoundError
 from onegrid.platform.settings import STORE_SRID
 from onegrid.platform.sharing.views import DatasetView
 from onegrid.platform.store.models import Area, Dataset, Record
@@ -61,8 +61,8 @@ def columns() -> Select[*tuple[Any, ...]]:  # more columns than select()'s typed
 def _area(session: Session, code: str) -> Any:
     area = session.execute(select(Area.id, Area.level, Area.path).where(Area.code == code)).first()
     if area is None:
-        raise InvalidInput(f"no area with code {code!r} (any level: district, street, community "
-                           "or grid)")
+        raise InvalidInputError(f"no area with code {code!r} (any level: district, street, "
+                                "community or grid)")
     return area
 
 
@@ -75,8 +75,8 @@ def _area_clause(area: Any) -> Any:
 
 def _filterable(view: DatasetView, name: str) -> str:
     if name not in view.fields or name in view.pii_fields:
-        raise InvalidInput(f"cannot filter on {name!r}: filters may use the visible, unmasked "
-                           f"fields of {view.dataset_id}")
+        raise InvalidInputError(f"cannot filter on {name!r}: filters may use the visible, unmasked "
+                                f"fields of {view.dataset_id}")
     return name
 
 
@@ -124,7 +124,7 @@ def _said(sources: dict[str, Any], version: int) -> dict[str, Any]:
 def find(session: Session, view: DatasetView, flt: RecordFilter) -> Page:
     """A page of matching records in id order and the cursor of the next page (None at the end)."""
     if not 1 <= flt.limit <= MAX_LIMIT:
-        raise InvalidInput(f"limit must be 1..{MAX_LIMIT}")
+        raise InvalidInputError(f"limit must be 1..{MAX_LIMIT}")
     area = _area(session, flt.area_code) if flt.area_code else None
     clauses = _clauses(view, flt, area)
     if flt.after is not None:
@@ -143,11 +143,11 @@ def find(session: Session, view: DatasetView, flt: RecordFilter) -> Page:
 
 
 def get(session: Session, view: DatasetView, record_id: int) -> dict[str, Any]:
-    """One record of the view's dataset, or NotFound."""
+    """One record of the view's dataset, or NotFoundError."""
     row = session.execute(columns().where(Record.id == record_id,
                                            Record.dataset_id == view.dataset_id)).first()
     if row is None:
-        raise NotFound(f"no record {record_id} in {view.dataset_id}")
+        raise NotFoundError(f"no record {record_id} in {view.dataset_id}")
     return shape(view, row)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onegrid.platform.errors import AccessDenied, NotFound
+from onegrid.platform.errors import AccessDeniedError, NotFoundError
 from onegrid.platform.store.models import Dataset, Department, GrantRequest
 
 
@@ -86,10 +86,11 @@ def readable(session: Session, department: Department) -> dict[str, DatasetView]
 
 
 def view_of(session: Session, department: Department, dataset_id: str) -> DatasetView:
-    """The department's view of one dataset; NotFound or AccessDenied (saying how to ask)."""
+    """The department's view of one dataset; NotFoundError or AccessDeniedError (saying how to
+    ask)."""
     dataset = session.get(Dataset, dataset_id)
     if dataset is None:
-        raise NotFound(f"no dataset {dataset_id!r}; GET /api/v1/datasets lists them")
+        raise NotFoundError(f"no dataset {dataset_id!r}; GET /api/v1/datasets lists them")
     # Only a conditional dataset read by another department needs its grants looked up.
     asks = dataset.sharing_class == "conditional" and dataset.owner_department_id != department.id
     grants = _grants(session, department).get(dataset_id, []) if asks else []
@@ -97,7 +98,8 @@ def view_of(session: Session, department: Department, dataset_id: str) -> Datase
     if view is not None:
         return view
     if dataset.sharing_class == "not_shared":
-        raise AccessDenied(f"dataset {dataset_id!r} is not shared (不予共享): only its owner "
-                           "department reads it")
-    raise AccessDenied(f"dataset {dataset_id!r} is shared on request (有条件共享) and your "
-                       f"department {department.code} has no valid grant; {how_to_ask(dataset_id)}")
+        raise AccessDeniedError(f"dataset {dataset_id!r} is not shared (不予共享): only its owner "
+                                "department reads it")
+    raise AccessDeniedError(f"dataset {dataset_id!r} is shared on request (有条件共享) and your "
+                            f"department {department.code} has no valid grant; "
+                            f"{how_to_ask(dataset_id)}")

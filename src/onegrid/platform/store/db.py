@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from onegrid.platform.errors import StoreUnavailable
+from onegrid.platform.errors import StoreUnavailableError
 
 
 @lru_cache(maxsize=4)
@@ -77,9 +77,9 @@ def collation(engine: Engine) -> str:
 
 
 def ping(engine: Engine) -> str:
-    """Server version of the store; raises StoreUnavailable when it does not answer."""
+    """Server version of the store; raises StoreUnavailableError when it does not answer."""
     try:
         with engine.connect() as conn:
             return str(conn.execute(text("SELECT current_setting('server_version')")).scalar_one())
     except OperationalError as exc:
-        raise StoreUnavailable(f"the database does not answer: {exc.orig}") from exc
+        raise StoreUnavailableError(f"the database does not answer: {exc.orig}") from exc
