@@ -204,7 +204,8 @@ def test_a_hotline_ticket_becomes_one_issue_in_the_loop(write, db: Session) -> N
 
 
 def test_what_records_use_cannot_be_deleted(write, db: Session) -> None:
-    """A grid or a dataset (no foreign keys: triggers guard them, migration 0005)."""
+    """A grid or a dataset (no foreign keys: triggers guard them,
+    platform/store/sql/reference_guards.sql)."""
     write(envelope())
     grid = _record(db, "market.business", "91330302MA2AXXXXX8").grid
     for statement, params in (("DELETE FROM area WHERE code = :c", {"c": grid}),
@@ -215,7 +216,8 @@ def test_what_records_use_cannot_be_deleted(write, db: Session) -> None:
 
 
 def test_versions_go_with_their_record_and_keep_their_department(write, db: Session) -> None:
-    """record_version has no foreign keys: triggers do their work (migration 0008)."""
+    """record_version has no foreign keys: triggers do their work
+    (platform/sharing/sql/record_versions.sql)."""
     write(envelope(phone="0577-88001234"))
     write(envelope(department="SWJ", record_id="swj-9", phone="0577-88009999",
                    occurred_at="2026-11-21T09:00:00+08:00"))

@@ -106,7 +106,7 @@ def load_district(session: Session, geojson: dict[str, Any], code: str, name: st
                                      "community_words": list(COMMUNITY_WORDS)})
     _refresh_city(session, city.id)
     # Last: the grids added (and any replaced) above noted where cells are missing
-    # (migration 0011's triggers); build those.
+    # (the triggers of sql/grid_cells.sql); build those.
     progress("grid cells")
     session.execute(text("SELECT onegrid_refresh_grid_cells()"))
     return LoadSummary(city_code, district_code, _counts(session, district.path))

@@ -39,7 +39,7 @@ ANALYZE staging (seq, rnk, dataset_id);
 --   more report. A record's first version row is written when it first changes (until then the
 --   record itself is version 1). The expressions are written out rather than called as SQL
 --   functions: a function with a FROM clause is run as a query of its own per call, ≈ 14 µs more
---   a changed re-report (migration 0010).
+--   a changed re-report.
 WITH located AS (
     SELECT s.seq, s.dataset_id, s.department_id, s.record_id, s.key, s.key_masked,
            s.occurred_at, s.geom, coalesce(s.spot, s.geom) AS place, s.attributes, s.sources,
@@ -110,7 +110,7 @@ WITH located AS (
         updated_at = CASE WHEN src.changes <> '{}' THEN now() ELSE r.updated_at END
         -- no column that an index covers changes unless the location does: with room on the
         -- page the new row version stays there and touches no index (a heap-only tuple); the
-        -- change's place in the feed is on its version row (migration 0012)
+        -- change's place in the feed is on its version row (sharing/changes.py)
     FROM src WHERE r.id = src.record_pk
       -- The batch's records by their ids, in one index scan: the planner cannot know how many
       -- reports have a record (all, none), and guessing most, it read and hashed the whole

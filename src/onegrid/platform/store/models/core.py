@@ -66,13 +66,13 @@ class Area(Base):
 
 class GridCell(Base):
     """A square of 1/4000 degree wholly inside one grid and touching no other: a point in it
-    is placed by one key lookup instead of a spatial search (``onegrid_cell``, migration 0009).
-    A cache of ``area``: a change to grids' geometries or levels forgets the cells near them
-    and notes where in ``grid_cell_dirty``; ``onegrid_refresh_grid_cells()`` adds them back
-    (migration 0011). Placement without a cell is slower, never different."""
+    is placed by one key lookup instead of a spatial search (``onegrid_cell``). A cache of
+    ``area``: a change to grids' geometries or levels forgets the cells near them and notes
+    where in ``grid_cell_dirty``; ``onegrid_refresh_grid_cells()`` adds them back
+    (gis/sql/grid_cells.sql). Placement without a cell is slower, never different."""
 
     __tablename__ = "grid_cell"
-    # the key's index carries grid_id: a placement probe reads the index alone (0013)
+    # the key's index carries grid_id: a placement probe reads the index alone
     __table_args__ = (PrimaryKeyConstraint("cell", name="grid_cell_pkey",
                                            postgresql_include=["grid_id"]),)
     cell: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
@@ -83,7 +83,7 @@ class GridEdgeCell(Base):
     """A square that grids meet but none holds whole (on or near their edges), with the grids
     that meet it, smallest code first: a point in it is in the first of them that contains it
     (onegrid_grid_of's rule), found without searching the grid layer. Kept with ``grid_cell``
-    by the same triggers and refresh (migration 0018)."""
+    by the same triggers and refresh (gis/sql/grid_cells.sql)."""
 
     __tablename__ = "grid_edge_cell"
     __table_args__ = (PrimaryKeyConstraint("cell", name="grid_edge_cell_pkey",
