@@ -69,9 +69,9 @@ class Record(Base):
     is the dataset's. The same subject in several datasets has the same key in each (a table of
     subjects only translated keys into numbers, at a fifth of a new record's cost).
 
-    ``dataset_id`` and ``grid_id`` carry no foreign keys: each per-row check cost ingest a
-    quarter of a row's write, and triggers on dataset and area refuse to delete what records
-    use (platform/store/sql/reference_guards.sql)."""
+    ``dataset_id`` and ``grid_id`` carry no foreign keys: their per-row checks cost ingest a
+    fifth of its throughput (the baseline migration has the figures), and triggers on dataset
+    and area refuse to delete what records use (platform/store/sql/reference_guards.sql)."""
 
     __tablename__ = "record"
     __table_args__ = (
@@ -106,9 +106,9 @@ class Record(Base):
 class RecordVersion(Base):
     """One change to a record: the attributes it set, who reported them, and when.
 
-    No foreign keys (two checks a row cost ingest more than the row): a record's versions go
-    with it, and a department they name cannot be deleted, by triggers
-    (sharing/sql/record_versions.sql, store/sql/reference_guards.sql)."""
+    No foreign keys (their checks cost ingest a sixth of its throughput; the baseline migration
+    has the figures): a record's versions go with it, and a department they name cannot be
+    deleted, by triggers (sharing/sql/record_versions.sql, store/sql/reference_guards.sql)."""
 
     __tablename__ = "record_version"
     __table_args__ = (Index("record_version_change_idx", "dataset_id", "change_seq",

@@ -164,6 +164,18 @@ def _data() -> None:
     )
     # the change feed's cursor: a record's creation and each later version take the next value
     op.execute("CREATE SEQUENCE record_change_seq")
+    # No foreign keys on the columns ingest writes for every row: record.dataset_id and
+    # .grid_id, record_version.record_id and .department_id. Statement triggers refuse the
+    # deletes that would orphan them (store/sql/reference_guards.sql) and take a record's
+    # versions with it (sharing/sql/record_versions.sql). Measured on 2026-12-06 with
+    # `bench.writer_ab --b-schema` adding the keys (60,000 messages a side, B/A of the
+    # PostgreSQL CPU a message): record's two keys 1.39 with new subjects (+11.1 µs) and 1.19
+    # with half re-reports (+8.3 µs); record_version's two 1.23 with half re-reports (+9.2 µs);
+    # all four 1.35 (+12.5 µs); a no-op schema change 0.98. Against the ≈ 45 µs of CPU an event
+    # costs in bench.ingest, that is 15–22 % less throughput, so as much off its ratio to the
+    # COPY ceiling as it stands; the keys were allowed 5 %. (bench.ingest builds its ceiling as a
+    # twin of record, keys and all: with record's keys the COPY took 1.67 times as long, so the
+    # ratio it prints would not show what the keys cost ingest.)
     op.create_geospatial_table('record',
     sa.Column('id', sa.BigInteger(), nullable=False),
     sa.Column('dataset_id', sa.String(length=64), nullable=False),
