@@ -1,21 +1,21 @@
--- grid_cell and grid_edge_cell: a cache of area that places most points by a key lookup.
+-- grid_cell: a cache of area that places most points by a key lookup.
 --
 -- Ingest asks "which grid is this point in?" for every new located record. The spatial search
 -- (area_grid_geom_idx, a GiST) costs ≈ 10–20 µs a point, most of it walking the index's leaf
 -- entries rather than testing polygons; a primary-key lookup costs ≈ 1 µs. So the plane is cut
--- into squares of 1/4000 degree (≈ 28 × 25 m here), numbered by onegrid_cell:
--- - grid_cell holds each square wholly inside one grid that touches no other (seven in eight of
---   the city's points fall in one): a point there is in that grid.
--- - grid_edge_cell holds each other square that grids meet, with those grids, smallest code
---   first: the first of them that contains a point of the square is the one onegrid_grid_of
---   picks, since any grid containing the point meets the square.
--- A point whose square is in neither (outside the city, or forgotten until the next refresh) is
--- placed by the spatial search: the cells make placement faster, never different.
+-- into squares of 1/4000 degree (≈ 28 × 25 m here), numbered by onegrid_cell, and grid_cell
+-- holds each square wholly inside one grid that touches no other: a point there is in that
+-- grid. Seven in eight of the city's points fall in one; the others (near an edge, outside the
+-- city, or in a square forgotten until the next refresh) take the spatial search
+-- (ingest/sql/merge.sql). The cells make placement faster, never different. A second table that
+-- listed, for each square near an edge, the grids meeting it (grid_edge_cell, 2026-12) saved
+-- ingest ≈ 1.2–1.7 µs of PostgreSQL's CPU a message, 3–4 % of its throughput; it was dropped for
+-- a simpler cache and a refresh ≈ 15 % shorter.
 --
 -- A square is tested grown by 1e-6 degree (≈ 0.1 m) on each side: a point that onegrid_cell's
--- rounding puts into a square is at most ≈ 1e-13 degree outside it.
+-- rounding puts into a square is at most ≈ 1e-13 degree outside it, so still inside that grid.
 --
--- The tables follow area. A statement that changes grids' geometries or levels forgets the
+-- The table follows area. A statement that changes grids' geometries or levels forgets the
 -- cells of the squares near the grids it changed (the triggers below) and notes their ranges in
 -- grid_cell_dirty; onegrid_refresh_grid_cells() adds the missing cells back (the hierarchy
 -- loader calls it last; after changing grids by hand, call it yourself). Names and parents
@@ -45,30 +45,11 @@ AS $function$
            floor((ST_YMax(g) + margin + 90) * 4000)::bigint
 $function$;
 
--- The squares near each of these grids (those meeting its bounding box grown by more than a
--- square is grown), each grown by 1e-6 degree, beside the grid. Inlined into the statements
--- that read it (one SQL query).
-CREATE OR REPLACE FUNCTION public.onegrid_grid_squares(grids integer[])
- RETURNS TABLE(cell bigint, grid_id integer, code text, geom geometry, square geometry)
- LANGUAGE sql
- STABLE
-AS $function$
-    SELECT x * 1000000 + y, a.id, a.code, a.geom,
-           ST_MakeEnvelope(x / 4000.0 - 180 - 1e-6, y / 4000.0 - 90 - 1e-6,
-                           (x + 1) / 4000.0 - 180 + 1e-6, (y + 1) / 4000.0 - 90 + 1e-6, 4490)
-    FROM area a, onegrid_cell_ranges(a.geom, 2e-6) r,
-         generate_series(r.x0, r.x1) x, generate_series(r.y0, r.y1) y
-    WHERE a.id = ANY(grids)
-$function$;
-
 -- Add the missing cells of every grid that meets a range of grid_cell_dirty (of every grid:
--- ``everything``): the squares wholly inside one grid to grid_cell, the other squares that
--- meet grids to grid_edge_cell; returns how many it added to both. A square whose cells may
--- have changed is in a range, and every grid that meets it meets the range grown by 2e-6:
--- those grids are all refreshed, so the grids gathered for a missing square are all that meet
--- it, in one pass over the squares (a pass for each table took a third longer). JIT off: the
--- planner cannot know how many squares generate_series yields, guesses millions and compiles
--- (≈ 0.3 s) what runs in a millisecond. A full refresh of the demo city takes ≈ 8 s.
+-- ``everything``) and return how many it added. A square whose cell may have changed is in a
+-- range, and so is the grid it is now inside, if any. JIT off: the planner cannot know how many
+-- squares generate_series yields, guesses millions and compiles (≈ 0.3 s) what runs in a
+-- millisecond.
 CREATE OR REPLACE FUNCTION public.onegrid_refresh_grid_cells(everything boolean DEFAULT false)
  RETURNS bigint
  LANGUAGE plpgsql
@@ -76,42 +57,38 @@ CREATE OR REPLACE FUNCTION public.onegrid_refresh_grid_cells(everything boolean 
 AS $function$
 DECLARE
     grids int[];
-    added bigint;
+    cells bigint;
 BEGIN
     -- one refresh at a time (a second one waits, then finds nothing left); readers go on
-    LOCK TABLE grid_cell, grid_edge_cell IN EXCLUSIVE MODE;
+    LOCK TABLE grid_cell IN EXCLUSIVE MODE;
     IF everything THEN
         DELETE FROM grid_cell;
-        DELETE FROM grid_edge_cell;
         grids := ARRAY(SELECT id FROM area WHERE level = 'grid');
     ELSE
         grids := ARRAY(
             SELECT DISTINCT a.id FROM grid_cell_dirty d JOIN area a ON a.level = 'grid'
-               AND a.geom && ST_MakeEnvelope(d.x0 / 4000.0 - 180 - 2e-6, d.y0 / 4000.0 - 90 - 2e-6,
-                                             (d.x1 + 1) / 4000.0 - 180 + 2e-6,
-                                             (d.y1 + 1) / 4000.0 - 90 + 2e-6, 4490));
+               AND a.geom && ST_MakeEnvelope(d.x0 / 4000.0 - 180, d.y0 / 4000.0 - 90,
+                                             (d.x1 + 1) / 4000.0 - 180,
+                                             (d.y1 + 1) / 4000.0 - 90, 4490));
     END IF;
-    WITH met AS (  -- each missing square that grids meet, with those grids by code
-        SELECT s.cell, array_agg(s.grid_id ORDER BY s.code) AS meeting,
-               bool_and(ST_ContainsProperly(s.geom, s.square)) AS held
-        FROM onegrid_grid_squares(grids) s
-        -- one probe a square (OFFSET 0: not a hash of every cell for each grid)
-        WHERE NOT EXISTS (SELECT FROM grid_cell c WHERE c.cell = s.cell OFFSET 0)
-          AND NOT EXISTS (SELECT FROM grid_edge_cell e WHERE e.cell = s.cell OFFSET 0)
-          AND ST_Intersects(s.geom, s.square)
-        GROUP BY s.cell
-    ), inside AS (  -- wholly inside one grid that no other grid meets
-        INSERT INTO grid_cell (cell, grid_id)
-        SELECT cell, meeting[1] FROM met WHERE held AND cardinality(meeting) = 1
-        RETURNING 1
-    ), edges AS (
-        INSERT INTO grid_edge_cell (cell, grids)
-        SELECT cell, meeting FROM met WHERE NOT (held AND cardinality(meeting) = 1)
-        RETURNING 1
-    )
-    SELECT (SELECT count(*) FROM inside) + (SELECT count(*) FROM edges) INTO added;
+    -- squares wholly inside one grid that no other grid meets, tested grown by 1e-6 degree
+    INSERT INTO grid_cell (cell, grid_id)
+    SELECT x * 1000000 + y, a.id
+    FROM area a, onegrid_cell_ranges(a.geom, 0) r,
+         generate_series(r.x0, r.x1) x,
+         generate_series(r.y0, r.y1) y,
+         ST_MakeEnvelope(x / 4000.0 - 180 - 1e-6, y / 4000.0 - 90 - 1e-6,
+                         (x + 1) / 4000.0 - 180 + 1e-6, (y + 1) / 4000.0 - 90 + 1e-6,
+                         4490) AS square
+    WHERE a.id = ANY(grids)
+      -- one probe a square (OFFSET 0: not a hash of every cell for each grid)
+      AND NOT EXISTS (SELECT FROM grid_cell c WHERE c.cell = x * 1000000 + y OFFSET 0)
+      AND ST_ContainsProperly(a.geom, square)
+      AND NOT EXISTS (SELECT FROM area b WHERE b.level = 'grid' AND b.id <> a.id
+                                           AND ST_Intersects(b.geom, square));
+    GET DIAGNOSTICS cells = ROW_COUNT;
     DELETE FROM grid_cell_dirty;
-    RETURN added;
+    RETURN cells;
 END $function$;
 
 -- Forget the cells of the squares that may meet these shapes (their bounding boxes grown by
@@ -126,9 +103,6 @@ AS $function$
     ), forgotten AS (
         DELETE FROM grid_cell c USING ranges f, generate_series(f.x0, f.x1) x
         WHERE c.cell BETWEEN x * 1000000 + f.y0 AND x * 1000000 + f.y1
-    ), forgotten_edges AS (
-        DELETE FROM grid_edge_cell c USING ranges f, generate_series(f.x0, f.x1) x
-        WHERE c.cell BETWEEN x * 1000000 + f.y0 AND x * 1000000 + f.y1
     )
     INSERT INTO grid_cell_dirty SELECT * FROM ranges;
 $function$;
@@ -142,9 +116,7 @@ CREATE OR REPLACE FUNCTION public.onegrid_forget_grid_cells()
 AS $function$
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
-        -- not TRUNCATE: ingest keeps reading the old ones until commit
-        DELETE FROM grid_cell;
-        DELETE FROM grid_edge_cell;
+        DELETE FROM grid_cell;  -- not TRUNCATE: ingest keeps reading the old ones until commit
         DELETE FROM grid_cell_dirty;
     ELSIF TG_OP = 'INSERT' THEN
         PERFORM onegrid_forget_cells(ARRAY(SELECT geom FROM came WHERE level = 'grid'));

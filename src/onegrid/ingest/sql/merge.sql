@@ -22,12 +22,10 @@ ANALYZE staging (seq, rnk, dataset_id);
 -- - Each report's grid: a report at its record's stored location keeps the record's grid; any
 --   other is looked up by onegrid_grid_of's rule: the grid that contains the point (a line's or
 --   polygon's point on surface); on an edge shared by grids the smallest code wins. Most points
---   are in a square of grid_cell, wholly inside one grid: one key lookup (≈ 1–3 µs); most
---   others (one in seven, near an edge) in a square of grid_edge_cell, whose grids are tested
---   in code order (unnest reads an array in its order), the first that contains the point
---   winning (≈ 6–10 µs); the rest take the spatial search (≈ 12–20 µs), which a point outside
---   the city ends in. coalesce runs each only when the one before found nothing. A located
---   report in no grid is outside the city: the worker turns it into a dead letter.
+--   are in a square of grid_cell, wholly inside one grid: one key lookup (≈ 1–3 µs); the others
+--   (near an edge, one in seven) take the spatial search (≈ 12–20 µs). coalesce runs it only
+--   then. A located report in no grid is outside the city: the worker turns it into a dead
+--   letter.
 -- - A subject new to the dataset becomes a record, version 1 said by the reporting department;
 --   its provenance is empty, as every attribute is version 1's (models.Record). A plain INSERT:
 --   if another worker created the record since the lookup (possible only when producers
@@ -57,10 +55,6 @@ WITH located AS (
     SELECT l.*,
            CASE WHEN record_geom = geom THEN record_grid
                 ELSE coalesce((SELECT grid_id FROM grid_cell WHERE cell = onegrid_cell(place)),
-                              (SELECT g FROM grid_edge_cell e, unnest(e.grids) g
-                               WHERE e.cell = onegrid_cell(place)
-                                 AND ST_Intersects((SELECT geom FROM area WHERE id = g), place)
-                               LIMIT 1),
                               (SELECT a.id FROM area a
                                WHERE a.level = 'grid' AND ST_Intersects(a.geom, place)
                                ORDER BY a.code LIMIT 1)) END AS grid_id

@@ -12,14 +12,12 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
-    Integer,
     PrimaryKeyConstraint,
     String,
     Table,
     Text,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onegrid.platform.settings import STORE_SRID
@@ -77,19 +75,6 @@ class GridCell(Base):
                                            postgresql_include=["grid_id"]),)
     cell: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     grid_id: Mapped[int]
-
-
-class GridEdgeCell(Base):
-    """A square that grids meet but none holds whole (on or near their edges), with the grids
-    that meet it, smallest code first: a point in it is in the first of them that contains it
-    (onegrid_grid_of's rule), found without searching the grid layer. Kept with ``grid_cell``
-    by the same triggers and refresh (gis/sql/grid_cells.sql)."""
-
-    __tablename__ = "grid_edge_cell"
-    __table_args__ = (PrimaryKeyConstraint("cell", name="grid_edge_cell_pkey",
-                                           postgresql_include=["grids"]),)
-    cell: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    grids: Mapped[list[int]] = mapped_column(ARRAY(Integer))
 
 
 # Ranges of squares (columns x0..x1, rows y0..y1) whose cells were forgotten and await

@@ -6,8 +6,9 @@ Revises:
 Create Date: 2026-12-06
 
 The baseline of a store that had never been released: the migrations that led here (0001–0019)
-were folded into it, and git history keeps them with the measurements behind each choice
-(bench/README.md keeps the figures). Columns keep the order those migrations left them in.
+were folded into it, less 0018's grid_edge_cell (gis/sql/grid_cells.sql says why), and git
+history keeps them with the measurements behind each choice (bench/README.md keeps the
+figures). Columns keep the order those migrations left them in.
 
 Functions and triggers live in SQL files beside the code that owns them (sqlfiles.SCHEMA) and
 load last, when the tables they read exist. A file can load again (CREATE OR REPLACE): a later
@@ -69,17 +70,12 @@ def _core() -> None:
     # placement searches grids only
     op.create_geospatial_index('area_grid_geom_idx', 'area', ['geom'], unique=False, postgresql_using='gist', postgresql_where=sa.text("level = 'grid'"), postgresql_ops={})
     op.create_index(op.f('ix_area_parent_id'), 'area', ['parent_id'], unique=False)
-    # grid_cells.sql keeps these three: a cache of area for placing points by key
+    # gis/sql/grid_cells.sql keeps these two: a cache of area that places points by key
     op.create_table('grid_cell',
     sa.Column('cell', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('grid_id', sa.Integer(), nullable=False),
     # the key's index carries grid_id: a placement probe reads the index alone
     sa.PrimaryKeyConstraint('cell', name='grid_cell_pkey', postgresql_include=['grid_id'])
-    )
-    op.create_table('grid_edge_cell',
-    sa.Column('cell', sa.BigInteger(), autoincrement=False, nullable=False),
-    sa.Column('grids', postgresql.ARRAY(sa.Integer()), nullable=False),
-    sa.PrimaryKeyConstraint('cell', name='grid_edge_cell_pkey', postgresql_include=['grids'])
     )
     op.create_table('grid_cell_dirty',
     sa.Column('x0', sa.BigInteger(), nullable=False),
