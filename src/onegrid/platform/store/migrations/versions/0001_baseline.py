@@ -13,7 +13,9 @@ figures). Columns keep the order those migrations left them in.
 Functions and triggers live in SQL files beside the code that owns them (sqlfiles.SCHEMA) and
 load last, when the tables they read exist. A file can load again (CREATE OR REPLACE): a later
 migration that changes a function runs its file again. This one loads the files as they are
-now, so a function that reads what a later migration adds is loaded by that migration only.
+when it runs, so a new store gets the newest functions at once, and their SQL may only name
+what this migration creates (a function that needs a later migration's table fails here,
+loudly, when a new store is built).
 
 downgrade() raises: there is nothing before the baseline to go back to.
 """
