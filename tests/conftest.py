@@ -21,16 +21,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from onegrid.api import create_app
 from onegrid.demo.city import build
 from onegrid.platform.settings import Settings
-from onegrid.platform.store import migrate
+from onegrid.platform.store import migrate, sqlfiles
 from onegrid.platform.store.db import create_database
 
 MIGRATIONS = Path(migrate.__file__).with_name("migrations")
 
 
 def _migrations_digest() -> str:
+    """Of the migrations and the SQL files they load: a changed function rebuilds the template."""
     digest = hashlib.sha256()
     for path in sorted(MIGRATIONS.rglob("*.py")):
         digest.update(path.read_bytes())
+    for package, name in sqlfiles.SCHEMA:
+        digest.update(sqlfiles.source(package, name).encode())
     return digest.hexdigest()[:12]
 
 

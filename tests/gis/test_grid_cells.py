@@ -1,6 +1,6 @@
-"""grid_cell and grid_edge_cell, the key-lookup shortcuts for placing points: they never place
-a point differently from the spatial search (onegrid_grid_of), and they follow every change to
-the grids, rebuilding only near them."""
+"""grid_cell, the key-lookup shortcut for placing points: it never places a point differently
+from the spatial search (onegrid_grid_of), and it follows every change to the grids, rebuilding
+only near them."""
 
 from __future__ import annotations
 
@@ -27,19 +27,6 @@ WHERE g.level <> 'grid' OR NOT ST_ContainsProperly(g.geom, square)
                                    AND ST_Intersects(o.geom, square))
 """
 
-# Edge cells whose list is not every grid that meets the square (grown as the refresh grows
-# it), smallest code first, or whose square is also a grid_cell's: there must be none.
-MISLISTED_EDGE_CELLS = """
-SELECT count(*) FROM grid_edge_cell e,
-     ST_MakeEnvelope((e.cell / 1000000) / 4000.0 - 180 - 1e-6,
-                     (e.cell % 1000000) / 4000.0 - 90 - 1e-6,
-                     (e.cell / 1000000 + 1) / 4000.0 - 180 + 1e-6,
-                     (e.cell % 1000000 + 1) / 4000.0 - 90 + 1e-6, 4490) AS square
-WHERE e.grids <> ARRAY(SELECT id FROM area WHERE level = 'grid'
-                                             AND ST_Intersects(geom, square) ORDER BY code)
-   OR EXISTS (SELECT FROM grid_cell c WHERE c.cell = e.cell)
-"""
-
 
 def _cells(db: Session) -> int:
     return db.scalar(text("SELECT count(*) FROM grid_cell"))
@@ -48,18 +35,6 @@ def _cells(db: Session) -> int:
 def test_every_cell_is_inside_its_grid_and_touches_no_other(db: Session) -> None:
     assert _cells(db) > 10_000  # the demo city's loader built them
     assert db.scalar(text(MISPLACED_CELLS)) == 0
-
-
-def test_every_edge_cell_lists_the_grids_it_meets_and_every_square_is_one_or_the_other(
-        db: Session) -> None:
-    assert db.scalar(text("SELECT count(*) FROM grid_edge_cell")) > 1_000
-    assert db.scalar(text(MISLISTED_EDGE_CELLS)) == 0
-    assert db.scalar(text("""
-        SELECT count(*) FROM area d, ST_Dump(ST_GeneratePoints(d.geom, 3000, 5)) p
-        WHERE d.level = 'district'
-          AND NOT EXISTS (SELECT FROM grid_cell c WHERE c.cell = onegrid_cell(p.geom))
-          AND NOT EXISTS (SELECT FROM grid_edge_cell e WHERE e.cell = onegrid_cell(p.geom))
-          AND onegrid_grid_of(p.geom) IS NOT NULL""")) == 0
 
 
 def test_cells_place_points_as_the_spatial_search_does(db: Session) -> None:
@@ -87,15 +62,10 @@ def test_cells_place_points_as_the_spatial_search_does(db: Session) -> None:
 
 
 def _same_as_a_full_rebuild(db: Session) -> bool:
-    db.execute(text("CREATE TEMP TABLE refreshed ON COMMIT DROP AS "
-                    "SELECT cell, grid_id, NULL::int[] AS grids FROM grid_cell UNION ALL "
-                    "SELECT cell, NULL, grids FROM grid_edge_cell"))
+    db.execute(text("CREATE TEMP TABLE refreshed ON COMMIT DROP AS SELECT * FROM grid_cell"))
     db.execute(text("SELECT onegrid_refresh_grid_cells(true)"))
-    return db.scalar(text("""
-        WITH rebuilt AS (SELECT cell, grid_id, NULL::int[] AS grids FROM grid_cell UNION ALL
-                         SELECT cell, NULL, grids FROM grid_edge_cell)
-        SELECT NOT EXISTS ((TABLE refreshed EXCEPT ALL TABLE rebuilt) UNION ALL
-                           (TABLE rebuilt EXCEPT ALL TABLE refreshed))"""))
+    return db.scalar(text("SELECT NOT EXISTS ((TABLE refreshed EXCEPT TABLE grid_cell) UNION ALL "
+                          "(TABLE grid_cell EXCEPT TABLE refreshed))"))
 
 
 def test_moving_a_grid_forgets_only_the_cells_near_it_until_refreshed(db: Session) -> None:
@@ -107,12 +77,10 @@ def test_moving_a_grid_forgets_only_the_cells_near_it_until_refreshed(db: Sessio
                     "WHERE id = :g"), {"g": grid})  # now overlapping its neighbours
     assert 10_000 < _cells(db) < cells - 10  # its cells and its neighbours' near it are gone,
     assert db.scalar(text(MISPLACED_CELLS)) == 0  # and none that stayed is wrong
-    assert db.scalar(text(MISLISTED_EDGE_CELLS)) == 0
     assert db.scalar(text("SELECT count(*) FROM grid_cell WHERE grid_id = :g"), {"g": grid}) == 0
     assert 0 < db.scalar(text("SELECT onegrid_refresh_grid_cells()")) < cells / 10
     assert db.scalar(text("SELECT count(*) FROM grid_cell WHERE grid_id = :g"), {"g": grid}) > 0
     assert db.scalar(text(MISPLACED_CELLS)) == 0
-    assert db.scalar(text(MISLISTED_EDGE_CELLS)) == 0
     assert _same_as_a_full_rebuild(db)
 
 

@@ -109,7 +109,7 @@ def load_district(session: Session, geojson: dict[str, Any], code: str, name: st
                                      "community_words": list(COMMUNITY_WORDS)})
     _refresh_city(session, city.id)
     # Last: the grids added (and any replaced) above noted where cells are missing
-    # (migration 0011's triggers); build those.
+    # (the triggers of sql/grid_cells.sql); build those.
     progress("grid cells")
     session.execute(text("SELECT onegrid_refresh_grid_cells()"))
     return LoadSummary(city_code, district_code, _counts(session, district.path))
@@ -119,12 +119,11 @@ def settle(engine: Engine) -> None:
     """After a load has committed: the statistics and visibility of the tables it rewrote now,
     rather than when autovacuum next visits (up to a minute, or more on a busy server).
 
-    Ingest places every point by an index-only scan of ``grid_cell`` (and ``grid_edge_cell``
-    near edges); until the tables are vacuumed, each of those scans also reads the row from the
-    table (4,294 of a batch's 5,000 in a new store), and until ``area`` is analysed the planner
-    guesses its size."""
+    Ingest places every point by an index-only scan of ``grid_cell``; until the table is
+    vacuumed, each of those scans also reads the row from the table (4,294 of a batch's 5,000
+    in a new store), and until ``area`` is analysed the planner guesses its size."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql("VACUUM (ANALYZE) area, grid_cell, grid_edge_cell")
+        conn.exec_driver_sql("VACUUM (ANALYZE) area, grid_cell")
 
 
 def _run(session: Session, name: str, params: dict[str, Any]) -> None:

@@ -22,12 +22,10 @@ ANALYZE staging (seq, rnk, dataset_id);
 -- - Each report's grid: a report at its record's stored location keeps the record's grid; any
 --   other is looked up by onegrid_grid_of's rule: the grid that contains the point (a line's or
 --   polygon's point on surface); on an edge shared by grids the smallest code wins. Most points
---   are in a square of grid_cell, wholly inside one grid: one key lookup (≈ 1–3 µs); most
---   others (one in seven, near an edge) in a square of grid_edge_cell, whose grids are tested
---   in code order (unnest reads an array in its order), the first that contains the point
---   winning (≈ 6–10 µs); the rest take the spatial search (≈ 12–20 µs), which a point outside
---   the city ends in. coalesce runs each only when the one before found nothing. A located
---   report in no grid is outside the city: the worker turns it into a dead letter.
+--   are in a square of grid_cell, wholly inside one grid: one key lookup (≈ 1–3 µs); the others
+--   (near an edge, one in seven) take the spatial search (≈ 12–20 µs). coalesce runs it only
+--   then. A located report in no grid is outside the city: the worker turns it into a dead
+--   letter.
 -- - A subject new to the dataset becomes a record, version 1 said by the reporting department;
 --   its provenance is empty, as every attribute is version 1's (models.Record). A plain INSERT:
 --   if another worker created the record since the lookup (possible only when producers
@@ -39,7 +37,7 @@ ANALYZE staging (seq, rnk, dataset_id);
 --   more report. A record's first version row is written when it first changes (until then the
 --   record itself is version 1). The expressions are written out rather than called as SQL
 --   functions: a function with a FROM clause is run as a query of its own per call, ≈ 14 µs more
---   a changed re-report (migration 0010).
+--   a changed re-report.
 WITH located AS (
     SELECT s.seq, s.dataset_id, s.department_id, s.record_id, s.key, s.key_masked,
            s.occurred_at, s.geom, coalesce(s.spot, s.geom) AS place, s.attributes, s.sources,
@@ -57,10 +55,6 @@ WITH located AS (
     SELECT l.*,
            CASE WHEN record_geom = geom THEN record_grid
                 ELSE coalesce((SELECT grid_id FROM grid_cell WHERE cell = onegrid_cell(place)),
-                              (SELECT g FROM grid_edge_cell e, unnest(e.grids) g
-                               WHERE e.cell = onegrid_cell(place)
-                                 AND ST_Intersects((SELECT geom FROM area WHERE id = g), place)
-                               LIMIT 1),
                               (SELECT a.id FROM area a
                                WHERE a.level = 'grid' AND ST_Intersects(a.geom, place)
                                ORDER BY a.code LIMIT 1)) END AS grid_id
@@ -110,7 +104,7 @@ WITH located AS (
         updated_at = CASE WHEN src.changes <> '{}' THEN now() ELSE r.updated_at END
         -- no column that an index covers changes unless the location does: with room on the
         -- page the new row version stays there and touches no index (a heap-only tuple); the
-        -- change's place in the feed is on its version row (migration 0012)
+        -- change's place in the feed is on its version row (sharing/changes.py)
     FROM src WHERE r.id = src.record_pk
       -- The batch's records by their ids, in one index scan: the planner cannot know how many
       -- reports have a record (all, none), and guessing most, it read and hashed the whole

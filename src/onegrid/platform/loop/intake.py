@@ -66,7 +66,8 @@ def report_issue(session: Session, *, client_id: uuid.UUID | str, category: str,
     duplicate = _open_duplicate(session, category, point, rule)
     if duplicate is not None:
         return _merge(session, duplicate, client_id, reporter_user_id, source, description, actor)
-    # The store's rule (migration 0002): on an edge shared by grids, the smallest code wins.
+    # The store's rule (gis/sql/placement.sql): on an edge shared by grids, the smallest code
+    # wins.
     grid_id = session.scalar(select(func.onegrid_grid_of(point)))
     if grid_id is None:
         raise InvalidInputError(f"({lon}, {lat}) is outside every grid of the platform")

@@ -12,14 +12,12 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
-    Integer,
     PrimaryKeyConstraint,
     String,
     Table,
     Text,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onegrid.platform.settings import STORE_SRID
@@ -66,30 +64,17 @@ class Area(Base):
 
 class GridCell(Base):
     """A square of 1/4000 degree wholly inside one grid and touching no other: a point in it
-    is placed by one key lookup instead of a spatial search (``onegrid_cell``, migration 0009).
-    A cache of ``area``: a change to grids' geometries or levels forgets the cells near them
-    and notes where in ``grid_cell_dirty``; ``onegrid_refresh_grid_cells()`` adds them back
-    (migration 0011). Placement without a cell is slower, never different."""
+    is placed by one key lookup instead of a spatial search (``onegrid_cell``). A cache of
+    ``area``: a change to grids' geometries or levels forgets the cells near them and notes
+    where in ``grid_cell_dirty``; ``onegrid_refresh_grid_cells()`` adds them back
+    (gis/sql/grid_cells.sql). Placement without a cell is slower, never different."""
 
     __tablename__ = "grid_cell"
-    # the key's index carries grid_id: a placement probe reads the index alone (0013)
+    # the key's index carries grid_id: a placement probe reads the index alone
     __table_args__ = (PrimaryKeyConstraint("cell", name="grid_cell_pkey",
                                            postgresql_include=["grid_id"]),)
     cell: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     grid_id: Mapped[int]
-
-
-class GridEdgeCell(Base):
-    """A square that grids meet but none holds whole (on or near their edges), with the grids
-    that meet it, smallest code first: a point in it is in the first of them that contains it
-    (onegrid_grid_of's rule), found without searching the grid layer. Kept with ``grid_cell``
-    by the same triggers and refresh (migration 0018)."""
-
-    __tablename__ = "grid_edge_cell"
-    __table_args__ = (PrimaryKeyConstraint("cell", name="grid_edge_cell_pkey",
-                                           postgresql_include=["grids"]),)
-    cell: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    grids: Mapped[list[int]] = mapped_column(ARRAY(Integer))
 
 
 # Ranges of squares (columns x0..x1, rows y0..y1) whose cells were forgotten and await

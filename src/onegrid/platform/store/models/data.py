@@ -34,7 +34,7 @@ SUBJECT_KEY_KINDS = ("credit_code", "resident_id", "address_code", "building_cod
                      "facility_code", "event_id")
 
 change_seq = Sequence("record_change_seq", metadata=Base.metadata)
-"""Orders records' creations and changes: the change feed's cursor (migration 0012)."""
+"""Orders records' creations and changes: the change feed's cursor (sharing/changes.py)."""
 
 
 class Dataset(Base):
@@ -66,21 +66,20 @@ class Record(Base):
 
     The subject is its natural key, ``subject_key`` (a resident ID's keyed hash, shown only as
     ``subject_key_masked``, which is NULL for keys that are not personal information); its kind
-    is the dataset's. The same subject in several datasets has the same key in each (migration
-    0016: a table of subjects only translated keys into numbers, at a fifth of a new record's
-    cost).
+    is the dataset's. The same subject in several datasets has the same key in each (a table of
+    subjects only translated keys into numbers, at a fifth of a new record's cost).
 
-    ``dataset_id`` and ``grid_id`` carry no foreign keys: each per-row check cost ingest a
-    quarter of a row's write, and triggers on dataset and area refuse to delete what records
-    use (migration 0005)."""
+    ``dataset_id`` and ``grid_id`` carry no foreign keys: their per-row checks cost ingest a
+    fifth of its throughput (the baseline migration has the figures), and triggers on dataset
+    and area refuse to delete what records use (platform/store/sql/reference_guards.sql)."""
 
     __tablename__ = "record"
     __table_args__ = (
         UniqueConstraint("subject_key", "dataset_id"),
         Index("record_dataset_change_idx", "dataset_id", "change_seq"),
-        # an SP-GiST: as fast for bounding boxes, cheaper to insert into (migration 0014)
+        # an SP-GiST: as fast for bounding boxes, cheaper to insert into
         Index("idx_record_geom", "geom", postgresql_using="spgist"),
-        {"postgresql_with": {"fillfactor": 70}},  # room for re-reports' updates (0015)
+        {"postgresql_with": {"fillfactor": 70}},  # room for re-reports' updates
     )
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     dataset_id: Mapped[str] = mapped_column(String(64))
@@ -107,8 +106,9 @@ class Record(Base):
 class RecordVersion(Base):
     """One change to a record: the attributes it set, who reported them, and when.
 
-    No foreign keys (two checks a row cost ingest more than the row): a record's versions go
-    with it, and a department they name cannot be deleted, by triggers (migration 0008)."""
+    No foreign keys (their checks cost ingest a sixth of its throughput; the baseline migration
+    has the figures): a record's versions go with it, and a department they name cannot be
+    deleted, by triggers (sharing/sql/record_versions.sql, store/sql/reference_guards.sql)."""
 
     __tablename__ = "record_version"
     __table_args__ = (Index("record_version_change_idx", "dataset_id", "change_seq",
