@@ -18,10 +18,8 @@ FIELD, HEADER = "csrf_token", "X-CSRF-Token"
 EXEMPT_BLUEPRINTS = {"open311"}
 
 
-class CsrfRejectedError(OneGridError):
-    status = 403
-    code = "csrf"
-    title = "The form has expired"
+class CsrfRejectedError(OneGridError, status=403, code="csrf", title="The form has expired"):
+    """A cookie-authenticated POST without this session's token."""
 
 
 def token() -> str:

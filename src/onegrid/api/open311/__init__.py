@@ -30,10 +30,9 @@ DEFAULT_RANGE = timedelta(days=90)  # the spec's default when no dates are given
 MAX_REQUESTS = 1000
 
 
-class InvalidApiKeyError(OneGridError):
-    status = 403
-    code = "invalid-api-key"
-    title = "Invalid api_key"
+class InvalidApiKeyError(OneGridError, status=403, code="invalid-api-key",
+                         title="Invalid api_key"):
+    """An Open311 POST whose api_key no department holds."""
 
 
 @bp.errorhandler(OneGridError)

@@ -17,10 +17,9 @@ from onegrid.platform.store.models import AdmissionItem, Area, GridTask, User, u
 from onegrid.platform.trace.chain import append
 
 
-class NotAdmittedError(OneGridError):
-    status = 422
-    code = "not-admitted"
-    title = "This task type is not on the admission list"
+class NotAdmittedError(OneGridError, status=422, code="not-admitted",
+                       title="This task type is not on the admission list"):
+    """A department pushed down a task type that is not on the admission list."""
 
 
 @dataclass(frozen=True)

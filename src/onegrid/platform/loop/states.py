@@ -10,9 +10,9 @@ OPEN_STATES = ("reported", "routed", "dispatched", "in_progress")
 CLOSED_FOR_CITIZENS = ("resolved", "verified", "evaluated", "closed")
 
 
-class IllegalTransitionError(ConflictError):
-    code = "illegal-transition"
-    title = "This step is not allowed now"
+class IllegalTransitionError(ConflictError, code="illegal-transition",
+                             title="This step is not allowed now"):
+    """The issue's state or the person's role does not allow this step."""
 
 
 @dataclass(frozen=True)
