@@ -34,9 +34,20 @@ def build() -> dict[str, Any]:
         if endpoint.partition(".")[0] in DOCUMENTED:
             spec.path(view=view, app=current_app)
     document = spec.to_dict()
+    _expand_problems(document)
     document["security"] = [{"bearer": []}, {"session": []}]
     current_app.extensions["onegrid_openapi"] = document
     return document
+
+
+def _expand_problems(document: dict[str, Any]) -> None:
+    """A view's docstring lists the error statuses it answers as ``problems: [400, 404]``;
+    each becomes a problem+json response, as the same shorthand in every view would repeat."""
+    problem = {"$ref": "#/components/responses/problem"}
+    for item in document["paths"].values():
+        for operation in item.values():
+            codes = operation.pop("problems", [])
+            operation["responses"].update({str(code): problem for code in codes})
 
 
 @bp.get("/openapi.json")

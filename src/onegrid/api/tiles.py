@@ -35,10 +35,7 @@ def get_tile(layer: str, z: int, x: int, y: int) -> Response:
         '200':
           description: the tile (may be empty)
           content: {application/vnd.mapbox-vector-tile: {schema: {type: string, format: binary}}}
-        '400': problem
-        '401': problem
-        '403': problem
-        '404': problem
+      problems: [400, 401, 403, 404]
     """
     caller()  # only callers the API knows see tiles, hierarchy layers too
     kind, _, dataset_id = layer.partition(".")
@@ -60,7 +57,7 @@ def list_layers() -> dict[str, Any]:
         '200':
           description: layer names and the URL template
           content: {application/json: {schema: {$ref: '#/components/schemas/TileLayers'}}}
-        '401': problem
+      problems: [401]
     """
     caller()
     return {"layers": layers(views()), "template": "/tiles/{layer}/{z}/{x}/{y}.mvt"}

@@ -89,12 +89,11 @@ def collections() -> Response:
     get:
       tags: [ogc]
       summary: Every dataset the caller may read, and the hierarchy's layers (area.<level>)
-      security: [{bearer: []}]
       responses:
         '200':
           description: collections
           content: {application/json: {schema: {$ref: '#/components/schemas/Collections'}}}
-        '401': problem
+      problems: [401]
     """
     return json_response({"links": [link("self", "/ogc/collections")],
                           "collections": collections_for(views())})
@@ -107,14 +106,12 @@ def collection(collection_id: str) -> Response:
     get:
       tags: [ogc]
       summary: One collection's description
-      security: [{bearer: []}]
       parameters: [collection]
       responses:
         '200':
           description: the collection
           content: {application/json: {schema: {$ref: '#/components/schemas/Collection'}}}
-        '401': problem
-        '404': problem
+      problems: [401, 404]
     """
     for found in collections_for(views()):
         if found["id"] == collection_id:

@@ -58,7 +58,6 @@ def items(collection_id: str) -> Response:
       description: >
         numberMatched is given when the whole result fits in the first page (counting a large
         result would cost more than the page itself); follow the next link until there is none.
-      security: [{bearer: []}]
       parameters:
         - collection
         - bbox
@@ -70,10 +69,7 @@ def items(collection_id: str) -> Response:
         '200':
           description: a page of features
           content: {application/geo+json: {schema: {$ref: '#/components/schemas/ItemPage'}}}
-        '400': problem
-        '401': problem
-        '403': problem
-        '404': problem
+      problems: [400, 401, 403, 404]
     """
     caller()  # areas are public geography, but only to callers the API knows
     if collection_id.startswith("area."):
@@ -92,7 +88,6 @@ def item(collection_id: str, feature_id: str) -> Response:
     get:
       tags: [ogc]
       summary: One feature (a record id, or an area code for area.<level>)
-      security: [{bearer: []}]
       parameters:
         - collection
         - {in: path, name: feature_id, required: true, schema: {type: string}}
@@ -101,10 +96,7 @@ def item(collection_id: str, feature_id: str) -> Response:
         '200':
           description: the feature
           content: {application/geo+json: {schema: {$ref: '#/components/schemas/Feature'}}}
-        '400': problem
-        '401': problem
-        '403': problem
-        '404': problem
+      problems: [400, 401, 403, 404]
     """
     caller()  # areas are public geography, but only to callers the API knows
     if collection_id.startswith("area."):

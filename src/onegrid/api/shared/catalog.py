@@ -19,12 +19,11 @@ def datasets() -> Response:
     get:
       tags: [catalog]
       summary: Every dataset, whether the caller may read it, and how to ask
-      security: [{bearer: []}]
       responses:
         '200':
           description: the catalog
           content: {application/json: {schema: {$ref: '#/components/schemas/DatasetList'}}}
-        '401': problem
+      problems: [401]
     """
     return json_response({"datasets": describe(store.session(), views())})
 
@@ -36,13 +35,11 @@ def dataset(dataset_id: str) -> Response:
     get:
       tags: [catalog]
       summary: One dataset's owner, fields, sharing class, freshness, record count and access
-      security: [{bearer: []}]
       parameters: [dataset]
       responses:
         '200':
           description: the entry
           content: {application/json: {schema: {$ref: '#/components/schemas/Dataset'}}}
-        '401': problem
-        '404': problem
+      problems: [401, 404]
     """
     return json_response(describe(store.session(), views(), dataset_id)[0])

@@ -25,7 +25,6 @@ def dataset_records(dataset_id: str) -> Response:
         Any query parameter not listed here is an attribute equality filter (e.g.
         ?status=存续) on a visible, unmasked field. Pages follow the record id; pass the
         response's next_cursor as cursor for the next page. format=csv gives the same rows as CSV.
-      security: [{bearer: []}]
       parameters:
         - dataset
         - grid
@@ -42,10 +41,7 @@ def dataset_records(dataset_id: str) -> Response:
           content:
             application/geo+json: {schema: {$ref: '#/components/schemas/RecordPage'}}
             text/csv: {schema: {type: string}}
-        '400': problem
-        '401': problem
-        '403': problem
-        '404': problem
+      problems: [400, 401, 403, 404]
     """
     page = pulled(RecordPage(dataset_id, record_filter()))
     if request.args.get("format") == "csv":
@@ -66,7 +62,6 @@ def dataset_changes(dataset_id: str) -> Response:
       tags: [records]
       summary: What changed after a cursor (new, updated, merged, with versions)
       description: Start with since=0; ask again with the returned next.
-      security: [{bearer: []}]
       parameters:
         - dataset
         - since
@@ -76,10 +71,7 @@ def dataset_changes(dataset_id: str) -> Response:
         '200':
           description: changes in order and the next cursor
           content: {application/json: {schema: {$ref: '#/components/schemas/Changes'}}}
-        '400': problem
-        '401': problem
-        '403': problem
-        '404': problem
+      problems: [400, 401, 403, 404]
     """
     feed = pulled(ChangesSince(dataset_id, number("since", 0),
                                                       number("limit", 100, 1, 1000)))
@@ -94,7 +86,6 @@ def subject(key: str) -> Response:
       tags: [records]
       summary: A subject (credit code, resident ID, address or building code) in every dataset
         the caller may read, with attribute-level provenance
-      security: [{bearer: []}]
       parameters:
         - {in: path, name: key, required: true, schema: {type: string, maxLength: 64}}
         - purpose
@@ -102,9 +93,7 @@ def subject(key: str) -> Response:
         '200':
           description: the subject's records
           content: {application/json: {schema: {$ref: '#/components/schemas/Subject'}}}
-        '400': problem
-        '401': problem
-        '404': problem
+      problems: [400, 401, 404]
     """
     rows = pulled(Subject.named(key, store.settings().pii_key))
     return json_response({"subject_key": rows[0]["subject_key"], "kind": rows[0]["subject_kind"],

@@ -54,7 +54,6 @@ def create_grant_request() -> Response:
     post:
       tags: [grants]
       summary: Ask the owner for fields of a conditional dataset, with a purpose and an expiry
-      security: [{bearer: []}]
       requestBody:
         required: true
         content: {application/json: {schema: {$ref: '#/components/schemas/GrantRequestIn'}}}
@@ -62,10 +61,7 @@ def create_grant_request() -> Response:
         '201':
           description: the pending request
           content: {application/json: {schema: {$ref: '#/components/schemas/GrantRequest'}}}
-        '400': problem
-        '401': problem
-        '403': problem
-        '404': problem
+      problems: [400, 401, 403, 404]
     """
     who, body = caller(), _body()
     with store.unit_of_work() as db:
@@ -84,12 +80,11 @@ def list_grant_requests() -> Response:
     get:
       tags: [grants]
       summary: The caller's requests and those it must decide as owner
-      security: [{bearer: []}]
       responses:
         '200':
           description: newest first
           content: {application/json: {schema: {$ref: '#/components/schemas/GrantRequestList'}}}
-        '401': problem
+      problems: [401]
     """
     found = grants.requests_for(store.session(), caller().department)
     return json_response({"grant_requests": [_access(r) for r in found]})
@@ -110,7 +105,6 @@ _DECISION_DOC = """{verb} a pending request (owner only).
     post:
       tags: [grants]
       summary: {verb} an grant request; only the dataset's owner department may
-      security: [{{bearer: []}}]
       parameters: [{{in: path, name: request_id, required: true, schema: {{type: integer}}}}]
       requestBody:
         content: {{application/json: {{schema: {{$ref: '#/components/schemas/Decision'}}}}}}
@@ -118,10 +112,7 @@ _DECISION_DOC = """{verb} a pending request (owner only).
         '200':
           description: the decided request
           content: {{application/json: {{schema: {{$ref: '#/components/schemas/GrantRequest'}}}}}}
-        '401': problem
-        '403': problem
-        '404': problem
-        '409': problem
+      problems: [401, 403, 404, 409]
     """
 
 
@@ -152,7 +143,6 @@ def create_collection_request() -> Response:
     post:
       tags: [collection]
       summary: Declare fields to collect; what exists is refused (pull it), the rest joins one form
-      security: [{bearer: []}]
       requestBody:
         required: true
         content: {application/json: {schema: {$ref: '#/components/schemas/CollectionRequestIn'}}}
@@ -160,8 +150,7 @@ def create_collection_request() -> Response:
         '201':
           description: the answer, field by field
           content: {application/json: {schema: {$ref: '#/components/schemas/CollectionRequest'}}}
-        '400': problem
-        '401': problem
+      problems: [400, 401]
     """
     who, body = caller(), _body()
     try:
