@@ -6,53 +6,33 @@
 -- (Functions here read as pg_get_functiondef prints them: tests/platform/store/test_functions.py
 -- compares them with the database's.)
 
-CREATE OR REPLACE FUNCTION public.onegrid_keep_dataset_in_use()
+CREATE OR REPLACE FUNCTION public.onegrid_keep_in_use()
  RETURNS trigger
  LANGUAGE plpgsql
 AS $function$
+-- TG_ARGV: the table that refers to the deleted rows and its column holding their id.
+DECLARE
+    used boolean;
 BEGIN
-    IF EXISTS (SELECT 1 FROM gone JOIN record r ON r.dataset_id = gone.id) THEN
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM gone JOIN %I r ON r.%I = gone.id)',
+                   TG_ARGV[0], TG_ARGV[1]) INTO used;
+    IF used THEN
         RAISE foreign_key_violation USING
-            MESSAGE = 'records still use a deleted dataset',
-            DETAIL = 'record.dataset_id refers to it; remove or move those records first';
+            MESSAGE = format('%s.%s still refers to a deleted %s', TG_ARGV[0], TG_ARGV[1],
+                             TG_TABLE_NAME),
+            DETAIL = format('remove or move the %s rows that refer to it first', TG_ARGV[0]);
     END IF;
     RETURN NULL;
 END $function$;
 
 CREATE OR REPLACE TRIGGER keep_dataset_in_use AFTER DELETE ON dataset
     REFERENCING OLD TABLE AS gone FOR EACH STATEMENT
-    EXECUTE FUNCTION onegrid_keep_dataset_in_use();
-
-CREATE OR REPLACE FUNCTION public.onegrid_keep_area_in_use()
- RETURNS trigger
- LANGUAGE plpgsql
-AS $function$
-BEGIN
-    IF EXISTS (SELECT 1 FROM gone JOIN record r ON r.grid_id = gone.id) THEN
-        RAISE foreign_key_violation USING
-            MESSAGE = 'records still use a deleted area',
-            DETAIL = 'record.grid_id refers to it; remove or move those records first';
-    END IF;
-    RETURN NULL;
-END $function$;
+    EXECUTE FUNCTION onegrid_keep_in_use('record', 'dataset_id');
 
 CREATE OR REPLACE TRIGGER keep_area_in_use AFTER DELETE ON area
     REFERENCING OLD TABLE AS gone FOR EACH STATEMENT
-    EXECUTE FUNCTION onegrid_keep_area_in_use();
-
-CREATE OR REPLACE FUNCTION public.onegrid_keep_department_in_use()
- RETURNS trigger
- LANGUAGE plpgsql
-AS $function$
-BEGIN
-    IF EXISTS (SELECT 1 FROM gone JOIN record_version v ON v.department_id = gone.id) THEN
-        RAISE foreign_key_violation USING
-            MESSAGE = 'record versions still name a deleted department',
-            DETAIL = 'record_version.department_id refers to it';
-    END IF;
-    RETURN NULL;
-END $function$;
+    EXECUTE FUNCTION onegrid_keep_in_use('record', 'grid_id');
 
 CREATE OR REPLACE TRIGGER keep_department_in_use AFTER DELETE ON department
     REFERENCING OLD TABLE AS gone FOR EACH STATEMENT
-    EXECUTE FUNCTION onegrid_keep_department_in_use();
+    EXECUTE FUNCTION onegrid_keep_in_use('record_version', 'department_id');
