@@ -70,3 +70,13 @@ def test_the_request_and_answer_are_in_the_trace(client, db: Session, catalog, t
     _ask(client, token, "ZJJ", ["employees"])
     entry = db.scalars(select(TraceEntry).order_by(TraceEntry.seq.desc()).limit(1)).one()
     assert entry.action == "collection.answered" and entry.actor == "dept:ZJJ"
+
+
+def test_text_the_store_cannot_keep_is_refused_as_invalid_input(client, catalog, token) -> None:
+    """PostgreSQL text holds no NUL character: a request carrying one is a 400, not a 500."""
+    for fields, grids in ((["rooms\x00"], ["330302001001001"]), (["rooms"], ["3303\x00"])):
+        answer = client.post("/api/v1/collection-requests", headers=token("ZJJ"), json={
+            "task_type": "RENTAL_CHECK", "fields": fields, "grid_codes": grids,
+            "deadline": FAR})
+        assert answer.status_code == 400, answer.json
+        assert "NUL" in answer.json["detail"]

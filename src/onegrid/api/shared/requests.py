@@ -19,11 +19,25 @@ from onegrid.platform.store.models import CollectionRequest, GrantRequest
 bp = Blueprint("requests", __name__, url_prefix="/api/v1")
 
 
-def _body() -> dict[str, Any]:
+def _body(required: bool = True) -> dict[str, Any]:
+    """The request's JSON object ({} when it may be left out and is); InvalidInputError for
+    anything else, and for text holding the NUL character, which the store cannot keep."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise InvalidInputError("send a JSON object (Content-Type: application/json)")
+        if required:
+            raise InvalidInputError("send a JSON object (Content-Type: application/json)")
+        return {}
+    if _holds_nul(body):
+        raise InvalidInputError("text may not contain the NUL character (\\u0000)")
     return body
+
+
+def _holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    return isinstance(value, list) and any(_holds_nul(v) for v in value)
 
 
 def _strings(body: dict[str, Any], name: str) -> list[str]:
@@ -92,8 +106,7 @@ def list_grant_requests() -> Response:
 
 def _decide(request_id: int, approve: bool) -> Response:
     who = caller()
-    body = request.get_json(silent=True) or {}
-    reason = body.get("reason", "") if isinstance(body, dict) else ""
+    reason = _body(required=False).get("reason", "")
     with store.unit_of_work() as db:
         req = grants.decide(db, who.department, who.actor, request_id, approve,
                             reason if isinstance(reason, str) else "")
