@@ -45,6 +45,9 @@ class Refusal:
     reason: str
     dataset: str = ""
     department: str = ""
+    # The message's texts that its dataset declares resident IDs (its subject key, attributes of
+    # format resident-id), valid or not: the dead letter masks them (redaction.py).
+    resident_ids: frozenset[str] = frozenset()
 
 
 def decode(value: bytes | None, topic: str, catalog: dict[str, DatasetRules],
@@ -63,18 +66,39 @@ def decode(value: bytes | None, topic: str, catalog: dict[str, DatasetRules],
         return Refusal("the message nests arrays or objects more than 999 levels deep",
                        dataset_of(topic))
     except msgspec.ValidationError as exc:
-        return _refuse(exc, value, topic)
+        return _refuse(exc, value, topic, catalog)
     except msgspec.DecodeError as exc:
         return Refusal(_not_json(value, exc), dataset_of(topic))
     if _NUL_ESCAPE in value:  # a fast search; the walk tells an escaped backslash apart
-        where = _nul_at(msgspec.structs.asdict(envelope), "")
+        fields = msgspec.structs.asdict(envelope)
+        where = _nul_at(fields, "")
         if where:
             return Refusal(f"{where} contains the character U+0000 (NUL), which the store "
-                           "cannot keep in text", dataset_of(topic), _no_nul(envelope.department))
+                           "cannot keep in text", dataset_of(topic), _no_nul(envelope.department),
+                           _resident_ids(fields, topic, catalog))
     try:
         return _report(envelope, topic, catalog, pii_key)
     except InvalidInput as exc:
-        return Refusal(exc.detail, envelope.dataset, envelope.department)
+        return Refusal(exc.detail, envelope.dataset, envelope.department,
+                       _resident_ids(msgspec.structs.asdict(envelope), topic, catalog))
+
+
+def _resident_ids(message: dict[str, Any], topic: str,
+                  catalog: dict[str, DatasetRules]) -> frozenset[str]:
+    """The texts of ``message`` that the dataset it names, or its topic's, declares resident
+    IDs: the subject key of a dataset keyed by them, attributes of format resident-id."""
+    named = message.get("dataset")
+    attributes = message.get("attributes")
+    found: list[object] = []
+    for rules in (catalog.get(named) if isinstance(named, str) else None,
+                  catalog.get(dataset_of(topic))):
+        if rules is None:
+            continue
+        if rules.subject_key_kind == "resident_id":
+            found.append(message.get("subject_key"))
+        if isinstance(attributes, dict):
+            found += (attributes.get(name) for name in rules.resident_id_fields)
+    return frozenset(text for text in found if isinstance(text, str))
 
 
 def _nul_at(node: Any, path: str) -> str | None:
@@ -112,7 +136,8 @@ def _not_json(value: bytes, exc: msgspec.DecodeError) -> str:
     return f"the message is not JSON: {exc}"
 
 
-def _refuse(exc: msgspec.ValidationError, value: bytes, topic: str) -> Refusal:
+def _refuse(exc: msgspec.ValidationError, value: bytes, topic: str,
+            catalog: dict[str, DatasetRules]) -> Refusal:
     """What is wrong with the envelope (every missing field at once), naming the dataset and
     department when the message does."""
     try:
@@ -126,7 +151,8 @@ def _refuse(exc: msgspec.ValidationError, value: bytes, topic: str) -> Refusal:
                                           if f.required and f.encode_name not in named)
     return Refusal(f"the envelope does not follow the contract: {problem}",
                    _no_nul(str(named.get("dataset") or dataset_of(topic)))[:64],
-                   _no_nul(str(named.get("department") or ""))[:32])
+                   _no_nul(str(named.get("department") or ""))[:32],
+                   _resident_ids(named, topic, catalog))
 
 
 def _said(exc: msgspec.ValidationError) -> str:
