@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -21,6 +21,10 @@ NO_HASHES = b"{}"
 # JSON may spell the character U+0000 (NUL), which no PostgreSQL text or jsonb value can hold:
 # such a message would fail its whole batch, again at every restart, unless refused here.
 _NUL_ESCAPE = b"\\u0000"
+# How far after its receipt a report may be dated, for producers' clocks that run fast. A report
+# dated later is refused: merged, it would be "newer" than every true report after it until
+# that date, and so would freeze its record's attributes (one dated 2099, for ever).
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 class Report(msgspec.Struct, frozen=True, gc=False):  # as writer.Delivery, and for its reasons
@@ -51,8 +55,9 @@ class Refusal:
 
 
 def decode(value: bytes | None, topic: str, catalog: dict[str, DatasetRules],
-           pii_key: str) -> Report | Refusal:
-    """Check one message against the contract and its dataset's rules."""
+           pii_key: str, received_at: datetime | None = None) -> Report | Refusal:
+    """Check one message against the contract and its dataset's rules; ``received_at`` (by
+    default now) is when the platform read it, which ``occurred_at`` may pass by CLOCK_SKEW."""
     # Until the envelope names them, the topic says the dataset and nobody the department.
     if value is None:
         return Refusal("the message has no value (a tombstone); send the record as JSON",
@@ -77,7 +82,7 @@ def decode(value: bytes | None, topic: str, catalog: dict[str, DatasetRules],
                            "cannot keep in text", dataset_of(topic), _no_nul(envelope.department),
                            _resident_ids(fields, topic, catalog))
     try:
-        return _report(envelope, topic, catalog, pii_key)
+        return _report(envelope, topic, catalog, pii_key, received_at or datetime.now(UTC))
     except InvalidInput as exc:
         return Refusal(exc.detail, envelope.dataset, envelope.department,
                        _resident_ids(msgspec.structs.asdict(envelope), topic, catalog))
@@ -162,7 +167,7 @@ def _said(exc: msgspec.ValidationError) -> str:
 
 
 def _report(envelope: Envelope, topic: str, catalog: dict[str, DatasetRules],
-            pii_key: str) -> Report:
+            pii_key: str, received_at: datetime) -> Report:
     dataset = envelope.dataset
     rules = catalog.get(dataset)
     if rules is None:
@@ -189,7 +194,7 @@ def _report(envelope: Envelope, topic: str, catalog: dict[str, DatasetRules],
         else attributes
     geometry = _geometry(envelope, rules)
     point = tuple(geometry["coordinates"]) if geometry and geometry["type"] == "Point" else None
-    occurred_at = _timestamp(envelope.occurred_at)
+    occurred_at = _timestamp(envelope.occurred_at, received_at)
     return Report(  # by position: keywords cost ≈ 0.5 µs more a message
         dataset, envelope.department, envelope.record_id, key.key, key.masked,
         occurred_at, point,
@@ -211,13 +216,18 @@ def _json(value: Any) -> bytes:
         return msgspec.json.encode(value)
 
 
-def _timestamp(text: str) -> datetime:
+def _timestamp(text: str, received_at: datetime) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise InvalidInput(f"occurred_at {text!r} is not an ISO 8601 date-time") from None
     if moment.tzinfo is None:
         raise InvalidInput(f"occurred_at {text!r} has no UTC offset (e.g. +08:00)")
+    if moment - received_at > CLOCK_SKEW:
+        raise InvalidInput(
+            f"occurred_at {text!r} is in the future: the platform received the report at "
+            f"{received_at.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}, and a clock may run at most "
+            f"{CLOCK_SKEW.seconds // 60} minutes fast")
     return moment
 
 
