@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import event, text
@@ -60,6 +61,33 @@ def test_a_late_report_does_not_overwrite_a_newer_value(write, db: Session) -> N
     write(envelope(name="旧名称有限公司", occurred_at="2026-11-01T08:00:00+08:00"))
     record = _record(db, "market.business", "91330302MA2AXXXXX8")
     assert record.attributes["name"] == "新名称有限公司"
+
+
+@pytest.mark.parametrize("ahead, stored", [(timedelta(minutes=4), True),
+                                           (timedelta(minutes=6), False)])
+def test_a_report_dated_over_5_minutes_after_its_receipt_is_refused(write, ahead,
+                                                                   stored) -> None:
+    """A producer's clock may run a little fast; more, and the report is a dead letter."""
+    when = (datetime.now(UTC) + ahead).astimezone(timezone(timedelta(hours=8))).isoformat()
+    outcome = write(envelope(occurred_at=when))
+    reasons = [r.reason for _, r in outcome.dead_letters]
+    if stored:
+        assert reasons == [] and outcome.counts[("market.business", "SCJG")]["new"] == 1
+    else:
+        [reason] = reasons
+        assert reason.startswith(f"occurred_at {when!r} is in the future: the platform "
+                                 "received the report at "), reason
+        assert reason.endswith("Z, and a clock may run at most 5 minutes fast"), reason
+
+
+def test_a_report_dated_2099_freezes_no_record(write, db: Session) -> None:
+    """Merged, it would be newer than every true report until 2099, and each would lose."""
+    write(envelope(name="甲公司", occurred_at="2026-11-20T08:00:00+08:00"))
+    outcome = write(envelope(name="伪公司", occurred_at="2099-01-01T00:00:00+08:00"))
+    [(_, refusal)] = outcome.dead_letters
+    assert refusal.reason.startswith("occurred_at '2099-01-01T00:00:00+08:00' is in the future")
+    write(envelope(name="乙公司", occurred_at="2026-11-22T08:00:00+08:00"))
+    assert _record(db, "market.business", "91330302MA2AXXXXX8").attributes["name"] == "乙公司"
 
 
 def test_several_reports_of_one_subject_in_one_batch_merge_in_time_order(write, db) -> None:

@@ -21,6 +21,7 @@ from onegrid.platform.cli import OneGridGroup, Runtime, pass_runtime
 from onegrid.platform.errors import NotFoundError
 from onegrid.platform.operations.metrics import COUNTERS, status
 from onegrid.platform.sharing.catalog import register, rules
+from onegrid.platform.sharing.identity import mask_resident_ids
 from onegrid.platform.store.models import Dataset
 from onegrid.platform.streams import INGEST_GROUP, TOPIC_PATTERN
 from onegrid.platform.trace.chain import append
@@ -91,9 +92,11 @@ def dlq_list(rt: Runtime, dataset: str | None, limit: int) -> None:
     with rt.session() as session:
         for letter in list_dead_letters(session, dataset, limit):
             replayed = " (replayed)" if letter.replayed_at else ""
-            click.echo(f"#{letter.id} {letter.received_at:%Y-%m-%d %H:%M:%S} {letter.topic}"
-                       f"[{letter.partition}]@{letter.offset} {letter.department or '-'}: "
-                       f"{letter.reason}{replayed}")
+            # masked again: a dead letter kept before they were masked may hold one in clear
+            click.echo(mask_resident_ids(
+                f"#{letter.id} {letter.received_at:%Y-%m-%d %H:%M:%S} {letter.topic}"
+                f"[{letter.partition}]@{letter.offset} {letter.department or '-'}: "
+                f"{letter.reason}{replayed}"))
 
 
 @dlq.command("replay")

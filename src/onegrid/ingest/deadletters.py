@@ -1,4 +1,4 @@
-"""Dead letters: refused messages published to onegrid.dlq and kept in the store, replayable."""
+"""Dead letters: refused messages, IDs masked, published to onegrid.dlq and kept, replayable."""
 
 from __future__ import annotations
 
@@ -47,8 +47,10 @@ def list_dead_letters(session: Session, dataset: str | None = None,
 
 def replay(session: Session, producer: Producer, ids: list[int] | None = None,
            dataset: str | None = None) -> int:
-    """Publish the chosen dead letters again, byte for byte, to the topic they came from (after
-    the dataset or the producer was fixed); marks them replayed. Returns how many."""
+    """Publish the chosen dead letters again, byte for byte as kept, to the topic they came
+    from (after the dataset or the producer was fixed); marks them replayed. Returns how many.
+    A resident ID the dead letter masked stays masked: such a message needs its producer to
+    send it again."""
     query = select(DeadLetter).where(DeadLetter.replayed_at.is_(None)).order_by(DeadLetter.id)
     if ids:
         query = query.where(DeadLetter.id.in_(ids))

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC, datetime
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Message, TopicPartition
 from sqlalchemy import Engine, select, text
@@ -87,10 +88,11 @@ class Worker:
     def _decode(self, deliveries: list[Delivery]
                 ) -> tuple[list[tuple[Delivery, Report]], list[tuple[Delivery, Refusal]]]:
         catalog = self._rules()
+        received_at = datetime.now(UTC)  # what each report's occurred_at may not pass
         reports: list[tuple[Delivery, Report]] = []
         refusals: list[tuple[Delivery, Refusal]] = []
         for d in deliveries:
-            result = decode(d.value, d.topic, catalog, self.settings.pii_key)
+            result = decode(d.value, d.topic, catalog, self.settings.pii_key, received_at)
             if isinstance(result, Report):
                 reports.append((d, result))
             else:

@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from onegrid.ingest.bridges import run_bridges
 from onegrid.ingest.decode import NO_HASHES, Refusal, Report
+from onegrid.ingest.redaction import redacted
 from onegrid.platform.loop.dedup import DEFAULT_RULE, DedupRule
 from onegrid.platform.store.models import DeadLetter, IngestCounter
 from onegrid.platform.store.sqlfiles import statements
@@ -233,6 +234,7 @@ class BatchWriter:
 
     def _keep_dead_letters(self, refusals: list[tuple[Delivery, Refusal]],
                            outcome: Outcome) -> None:
+        refusals = [redacted(d, r) for d, r in refusals]  # the table, the topic and counters
         outcome.dead_letters = refusals
         if not refusals:
             return

@@ -12,7 +12,12 @@ from stdnum.cn import ric, uscc
 
 from onegrid.demo import factories
 from onegrid.platform.errors import InvalidInputError
-from onegrid.platform.sharing.identity import check_credit_code, check_resident_id, subject_key
+from onegrid.platform.sharing.identity import (
+    check_credit_code,
+    check_resident_id,
+    mask_resident_ids,
+    subject_key,
+)
 
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 credit_codes = st.builds(lambda head, rest: head + rest,
@@ -90,3 +95,32 @@ def test_digits_other_than_ascii_are_refused_not_crashed_on(digit: str) -> None:
     rid = factories.resident_id(random.Random(1))
     with pytest.raises(InvalidInputError, match="must be digits"):
         check_resident_id(rid[:3] + digit + rid[4:])
+
+
+def test_every_resident_id_in_a_text_is_masked_where_it_stands() -> None:
+    rid = "330302198001011230"
+    assert mask_resident_ids(f"身份证{rid}，电话0577-1") == "身份证330302********1230，电话0577-1"
+    assert mask_resident_ids(f'{{"a": "{rid}", "b": ["33030219800101006x"]}}') == (
+        '{"a": "330302********1230", "b": ["330302********006x"]}')
+    assert mask_resident_ids(f"9{rid}77") == "9330302********123077"  # inside a longer number
+
+
+def test_an_id_typed_in_full_width_digits_is_masked_too() -> None:
+    full = "３３０３０２１９８００１０１１２３０"
+    assert mask_resident_ids(f"号码：{full}。") == "号码：３３０３０２********１２３０。"
+
+
+def test_other_numbers_stay_unless_they_are_known_resident_ids() -> None:
+    """An 18-digit order number that fails the check stays (one that passes is masked: it may
+    be a resident ID); a wrong check character in a field declared a resident ID is masked."""
+    order = factories.corrupt(factories.resident_id(random.Random(3)))
+    assert mask_resident_ids(f"order {order}, 12345678901234567") == (
+        f"order {order}, 12345678901234567")
+    assert mask_resident_ids(f"id {order}", known={order}) == (
+        f"id {order[:6]}********{order[-4:]}")
+
+
+@given(st.text(), resident_ids.map(lambda rid: rid[:17] + ric.calc_check_digit(rid)), st.text())
+def test_no_valid_resident_id_survives_in_any_text(before: str, rid: str, after: str) -> None:
+    masked = mask_resident_ids(before + rid + after)
+    assert rid not in masked and len(masked) == len(before + rid + after)

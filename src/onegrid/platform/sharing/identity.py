@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Container
 from datetime import date
 
 import msgspec
@@ -31,6 +32,11 @@ _USCC_DIGITS = bytes.maketrans(_USCC_ALPHABET.encode(), b"0123456789abcdefghijkl
 # Whole keys (fullmatch: "$" would also take a trailing newline, and so a second subject)
 _CODE = re.compile(r"[0-9A-Za-z-]{6,40}")  # address, building and facility codes
 _EVENT_ID = re.compile(r"[0-9A-Za-z._:-]{1,64}")
+# Where a resident ID may stand in a text: 17 digits, then a digit or X, ASCII or full-width (as
+# a Chinese input method types them). A lookahead, so that the windows overlap: in a longer run
+# of digits, the 18 characters from each position are tried.
+_RESIDENT_ID_WINDOW = re.compile(r"(?=([0-9０-９]{17}[0-9０-９XxＸｘ]))")
+_HALF_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
 
 
 class SubjectKey(msgspec.Struct, frozen=True, gc=False):  # one per ingested message: built in C
@@ -40,6 +46,30 @@ class SubjectKey(msgspec.Struct, frozen=True, gc=False):  # one per ingested mes
 
 def mask(resident_id: str) -> str:
     return resident_id[:6] + "*" * 8 + resident_id[-4:]
+
+
+def mask_resident_ids(text: str, known: Container[str] = ()) -> str:
+    """``text`` with each resident ID in it masked where it stands, as mask() writes one
+    (330302********1234): every 18 characters that check_resident_id accepts (check character
+    and birth date), and every 18 of an ID's shape that are one of ``known`` (values a dataset
+    declares resident IDs, which are personal with a wrong check character too). Any other run
+    of digits, such as an order number, stays as it is."""
+    starts = [window.start() for window in _RESIDENT_ID_WINDOW.finditer(text)
+              if window[1] in known or is_resident_id(window[1].translate(_HALF_WIDTH))]
+    if not starts:
+        return text
+    characters = list(text)
+    for start in starts:
+        characters[start + 6:start + 14] = "*" * 8
+    return "".join(characters)
+
+
+def is_resident_id(value: str) -> bool:
+    try:
+        check_resident_id(value)
+    except InvalidInputError:
+        return False
+    return True
 
 
 def pii_hash(value: str, pii_key: str) -> str:

@@ -23,7 +23,8 @@ class IngestOffset(Base):
 
 
 class DeadLetter(Base):
-    """A message the platform refused, kept byte for byte with the reason."""
+    """A message the platform refused, kept byte for byte with the reason, but for the resident
+    IDs in it, masked (ingest/redaction.py)."""
 
     __tablename__ = "dead_letter"
     __table_args__ = (UniqueConstraint("topic", "partition", "offset"),)
