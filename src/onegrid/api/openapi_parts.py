@@ -50,7 +50,7 @@ def _list(name: str, item: str) -> dict[str, Any]:
     return {"type": "object", "required": [name], "properties": {name: items}}
 
 
-_ACCESS_REQUEST = {"type": "object", "required": ["id", "dataset", "status", "fields"],
+_GRANT_REQUEST = {"type": "object", "required": ["id", "dataset", "status", "fields"],
                    "properties": {"id": _INT, "dataset": _STR,
                                   "status": {"type": "string",
                                              "enum": ["pending", "approved", "denied"]},
@@ -96,7 +96,7 @@ SCHEMAS: dict[str, Any] = {
                                        "fields": {"type": "array", "items": _STR},
                                        "expires_at": _DT,
                                        "personal_information": {"type": "boolean"}}},
-    "GrantRequest": _ACCESS_REQUEST,
+    "GrantRequest": _GRANT_REQUEST,
     "GrantRequestList": _list("grant_requests", "GrantRequest"),
     "Decision": {"type": "object", "properties": {"reason": _STR}},
     "CollectionRequestIn": {"type": "object",

@@ -54,7 +54,7 @@ def _text(body: dict[str, Any], name: str) -> str:
     return value
 
 
-def _access(req: GrantRequest) -> dict[str, Any]:
+def _grant_request(req: GrantRequest) -> dict[str, Any]:
     return {"id": req.id, "dataset": req.dataset_id, "status": req.status,
             "purpose": req.purpose, "fields": req.fields,
             "personal_information": req.personal_information, "expires_at": req.expires_at,
@@ -84,7 +84,7 @@ def create_grant_request() -> Response:
             purpose=_text(body, "purpose"), fields=_strings(body, "fields"),
             expires_at=instant(_text(body, "expires_at"), "expires_at"),
             personal_information=body.get("personal_information") is True)
-    return json_response(_access(req), status=201)
+    return json_response(_grant_request(req), status=201)
 
 
 @bp.get("/grant-requests")
@@ -101,7 +101,7 @@ def list_grant_requests() -> Response:
       problems: [401]
     """
     found = grants.requests_for(store.session(), caller().department)
-    return json_response({"grant_requests": [_access(r) for r in found]})
+    return json_response({"grant_requests": [_grant_request(r) for r in found]})
 
 
 def _decide(request_id: int, approve: bool) -> Response:
@@ -110,14 +110,14 @@ def _decide(request_id: int, approve: bool) -> Response:
     with store.unit_of_work() as db:
         req = grants.decide(db, who.department, who.actor, request_id, approve,
                             reason if isinstance(reason, str) else "")
-    return json_response(_access(req))
+    return json_response(_grant_request(req))
 
 
 _DECISION_DOC = """{verb} a pending request (owner only).
     ---
     post:
       tags: [grants]
-      summary: {verb} an grant request; only the dataset's owner department may
+      summary: {verb} a grant request; only the dataset's owner department may
       parameters: [{{in: path, name: request_id, required: true, schema: {{type: integer}}}}]
       requestBody:
         content: {{application/json: {{schema: {{$ref: '#/components/schemas/Decision'}}}}}}
@@ -125,7 +125,7 @@ _DECISION_DOC = """{verb} a pending request (owner only).
         '200':
           description: the decided request
           content: {{application/json: {{schema: {{$ref: '#/components/schemas/GrantRequest'}}}}}}
-      problems: [401, 403, 404, 409]
+      problems: [400, 401, 403, 404, 409]
     """
 
 
