@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Local services under one supervisor, all state in $ONEGRID_STATE_DIR (default .state/):
 #   up             PostGIS cluster + Tansu broker (each only when no external URL is configured)
-#   start PROG...  start supervised programs (web, ingest, feeds) once the services are up
+#   start PROG...  start supervised programs (web, ingest, feeds, checkpoints) once the services are up
 #   stop           stop everything this folder started
 #   status         what runs
 #   clean          stop, then delete the state (and the cluster, wherever it lives)
@@ -167,6 +167,9 @@ priority=10"
     program web "$with_env $venv/bin/gunicorn --bind 127.0.0.1:$web_port --workers $web_workers --threads 4 --access-logfile - onegrid.api:create_app()" false
     program ingest "$with_env $venv/bin/onegrid ingest run" false
     program feeds "$with_env $venv/bin/onegrid demo feeds --follow" false
+    # signs the trace's head every minute and once more when stopped (SIGTERM): time for that
+    program checkpoints "$with_env $venv/bin/onegrid trace checkpoint --every 60" false \
+      "stopwaitsecs=30"
   } >"$conf"
 }
 

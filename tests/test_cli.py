@@ -13,10 +13,12 @@ from onegrid.platform.settings import Settings
 
 
 @pytest.fixture
-def run(settings: Settings):
+def run(settings: Settings, tmp_path):
+    # a state folder of its own: the trace checkpoints of `make run` are not this database's
     env = {"DATABASE_URL": settings.database_url,
            "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-           "ONEGRID_SECRET_KEY": settings.secret_key, "ONEGRID_PII_KEY": settings.pii_key}
+           "ONEGRID_SECRET_KEY": settings.secret_key, "ONEGRID_PII_KEY": settings.pii_key,
+           "ONEGRID_STATE_DIR": str(tmp_path)}
 
     def invoke(*args: str):
         return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)

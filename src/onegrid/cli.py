@@ -20,6 +20,7 @@ def main(ctx: click.Context) -> None:
     Configuration comes from the environment (see README); run through `make` or
     `deploy/with-env.sh` to use the local services."""
     ctx.obj = Runtime(Settings.from_env)  # every sub-command's settings, read once
+    ctx.call_on_close(ctx.obj.close)
 
 
 for command in (*PLATFORM, *GIS, *INGEST, *DEMO):

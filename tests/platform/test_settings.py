@@ -70,3 +70,13 @@ def test_readme_lists_every_variable_the_settings_read() -> None:
                           Path(settings_module.__file__).read_text()))
     configuration = README.read_text().split("## Configuration", 1)[1].split("\n## ", 1)[0]
     assert read and read - set(re.findall(r"`([A-Z0-9_]+)`", configuration)) == set()
+
+
+def test_the_trace_key_and_checkpoints_live_in_the_state_folder_unless_named() -> None:
+    settings = Settings.from_env(REQUIRED | {"ONEGRID_STATE_DIR": "/srv/onegrid"})
+    assert settings.trace_key_file == "/srv/onegrid/trace-signing-key.pem"
+    assert settings.trace_checkpoints_file == "/srv/onegrid/trace-checkpoints.jsonl"
+    named = Settings.from_env(REQUIRED | {"ONEGRID_TRACE_KEY_FILE": "/keys/trace.pem",
+                                          "ONEGRID_TRACE_CHECKPOINTS": "/audit/cp.jsonl"})
+    assert (named.trace_key_file, named.trace_checkpoints_file) == ("/keys/trace.pem",
+                                                                    "/audit/cp.jsonl")

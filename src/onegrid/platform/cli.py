@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import click
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -28,7 +31,12 @@ from onegrid.platform.store.db import (
     session_factory,
     unit_of_work,
 )
-from onegrid.platform.trace.chain import append, verify
+from onegrid.platform.streams import CHECKPOINT_TOPIC
+from onegrid.platform.trace.audit import audit
+from onegrid.platform.trace.chain import append
+from onegrid.platform.trace.checkpointer import Checkpointer
+from onegrid.platform.trace.checkpoints import Checkpoint, TopicCopy, read
+from onegrid.platform.trace.signing import public_key, public_pem, signing_key
 
 
 class Runtime:
@@ -45,6 +53,11 @@ class Runtime:
     @cached_property
     def engine(self) -> Engine:
         return engine_for(self.settings.database_url)
+
+    def close(self) -> None:
+        """Close the store's connections, if the command opened any."""
+        if "engine" in self.__dict__:
+            self.engine.dispose()
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -185,15 +198,93 @@ def trace() -> None:
     """The tamper-evident trace."""
 
 
+class CannotCheckError(click.ClickException):
+    """The check could not be made (exit 2), as opposed to finding tampering (exit 1)."""
+
+    exit_code = 2
+
+
 @trace.command("verify")
+@click.option("--public-key", "public_key_file",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The auditor's copy of the public key (PEM). Default: the public half of "
+                   "ONEGRID_TRACE_KEY_FILE, when that file is here.")
+@click.option("--checkpoints", "checkpoints_file",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Signed checkpoints, one JSON line each (a copy of the file, or of the topic "
+                   "onegrid.trace.checkpoints). Default: ONEGRID_TRACE_CHECKPOINTS.")
 @pass_runtime
-def trace_verify(rt: Runtime) -> None:
-    """Check the hash chain; report the first altered or missing entry."""
+def trace_verify(rt: Runtime, public_key_file: Path | None,
+                 checkpoints_file: Path | None) -> None:
+    """Check the hash chain, then the chain against the signed checkpoints: an edited entry, a
+    chain rewritten with its hashes recomputed, deleted newest entries, a forged checkpoint.
+    Exit 0: intact; 1: tampering found (each finding on stderr); 2: the check cannot be made."""
+    checkpoints = checkpoints_file or Path(rt.settings.trace_checkpoints_file)
+    if not checkpoints.exists():
+        click.echo(f"note: no checkpoints at {checkpoints}: only the chain is checked, which "
+                   "misses a recomputed chain and deleted newest entries", err=True)
+    key = _verifying_key(rt, public_key_file)
+    if key is None and checkpoints.exists():
+        raise CannotCheckError(f"no public key to check {checkpoints} with: pass --public-key "
+                               "FILE (the copy the auditors keep)")
     with rt.session() as session:
-        verdict = verify(session)
-    if not verdict.ok:
-        raise click.ClickException(f"{verdict.reason} ({verdict.entries} entries verified before)")
-    click.echo(f"trace intact: {verdict.entries} entries")
+        result = audit(session, key, read(checkpoints) if checkpoints.exists() else ())
+    for finding in result.findings:
+        click.echo(f"tampered: {finding}", err=True)
+    if not result.ok:
+        raise click.ClickException(f"the trace was tampered with ({len(result.findings)} "
+                                   f"findings; entries 1–{result.entries} chain soundly)")
+    click.echo(f"trace intact: {result.entries} entries" + _agreeing(result.checkpoints))
+
+
+def _verifying_key(rt: Runtime, public_key_file: Path | None) -> Ed25519PublicKey | None:
+    try:
+        if public_key_file:
+            return public_key(public_key_file.read_bytes(), str(public_key_file))
+        own = Path(rt.settings.trace_key_file)
+        return signing_key(own).public_key() if own.exists() else None
+    except OneGridError as exc:
+        raise CannotCheckError(exc.detail) from exc
+
+
+def _agreeing(checkpoints: tuple[Checkpoint, ...]) -> str:
+    if not checkpoints:
+        return " (no signed checkpoint to hold them against)"
+    latest = max(checkpoints, key=lambda c: c.seq)
+    return (f"; {len(checkpoints)} signed checkpoints agree (the latest covers entry "
+            f"{latest.seq}, signed {latest.at})")
+
+
+@trace.command("checkpoint")
+@click.option("--every", type=click.FloatRange(min=1), metavar="SECONDS",
+              help="Keep running: a checkpoint now, then every SECONDS while the trace grows, "
+                   "and a last one on SIGTERM or Ctrl-C.")
+@pass_runtime
+def trace_checkpoint(rt: Runtime, every: float | None) -> None:
+    """Sign the trace's last entry (seq, hash, time) with the key in ONEGRID_TRACE_KEY_FILE
+    (made on first use, mode 0600) and append it to ONEGRID_TRACE_CHECKPOINTS and to the topic
+    onegrid.trace.checkpoints. Signs nothing when the trace no longer chains onto the last
+    checkpoint."""
+    path = Path(rt.settings.trace_checkpoints_file)
+    checkpointer = Checkpointer(rt.session, signing_key(Path(rt.settings.trace_key_file)), path,
+                                TopicCopy(rt.settings.kafka_bootstrap_servers))
+    if every is None:
+        checkpoint = checkpointer.checkpoint()
+        click.echo(f"checkpoint: entry {checkpoint.seq} ({checkpoint.head_hash}), "
+                   f"signed {checkpoint.at}")
+        return
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    checkpointer.stop_on_signals()
+    click.echo(f"checkpointing the trace every {every:g} s into {path} and {CHECKPOINT_TOPIC}")
+    checkpointer.run(every)
+
+
+@trace.command("public-key")
+@pass_runtime
+def trace_public_key(rt: Runtime) -> None:
+    """Print the public key that checks the checkpoints (PEM, SubjectPublicKeyInfo), making
+    the signing key on first use. Auditors keep a copy for `trace verify --public-key`."""
+    click.echo(public_pem(signing_key(Path(rt.settings.trace_key_file))), nl=False)
 
 
 COMMANDS = (health, db, department, token, trace)

@@ -35,6 +35,8 @@ class Settings:
     secret_key: str
     pii_key: str
     state_dir: str = ".state"
+    trace_key_file: str = ".state/trace-signing-key.pem"
+    trace_checkpoints_file: str = ".state/trace-checkpoints.jsonl"
     grid_size_m: int = 500
     tile_url: str = ""
     kafka_max_poll_ms: int = 10_000
@@ -61,12 +63,17 @@ class Settings:
             url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
         read = _Reader(env)
         zone = read("ONEGRID_TIMEZONE", "Asia/Shanghai", _zone)
+        state_dir = env.get("ONEGRID_STATE_DIR", ".state")
         return cls(
             database_url=url,
             kafka_bootstrap_servers=env["KAFKA_BOOTSTRAP_SERVERS"],
             secret_key=env["ONEGRID_SECRET_KEY"],
             pii_key=env["ONEGRID_PII_KEY"],
-            state_dir=env.get("ONEGRID_STATE_DIR", ".state"),
+            state_dir=state_dir,
+            trace_key_file=env.get("ONEGRID_TRACE_KEY_FILE")
+            or os.path.join(state_dir, "trace-signing-key.pem"),
+            trace_checkpoints_file=env.get("ONEGRID_TRACE_CHECKPOINTS")
+            or os.path.join(state_dir, "trace-checkpoints.jsonl"),
             grid_size_m=read("ONEGRID_GRID_SIZE_M", "500", _count),
             tile_url=env.get("ONEGRID_TILE_URL", ""),
             kafka_max_poll_ms=read("ONEGRID_KAFKA_MAX_POLL_MS", "10000", _count),

@@ -1,15 +1,21 @@
 """The names the ingest workers and the web app share: topics, the dead-letter topic, groups.
 
 The web app reads ingest's counters and lag (/metrics) without importing the ingest package;
-both sides take these names from here."""
+both sides take these names from here, and create the topics they need with `create_topics`."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+
+from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka.admin import AdminClient, NewTopic
 
 TOPIC_PREFIX = "onegrid.ingest."
 TOPIC_PATTERN = "^" + re.escape(TOPIC_PREFIX) + r"[a-z][a-z0-9_.]*$"
 DLQ_TOPIC = "onegrid.dlq"
+CHECKPOINT_TOPIC = "onegrid.trace.checkpoints"
+"""Signed trace checkpoints (`onegrid trace checkpoint`), a copy kept outside the store."""
 INGEST_GROUP = "onegrid-ingest"
 """The consumer group of `onegrid ingest run`; its offsets are kept in the store."""
 
@@ -20,3 +26,16 @@ def topic_for(dataset: str) -> str:
 
 def dataset_of(topic: str) -> str:
     return topic.removeprefix(TOPIC_PREFIX)
+
+
+def create_topics(bootstrap_servers: str, names: Iterable[str], partitions: int) -> None:
+    """Create those of ``names`` the broker lacks; one created meanwhile by another is fine."""
+    admin = AdminClient({"bootstrap.servers": bootstrap_servers})
+    existing = admin.list_topics(timeout=10).topics
+    wanted = [NewTopic(n, num_partitions=partitions) for n in names if n not in existing]
+    for future in (admin.create_topics(wanted).values() if wanted else ()):
+        try:
+            future.result(timeout=10)
+        except KafkaException as exc:
+            if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+                raise

@@ -52,26 +52,31 @@ class Verdict:
     entries: int
     first_bad_seq: int | None = None
     reason: str = ""
+    head: tuple[int, str] = (0, GENESIS)
+    """The last entry found sound (seq and hash): what a checkpoint may sign."""
 
     @property
     def ok(self) -> bool:
         return self.first_bad_seq is None
 
 
-def verify(session: Session, batch: int = 10_000) -> Verdict:
-    """Walk the chain in order; report the first entry that was altered or is missing."""
-    prev, expected_seq, count = GENESIS, 1, 0
-    query = select(TraceEntry).order_by(TraceEntry.seq).execution_options(yield_per=batch)
+def verify(session: Session, batch: int = 10_000,
+           since: tuple[int, str] = (0, GENESIS)) -> Verdict:
+    """Walk the chain in order from the entry after ``since`` (a seq and its hash, known good);
+    report the first entry that was altered or is missing."""
+    (prev_seq, prev), count = since, 0
+    query = (select(TraceEntry).where(TraceEntry.seq > prev_seq).order_by(TraceEntry.seq)
+             .execution_options(yield_per=batch))
     entries = session.scalars(query)
     try:
         for entry in entries:
-            problem = _break_in_chain(entry, expected_seq, prev)
+            problem = _break_in_chain(entry, prev_seq + 1, prev)
             if problem:
-                return Verdict(count, problem[0], problem[1])
-            prev, expected_seq, count = entry.hash, entry.seq + 1, count + 1
+                return Verdict(count, problem[0], problem[1], (prev_seq, prev))
+            prev_seq, prev, count = entry.seq, entry.hash, count + 1
     finally:
         entries.close()  # a server-side cursor: close it even when we stop early
-    return Verdict(count)
+    return Verdict(count, head=(prev_seq, prev))
 
 
 def _break_in_chain(entry: TraceEntry, expected_seq: int, prev: str) -> tuple[int, str] | None:
