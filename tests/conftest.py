@@ -49,8 +49,13 @@ def _admin_engine(url: str) -> Engine:
     return create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
 
 
-def _url(url: str, **parts: str) -> str:
-    return make_url(url).set(**parts).render_as_string(hide_password=False)
+def _url(url: str, database: str, username: str | None = None, password: str | None = None
+         ) -> str:
+    """``url`` on ``database`` (and as ``username``, when given)."""
+    parsed = make_url(url).set(database=database)
+    if username:
+        parsed = parsed.set(username=username, password=password)
+    return parsed.render_as_string(hide_password=False)
 
 
 def _exists(admin: Engine, name: str) -> bool:
@@ -109,8 +114,8 @@ def settings() -> Iterator[Settings]:
             roles.grant(conn, web, ingest)
         engine.dispose()
         yield replace(base, owner_database_url=owner_url,
-                      database_url=_url(owner_url, username=web, password=password),
-                      ingest_database_url=_url(owner_url, username=ingest, password=password))
+                      database_url=_url(owner_url, name, web, password),
+                      ingest_database_url=_url(owner_url, name, ingest, password))
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -181,7 +186,7 @@ def acting_as(role: str, connection: Connection) -> sessionmaker[Session]:
             super().close()
             connection.exec_driver_sql("RESET ROLE")
 
-    sessions = sessionmaker(bind=connection, class_=RoleSession,
+    sessions: sessionmaker[Session] = sessionmaker(bind=connection, class_=RoleSession,
                             join_transaction_mode="create_savepoint", expire_on_commit=False)
     event.listen(sessions, "after_begin",
                  lambda _s, _t, conn: conn.exec_driver_sql(f'SET ROLE "{role}"'))
