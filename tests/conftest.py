@@ -35,9 +35,10 @@ from onegrid.platform.store.db import create_database
 MIGRATIONS = Path(migrate.__file__).with_name("migrations")
 
 
-def _migrations_digest() -> str:
-    """Of the migrations and the SQL files they load: a changed function rebuilds the template."""
-    digest = hashlib.sha256()
+def _migrations_digest(owner: str) -> str:
+    """Of the migrations and the SQL files they load (a changed function rebuilds the template)
+    and of the role that owns what they create (the one that grants the app roles)."""
+    digest = hashlib.sha256(owner.encode())
     for path in sorted(MIGRATIONS.rglob("*.py")):
         digest.update(path.read_bytes())
     for package, name in sqlfiles.SCHEMA:
@@ -66,9 +67,10 @@ def _exists(admin: Engine, name: str) -> bool:
 def _template(admin: Engine, base: Settings) -> str:
     """A database with every migration applied by the owner, named after the migrations'
     content. The administrator installs PostGIS first (only a superuser may)."""
-    name = f"onegrid_tpl_{_migrations_digest()}"
+    owner = str(make_url(base.owner_database_url).username)
+    name = f"onegrid_tpl_{_migrations_digest(owner)}"
     if not _exists(admin, name):
-        build, owner = f"{name}_build", make_url(base.owner_database_url).username
+        build = f"{name}_build"
         with admin.connect() as conn:
             create_database(conn, build)
             conn.execute(text(f'ALTER DATABASE "{build}" OWNER TO "{owner}"'))
@@ -84,17 +86,17 @@ def _template(admin: Engine, base: Settings) -> str:
     return name
 
 
-def _app_roles(admin: Engine, base: Settings, prefix: str) -> tuple[str, str, str]:
-    """A web and an ingest role for this session (LOGIN, neither superuser nor owner) and their
+def _app_roles(admin: Engine, base: Settings, web: str, ingest: str) -> str:
+    """Create the session's web and ingest roles (LOGIN, neither superuser nor owner); their
     password. The owner becomes a member of both, so that a test's transaction may act as
     either (SET ROLE) and roll back what they did."""
-    web, ingest, password = f"{prefix}_web", f"{prefix}_ingest", secrets.token_hex(16)
+    password = secrets.token_hex(16)
     owner = make_url(base.owner_database_url).username
     with admin.connect() as conn:
         for role in (web, ingest):
             conn.execute(text(f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{password}'"))
         conn.execute(text(f'GRANT "{web}", "{ingest}" TO "{owner}"'))
-    return web, ingest, password
+    return password
 
 
 @pytest.fixture(scope="session")
@@ -103,11 +105,12 @@ def settings() -> Iterator[Settings]:
     admin = _admin_engine(base.admin_database_url)
     template = _template(admin, base)
     name = f"onegrid_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    web, ingest = f"{name}_web", f"{name}_ingest"
     owner = make_url(base.owner_database_url).username
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}" OWNER "{owner}"'))
-        web, ingest, password = _app_roles(admin, base, name)
+        password = _app_roles(admin, base, web, ingest)
         owner_url = _url(base.owner_database_url, database=name)
         engine = create_engine(owner_url)
         with engine.begin() as conn:
@@ -119,7 +122,7 @@ def settings() -> Iterator[Settings]:
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'DROP ROLE IF EXISTS "{name}_web", "{name}_ingest"'))
+            conn.execute(text(f'DROP ROLE IF EXISTS "{web}", "{ingest}"'))
         admin.dispose()
 
 
@@ -186,8 +189,9 @@ def acting_as(role: str, connection: Connection) -> sessionmaker[Session]:
             super().close()
             connection.exec_driver_sql("RESET ROLE")
 
-    sessions: sessionmaker[Session] = sessionmaker(bind=connection, class_=RoleSession,
-                            join_transaction_mode="create_savepoint", expire_on_commit=False)
+    sessions: sessionmaker[Session] = sessionmaker(
+        bind=connection, class_=RoleSession, join_transaction_mode="create_savepoint",
+        expire_on_commit=False)
     event.listen(sessions, "after_begin",
                  lambda _s, _t, conn: conn.exec_driver_sql(f'SET ROLE "{role}"'))
     return sessions
