@@ -29,7 +29,7 @@ test: ## the same set-up (services only), then the whole test suite
 	@deploy/bootstrap.sh test
 	@deploy/local.sh up
 	@$(ONEGRID) health --wait 60 >/dev/null
-	@$(ENV) $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	@$(ENV) --admin $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 lint: ## ruff, then mypy (--strict on src/; see [tool.mypy] in pyproject.toml)
 	@deploy/bootstrap.sh test
@@ -39,7 +39,7 @@ lint: ## ruff, then mypy (--strict on src/; see [tool.mypy] in pyproject.toml)
 bench: ## benchmarks (pauses the local ingest worker and feeds, which would compete for the CPU)
 	@deploy/local.sh up >/dev/null
 	@$(VENV)/bin/supervisorctl -c .state/supervisord.conf stop ingest feeds >/dev/null || true
-	@$(ENV) $(VENV)/bin/python -m bench.ingest
+	@$(ENV) --admin $(VENV)/bin/python -m bench.ingest
 
 status: ## what the supervisor runs
 	@deploy/local.sh status

@@ -1,6 +1,6 @@
 """Shared-API latency against tipg serving the same table, measured in the same run.
 
-    deploy/with-env.sh .venv/bin/python -m bench.api [--records 1000000] [--requests 300]
+    deploy/with-env.sh --admin .venv/bin/python -m bench.api [--records 1000000] [--requests 300]
 
 Loads N records of one unconditional dataset into a bench database of its own. The load is not
 the ingest path (bench/ingest.py measures that): the records are written by one set-based
@@ -26,14 +26,13 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 
 import requests
 import yaml
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from bench.common import bench_database, line
+from bench.common import bench_database, line, on_bench_database
 from onegrid.demo.datasets import SPECS
 from onegrid.platform.settings import Settings
 from onegrid.platform.sharing.catalog import register
@@ -166,7 +165,7 @@ def main() -> None:
     settings = Settings.from_env()
     print("preparing a bench database with the demo city …", flush=True)
     engine = bench_database(settings, "onegrid_bench_api")
-    settings = replace(settings, database_url=engine.url.render_as_string(hide_password=False))
+    settings = on_bench_database(settings, engine)
     started = time.perf_counter()
     load(engine, args.records)
     with engine.connect() as conn:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, make_url, text
@@ -18,14 +18,16 @@ from onegrid.platform.store.db import create_database
 
 
 def bench_database(settings: Settings, name: str = "onegrid_bench") -> Engine:
-    """A fresh database ``name`` on the configured server, migrated, with the demo city."""
-    admin = create_engine(make_url(settings.database_url).set(database="postgres"),
+    """A fresh database ``name`` on the configured server, migrated, with the demo city: the
+    cluster administrator's (it installs PostGIS), which the benches use for everything (they
+    measure the work, not the roles' privileges)."""
+    admin = create_engine(make_url(settings.admin_database_url).set(database="postgres"),
                           isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         create_database(conn, name)
     admin.dispose()
-    engine = create_engine(make_url(settings.database_url).set(database=name))
+    engine = create_engine(make_url(settings.admin_database_url).set(database=name))
     migrate.upgrade(engine)
     with Session(engine) as session:
         build(session, settings.grid_size_m, lambda _: None)
@@ -34,6 +36,12 @@ def bench_database(settings: Settings, name: str = "onegrid_bench") -> Engine:
     settle(engine)  # as `onegrid demo city` does
     warm_buffer_pool(engine)
     return engine
+
+
+def on_bench_database(settings: Settings, engine: Engine) -> Settings:
+    """``settings`` with every role's URL pointing at the bench database ``engine`` is on."""
+    url = engine.url.render_as_string(hide_password=False)
+    return replace(settings, database_url=url, owner_database_url=url, ingest_database_url=url)
 
 
 def warm_buffer_pool(engine: Engine, pages: int | None = None) -> int:

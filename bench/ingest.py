@@ -1,6 +1,6 @@
 """Ingest throughput against the COPY ceiling, measured in the same run.
 
-    deploy/with-env.sh .venv/bin/python -m bench.ingest [--events 1000000]
+    deploy/with-env.sh --admin .venv/bin/python -m bench.ingest [--events 1000000]
 
 For each mix (all new subjects; half re-reports of existing subjects, a third of them changed)
 it first produces every envelope to the broker, then times the worker from its first batch to
@@ -24,14 +24,14 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import yaml
 from confluent_kafka import Producer
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from bench.common import CpuSample, bench_database, cpu_sample, line
+from bench.common import CpuSample, bench_database, cpu_sample, line, on_bench_database
 from bench.pace import Pace, describe
 from onegrid.demo import factories
 from onegrid.demo.datasets import SPECS
@@ -123,7 +123,8 @@ def run_workers(settings: Settings, engine: Engine, dataset: str, topic: str, n:
                 workers: int) -> IngestRun:
     """Run ``workers`` `onegrid ingest run` processes in one group until ``n`` messages are
     stored, and time them."""
-    env = {**os.environ, "DATABASE_URL": settings.database_url}
+    env = {**os.environ, "DATABASE_URL": settings.database_url,
+           "ONEGRID_INGEST_DATABASE_URL": settings.ingest_database_url}
     group = f"bench-{uuid.uuid4().hex[:8]}"
     started = time.perf_counter()
     processes = [subprocess.Popen(
@@ -267,8 +268,8 @@ def main() -> None:
             # another would write into the other's million records and larger indexes.
             print(f"{label}: preparing a bench database with the demo city …", flush=True)
             engine = bench_database(settings)
-            mix(replace(settings, database_url=engine.url.render_as_string(hide_password=False)),
-                engine, label, args.events, reports, city_points(engine), args.workers)
+            mix(on_bench_database(settings, engine), engine, label, args.events, reports,
+                city_points(engine), args.workers)
             engine.dispose()
 
 

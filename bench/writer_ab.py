@@ -1,6 +1,6 @@
 """The store writer against another revision's, batch by batch in the same run.
 
-    deploy/with-env.sh .venv/bin/python -m bench.writer_ab [--against HEAD] [--events 60000]
+    deploy/with-env.sh --admin .venv/bin/python -m bench.writer_ab [--against HEAD] [--events 60000]
                                                            [--reports 0.5] [--b-schema SQL]
 
 This machine's speed moves by up to half between minutes, so two separate runs of

@@ -34,32 +34,47 @@ fi
 pgdata="$pg_home/pg" pgsock="$pg_home/pgrun"
 
 secret_env() {
-  # Secrets are generated once per state folder, never committed.
-  local f="$state/secret.env"
-  if [[ ! -f $f ]]; then
-    (  # a subshell, so the strict umask applies to this file only
-      umask 077
-      {
-        echo "ONEGRID_SECRET_KEY=$(openssl rand -hex 32)"
-        echo "ONEGRID_PII_KEY=$(openssl rand -hex 32)"
-        echo "ONEGRID_PG_PASSWORD=$(openssl rand -hex 16)"
-      } >"$f"
-    )
-  fi
+  # Secrets are generated once per state folder, never committed; one added by a later version
+  # is generated on the next run, beside those already there.
+  local f="$state/secret.env" secret
+  (umask 077; touch "$f")  # a subshell, so the strict umask applies to this file only
+  for secret in ONEGRID_SECRET_KEY:32 ONEGRID_PII_KEY:32 ONEGRID_PG_PASSWORD:16 \
+                ONEGRID_OWNER_PASSWORD:16 ONEGRID_WEB_PASSWORD:16 ONEGRID_INGEST_PASSWORD:16; do
+    grep -q "^${secret%:*}=" "$f" || echo "${secret%:*}=$(openssl rand -hex "${secret#*:}")" >>"$f"
+  done
   # shellcheck disable=SC1090
   source "$f"
 }
 
+local_url() { echo "postgresql+psycopg://$1:$2@127.0.0.1:$pg_port/${3:-onegrid}"; }
+
 write_env() {
-  # The one file every local command reads (through deploy/with-env.sh).
+  # The one file every local command reads (through deploy/with-env.sh). On the local cluster
+  # each side connects as its own role (store_roles); with an external DATABASE_URL the others
+  # are the caller's, or unset (then DATABASE_URL serves all).
+  local web=${DATABASE_URL:-} ingest=${ONEGRID_INGEST_DATABASE_URL:-}
+  local owner=${ONEGRID_OWNER_DATABASE_URL:-}
+  if [[ -z $web ]]; then
+    web=$(local_url onegrid_web "$ONEGRID_WEB_PASSWORD")
+    ingest=$(local_url onegrid_ingest "$ONEGRID_INGEST_PASSWORD")
+    owner=$(local_url onegrid_owner "$ONEGRID_OWNER_PASSWORD")
+  fi
   {
     echo "ONEGRID_SECRET_KEY=$ONEGRID_SECRET_KEY"
     echo "ONEGRID_PII_KEY=$ONEGRID_PII_KEY"
-    echo "DATABASE_URL=${DATABASE_URL:-postgresql+psycopg://onegrid:$ONEGRID_PG_PASSWORD@127.0.0.1:$pg_port/onegrid}"
+    echo "DATABASE_URL=$web"
+    echo "ONEGRID_INGEST_DATABASE_URL=$ingest"
+    echo "ONEGRID_OWNER_DATABASE_URL=$owner"
     echo "KAFKA_BOOTSTRAP_SERVERS=${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:$broker_port}"
     echo "ONEGRID_STATE_DIR=$state"
   } >"$state/env"
   chmod 600 "$state/env"
+  # The bootstrap superuser administers the cluster only: `deploy/with-env.sh --admin` (the
+  # tests and the benches, which create databases with PostGIS) adds it; no program gets it.
+  [[ -n ${DATABASE_URL:-} ]] && { rm -f "$state/admin.env"; return 0; }
+  echo "ONEGRID_ADMIN_DATABASE_URL=$(local_url onegrid "$ONEGRID_PG_PASSWORD" postgres)" \
+    >"$state/admin.env"
+  chmod 600 "$state/admin.env"
 }
 
 init_cluster() {
@@ -194,12 +209,48 @@ up() {
       sleep 0.5
     done
     "$pg_bin/pg_isready" -q -h "$pgsock" -p "$pg_port" || { echo "PostGIS did not start: see $logs/postgres.log" >&2; exit 1; }
-    # LC_COLLATE 'C': keys compare as bytes (onegrid.platform.store.db.COLLATION says why)
-    PGPASSWORD=$ONEGRID_PG_PASSWORD psql -qAt -h 127.0.0.1 -p "$pg_port" -U onegrid -d postgres \
-      -c "SELECT 1 FROM pg_database WHERE datname='onegrid'" | grep -q 1 ||
-      PGPASSWORD=$ONEGRID_PG_PASSWORD psql -q -h 127.0.0.1 -p "$pg_port" -U onegrid -d postgres \
-        -c "CREATE DATABASE onegrid TEMPLATE template0 LC_COLLATE 'C'"
+    store_roles
   fi
+}
+
+as_admin() { # database: runs stdin's SQL as the bootstrap superuser
+  PGPASSWORD=$ONEGRID_PG_PASSWORD PGOPTIONS='-c client_min_messages=warning' \
+    psql -qAt -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U onegrid -d "$1" >/dev/null
+}
+
+# Least privilege (docs/architecture.md, The store): onegrid_owner owns the store and runs the
+# migrations; the web and ingest log in as roles that own nothing (`onegrid db upgrade` grants
+# them platform/store/sql/roles.sql); the bootstrap superuser `onegrid` only administers. Run
+# on every `up`, so a cluster made before the roles existed gets them, and the store its owner.
+store_roles() {
+  as_admin postgres <<SQL
+SELECT format('CREATE ROLE %I', r) FROM unnest(ARRAY['onegrid_owner', 'onegrid_web',
+  'onegrid_ingest']) AS r WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = r) \gexec
+ALTER ROLE onegrid_owner LOGIN NOSUPERUSER NOCREATEROLE PASSWORD '$ONEGRID_OWNER_PASSWORD';
+ALTER ROLE onegrid_web LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB PASSWORD '$ONEGRID_WEB_PASSWORD';
+ALTER ROLE onegrid_ingest LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB PASSWORD '$ONEGRID_INGEST_PASSWORD';
+-- LC_COLLATE 'C': keys compare as bytes (onegrid.platform.store.db.COLLATION says why)
+SELECT 'CREATE DATABASE onegrid TEMPLATE template0 LC_COLLATE ''C'' OWNER onegrid_owner'
+  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'onegrid') \gexec
+ALTER DATABASE onegrid OWNER TO onegrid_owner;
+SQL
+  # PostGIS is no trusted extension: only a superuser may create it. Then what the superuser
+  # owned in a store made before the roles (tables, sequences, views, functions; not PostGIS's
+  # own) passes to the owner; a sequence that belongs to a column follows its table.
+  as_admin onegrid <<'SQL'
+CREATE EXTENSION IF NOT EXISTS postgis;
+SELECT format('ALTER TABLE %s OWNER TO onegrid_owner', c.oid::regclass)
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+  AND c.relowner = 'onegrid'::regrole
+  AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                  AND d.objid = c.oid AND d.deptype IN ('e', 'a', 'i')) \gexec
+SELECT format('ALTER FUNCTION %s OWNER TO onegrid_owner', p.oid::regprocedure)
+FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE n.nspname = 'public' AND p.proowner = 'onegrid'::regrole
+  AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
+                  AND d.objid = p.oid AND d.deptype = 'e') \gexec
+SQL
 }
 
 case ${1:-} in

@@ -10,15 +10,13 @@ from sqlalchemy import Engine, create_engine, make_url, text
 
 from onegrid.cli import main
 from onegrid.platform.settings import Settings
+from tests.conftest import environment
 
 
 @pytest.fixture
 def run(settings: Settings, tmp_path):
     # a state folder of its own: the trace checkpoints of `make run` are not this database's
-    env = {"DATABASE_URL": settings.database_url,
-           "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-           "ONEGRID_SECRET_KEY": settings.secret_key, "ONEGRID_PII_KEY": settings.pii_key,
-           "ONEGRID_STATE_DIR": str(tmp_path)}
+    env = {**environment(settings), "ONEGRID_STATE_DIR": str(tmp_path)}
 
     def invoke(*args: str):
         return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
@@ -75,9 +73,9 @@ def test_settings_reject_what_is_missing() -> None:
 def test_db_upgrade_says_when_the_database_is_not_in_the_expected_collation(
         run, settings: Settings) -> None:
     assert "note:" not in run("db", "upgrade").stderr  # the test database: created in "C"
-    url = make_url(settings.database_url)
+    url = make_url(settings.admin_database_url)
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    name = f"{url.database}_collation"
+    name = f"{make_url(settings.database_url).database}_collation"
     with admin.connect() as conn:
         conn.execute(text(f"CREATE DATABASE \"{name}\" TEMPLATE template0 "
                           "LC_COLLATE 'C.UTF-8'"))

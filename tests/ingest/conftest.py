@@ -16,6 +16,7 @@ from onegrid.ingest.decode import Refusal, Report, decode
 from onegrid.ingest.writer import BatchWriter, Delivery
 from onegrid.platform.settings import Settings
 from onegrid.platform.sharing.catalog import DatasetRules, register, rules
+from tests.conftest import acting, role_of
 
 DATASETS = files("onegrid.demo").joinpath("data", "datasets")
 LUCHENG_POINT = (120.6550, 28.0140)  # inside Lucheng district, Wenzhou
@@ -32,8 +33,10 @@ def catalog(db: Session, city: None) -> dict[str, DatasetRules]:
 
 @pytest.fixture
 def write(db: Session, catalog: dict[str, DatasetRules], settings: Settings):
-    """Decode messages as the worker does and write them as one batch."""
-    writer = batch_writer(db, "test-group")
+    """Decode messages as the worker does and write them as one batch, as ingest's role."""
+    ingest = role_of(settings.ingest_database_url)
+    with acting(db.connection(), ingest):
+        writer = batch_writer(db, "test-group")
     offsets = itertools.count()
 
     def write_batch(*messages: dict, topic: str | None = None):
@@ -48,7 +51,8 @@ def write(db: Session, catalog: dict[str, DatasetRules], settings: Settings):
                 reports.append((d, result))
             else:
                 refusals.append((d, result))
-        return writer.write(reports, refusals)
+        with acting(db.connection(), ingest):
+            return writer.write(reports, refusals)
     return write_batch
 
 

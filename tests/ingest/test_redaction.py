@@ -29,6 +29,7 @@ from onegrid.platform.settings import Settings
 from onegrid.platform.sharing.catalog import register
 from onegrid.platform.sharing.identity import mask
 from onegrid.platform.streams import DLQ_TOPIC, topic_for
+from tests.conftest import environment
 from tests.ingest.conftest import encode, envelope
 
 pytestmark = pytest.mark.usefixtures("city")
@@ -48,8 +49,8 @@ def residents(engine: Engine, settings: Settings) -> str:
 
 
 @pytest.fixture
-def ingesting(settings: Settings, engine: Engine, residents: str) -> Iterator[None]:
-    worker = Worker(settings, engine, group=f"test-{uuid.uuid4().hex[:8]}",
+def ingesting(settings: Settings, ingest_engine: Engine, residents: str) -> Iterator[None]:
+    worker = Worker(settings, ingest_engine, group=f"test-{uuid.uuid4().hex[:8]}",
                     topics=topic_for(residents))
     thread = threading.Thread(target=worker.run, daemon=True)
     thread.start()
@@ -211,10 +212,8 @@ def _published(settings: Settings, topic: str, count: int, seconds: float = 60) 
 
 
 def _dlq_list(settings: Settings, dataset: str) -> str:
-    env = {"DATABASE_URL": settings.database_url,
-           "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-           "ONEGRID_SECRET_KEY": settings.secret_key, "ONEGRID_PII_KEY": settings.pii_key}
-    result = CliRunner().invoke(main, ["dlq", "list", "--dataset", dataset], env=env,
+    result = CliRunner().invoke(main, ["dlq", "list", "--dataset", dataset],
+                                env=environment(settings),
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return result.output

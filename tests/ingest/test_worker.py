@@ -32,6 +32,7 @@ from onegrid.ingest.writer import BatchWriter, Delivery
 from onegrid.platform.settings import Settings
 from onegrid.platform.sharing.catalog import register, rules
 from onegrid.platform.streams import topic_for
+from tests.conftest import environment
 from tests.ingest.conftest import accepted, encode, envelope
 
 pytestmark = pytest.mark.usefixtures("city")
@@ -89,8 +90,8 @@ def wait_for(engine: Engine, dataset: str, received: int, seconds: float = 60) -
 
 
 @pytest.fixture
-def worker(settings: Settings, engine: Engine, dataset: Dataset) -> Iterator[Worker]:
-    worker = Worker(settings, engine, group=f"test-{uuid.uuid4().hex[:8]}",
+def worker(settings: Settings, ingest_engine: Engine, dataset: Dataset) -> Iterator[Worker]:
+    worker = Worker(settings, ingest_engine, group=f"test-{uuid.uuid4().hex[:8]}",
                     topics=dataset.topic)
     thread = threading.Thread(target=worker.run, daemon=True)
     thread.start()
@@ -233,10 +234,7 @@ def _checksum(engine: Engine, dataset: str) -> tuple[int, str]:
 
 
 def _ingest_process(settings: Settings, topic: str, group: str, log) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": settings.database_url,
-           "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-           "ONEGRID_SECRET_KEY": settings.secret_key, "ONEGRID_PII_KEY": settings.pii_key,
-           "ONEGRID_INGEST_BATCH": "500"}
+    env = {**os.environ, **environment(settings), "ONEGRID_INGEST_BATCH": "500"}
     return subprocess.Popen([sys.executable, "-m", "onegrid.cli", "ingest", "run", "--group",
                              group, "--topics", topic], env=env, stdout=log,
                             stderr=subprocess.STDOUT)
@@ -319,12 +317,12 @@ def race(settings: Settings, engine: Engine, dataset: Dataset, caplog) -> Race:
 
 
 def test_a_record_created_by_another_worker_meanwhile_is_merged_not_lost(
-        engine, race: Race, caplog) -> None:
+        engine, ingest_engine, race: Race, caplog) -> None:
     """Two writers, one subject new to the dataset, the first one's batch still open: the
     second's record insert waits on the unique key, fails when the first commits, and its batch
     is written again, as a merge."""
     key = factories.credit_code(random.Random())
-    with engine.connect() as first, engine.connect() as second:
+    with ingest_engine.connect() as first, ingest_engine.connect() as second:
         one, two = race.writers(first, second)
         first.begin()
         one.write(race.batch(1, (0, key, "0577-88001111")), [])  # stored, not yet committed
@@ -341,12 +339,12 @@ def test_a_record_created_by_another_worker_meanwhile_is_merged_not_lost(
 
 
 def test_batches_that_wait_on_each_other_are_written_again_not_lost(
-        engine, race: Race, caplog) -> None:
+        engine, ingest_engine, race: Race, caplog) -> None:
     """A deadlock between two writers (each batch waits on a new record of the other) fails one
     batch, which is written again: both end as merges, nothing lost."""
     rng = random.Random()
     first_key, second_key = factories.credit_code(rng), factories.credit_code(rng)
-    with engine.connect() as first, engine.connect() as second:
+    with ingest_engine.connect() as first, ingest_engine.connect() as second:
         one, two = race.writers(first, second)
         first.begin()
         one.write(race.batch(1, (0, first_key, "0577-88001111")), [])  # not yet committed

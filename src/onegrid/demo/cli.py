@@ -14,7 +14,7 @@ from onegrid.demo.grants import agree_all
 from onegrid.gis.hierarchy import settle
 from onegrid.ingest.feed import producer, publish
 from onegrid.ingest.topics import ensure_topics
-from onegrid.platform.cli import OneGridGroup, Runtime, pass_runtime
+from onegrid.platform.cli import OneGridGroup, Runtime, pass_runtime_as
 from onegrid.platform.store.models import TraceEntry
 from onegrid.platform.trace.chain import append
 
@@ -33,7 +33,7 @@ def demo(ctx: click.Context) -> None:
 
 
 @demo.command("city")
-@pass_runtime
+@pass_runtime_as("owner")
 def demo_city(rt: Runtime) -> None:
     """Build (or complete) the demo city and register its datasets."""
     click.echo("building the demo city (Lucheng district, Wenzhou)")
@@ -50,7 +50,7 @@ def demo_city(rt: Runtime) -> None:
 @demo.command("feeds")
 @click.option("--follow", is_flag=True, help="Then keep sending new events, as departments do.")
 @click.option("--every", default=5.0, show_default=True, help="Seconds between new events.")
-@pass_runtime
+@pass_runtime_as("ingest")
 def demo_feeds(rt: Runtime, follow: bool, every: float) -> None:
     """Publish the departments' initial records (once per store), then optionally a trickle."""
     target = producer(rt.settings.kafka_bootstrap_servers)

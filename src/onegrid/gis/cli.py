@@ -8,7 +8,7 @@ from typing import IO
 import click
 
 from onegrid.gis.hierarchy import load_district, settle
-from onegrid.platform.cli import OneGridGroup, Runtime, pass_runtime
+from onegrid.platform.cli import OneGridGroup, Runtime, pass_runtime_as
 from onegrid.platform.trace.chain import append
 
 
@@ -25,7 +25,7 @@ def city() -> None:
 @click.option("--grid-size", type=int, help="Grid square side in metres "
               "[default: ONEGRID_GRID_SIZE_M or 500].")
 @click.option("--replace", is_flag=True, help="Regenerate a district that is already loaded.")
-@pass_runtime
+@pass_runtime_as("owner")
 def city_load(rt: Runtime, boundary: IO[bytes], code: str, name: str, city_name: str,
               grid_size: int | None, replace: bool) -> None:
     """Load BOUNDARY (GeoJSON, WGS 84/CGCS2000) as a district and generate its streets,

@@ -17,7 +17,7 @@ from onegrid.ingest.deadletters import list_dead_letters, replay
 from onegrid.ingest.topics import ensure_topics
 from onegrid.ingest.worker import Worker
 from onegrid.ingest.writer import Outcome
-from onegrid.platform.cli import OneGridGroup, Runtime, pass_runtime
+from onegrid.platform.cli import OneGridGroup, Runtime, pass_runtime, pass_runtime_as
 from onegrid.platform.errors import NotFoundError
 from onegrid.platform.operations.metrics import COUNTERS, status
 from onegrid.platform.sharing.catalog import register, rules
@@ -36,7 +36,7 @@ def ingest() -> None:
 @click.option("--group", default=INGEST_GROUP, show_default=True, help="Kafka consumer group.")
 @click.option("--topics", default=TOPIC_PATTERN, show_default=True,
               help="Topic name or ^regex to consume.")
-@pass_runtime
+@pass_runtime_as("ingest")
 def ingest_run(rt: Runtime, group: str, topics: str) -> None:
     """Consume every onegrid.ingest.* topic and store each fact once (Ctrl-C stops cleanly).
     Start several workers with the same group to share the partitions."""
@@ -64,7 +64,7 @@ def ingest_run(rt: Runtime, group: str, topics: str) -> None:
 
 @ingest.command("status")
 @click.option("--group", default=INGEST_GROUP, show_default=True)
-@pass_runtime
+@pass_runtime_as("ingest")
 def ingest_status(rt: Runtime, group: str) -> None:
     """Counters per dataset and department, and each dataset's lag behind the broker."""
     with rt.session() as session:
@@ -86,7 +86,7 @@ def dlq() -> None:
 @dlq.command("list")
 @click.option("--dataset", help="Only this dataset.")
 @click.option("--limit", default=50, show_default=True)
-@pass_runtime
+@pass_runtime_as("ingest")
 def dlq_list(rt: Runtime, dataset: str | None, limit: int) -> None:
     """The newest dead letters first."""
     with rt.session() as session:
@@ -102,7 +102,7 @@ def dlq_list(rt: Runtime, dataset: str | None, limit: int) -> None:
 @dlq.command("replay")
 @click.option("--id", "ids", type=int, multiple=True, help="Dead letter id (repeatable).")
 @click.option("--dataset", help="Every dead letter of this dataset not yet replayed.")
-@pass_runtime
+@pass_runtime_as("ingest")
 def dlq_replay(rt: Runtime, ids: tuple[int, ...], dataset: str | None) -> None:
     """Publish dead letters again to their original topic, once the cause is fixed."""
     if not ids and not dataset:
@@ -119,7 +119,7 @@ def dlq_replay(rt: Runtime, ids: tuple[int, ...], dataset: str | None) -> None:
 @click.argument("dataset")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--department", help="Reporting department, where the file does not say.")
-@pass_runtime
+@pass_runtime_as("ingest")
 def feed(rt: Runtime, dataset: str, file: Path, department: str | None) -> None:
     """Publish FILE (JSONL envelopes, or CSV with envelope columns, lon/lat and attributes) to
     DATASET's topic, with a progress bar. The ingest worker validates and stores it."""
@@ -141,7 +141,7 @@ def dataset() -> None:
 
 @dataset.command("register")
 @click.argument("specs", nargs=-1, required=True, type=click.File("rb"))
-@pass_runtime
+@pass_runtime_as("owner")
 def dataset_register(rt: Runtime, specs: tuple[IO[bytes], ...]) -> None:
     """Register (or update) datasets from YAML/JSON spec files (see docs/ingest.md) and
     create their topics."""

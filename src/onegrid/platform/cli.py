@@ -9,9 +9,9 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import cached_property
+from functools import cached_property, wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -23,7 +23,7 @@ from onegrid.platform.errors import OneGridError
 from onegrid.platform.operations.health import platform_state
 from onegrid.platform.settings import Settings
 from onegrid.platform.sharing.tokens import create_token, revoke_token
-from onegrid.platform.store import migrate
+from onegrid.platform.store import migrate, roles
 from onegrid.platform.store.db import (
     COLLATION,
     collation,
@@ -38,13 +38,17 @@ from onegrid.platform.trace.checkpointer import Checkpointer
 from onegrid.platform.trace.checkpoints import Checkpoint, TopicCopy, read
 from onegrid.platform.trace.signing import public_key, public_pem, signing_key
 
+Role = Literal["web", "ingest", "owner"]
+"""Whose database role a command connects as (docs/architecture.md, The store: roles): the
+web's (DATABASE_URL) unless it sets the store up (the owner's) or does ingest's work."""
+
 
 class Runtime:
     """What a command needs: the settings the entry point passes (loaded on first use, so
     `--help` works without configuration), the engine and sessions built from them."""
 
-    def __init__(self, load_settings: Callable[[], Settings]) -> None:
-        self._load_settings = load_settings
+    def __init__(self, load_settings: Callable[[], Settings], role: Role = "web") -> None:
+        self._load_settings, self.role = load_settings, role
 
     @cached_property
     def settings(self) -> Settings:
@@ -52,7 +56,13 @@ class Runtime:
 
     @cached_property
     def engine(self) -> Engine:
-        return engine_for(self.settings.database_url)
+        settings = self.settings
+        return engine_for({"web": settings.database_url, "owner": settings.owner_database_url,
+                           "ingest": settings.ingest_database_url}[self.role])
+
+    def as_role(self, role: Role) -> Runtime:
+        """The same settings, connected as ``role``."""
+        return Runtime(lambda: self.settings, role)
 
     def close(self) -> None:
         """Close the store's connections, if the command opened any."""
@@ -74,6 +84,17 @@ class Runtime:
 
 
 pass_runtime = click.make_pass_decorator(Runtime)
+
+
+def pass_runtime_as(role: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Like pass_runtime, connected as ``role``."""
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        @pass_runtime
+        @wraps(command)
+        def run(rt: Runtime, *args: Any, **kwargs: Any) -> Any:
+            return command(rt.as_role(role), *args, **kwargs)
+        return run
+    return decorate
 
 
 class OneGridGroup(click.Group):
@@ -119,18 +140,23 @@ def db() -> None:
 
 @db.command("upgrade")
 @click.option("--revision", default="head", show_default=True)
-@pass_runtime
+@pass_runtime_as("owner")
 def db_upgrade(rt: Runtime, revision: str) -> None:
-    """Apply the migrations (creates PostGIS in the database if needed)."""
+    """Apply the migrations as the store's owner (creates PostGIS in the database if needed),
+    then grant the web's and ingest's roles what they may do (platform/store/sql/roles.sql)."""
     migrate.upgrade(rt.engine, revision)
     click.echo(f"schema at {migrate.current_revision(rt.engine)}")
+    if app_roles := roles.app_roles(rt.settings):
+        with rt.engine.begin() as conn:
+            roles.grant(conn, *app_roles)
+        click.echo("granted roles {} (web) and {} (ingest)".format(*app_roles))
     if (collate := collation(rt.engine)) != COLLATION:
         click.echo(f"note: the database's collation is {collate!r}; ingest runs faster in one "
                    f"created with LC_COLLATE '{COLLATION}' (docs/ingest.md §6)", err=True)
 
 
 @db.command("check")
-@pass_runtime
+@pass_runtime_as("owner")
 def db_check(rt: Runtime) -> None:
     """Fail if the models and the migrations have drifted apart."""
     migrate.check(rt.engine)
@@ -146,7 +172,7 @@ def department() -> None:
 @click.argument("code")
 @click.argument("name")
 @click.option("--name-en", default="", help="English name shown in the English UI.")
-@pass_runtime
+@pass_runtime_as("owner")
 def department_add(rt: Runtime, code: str, name: str, name_en: str) -> None:
     """Add a department (or rename an existing one), e.g. `department add SCJG 市场监管局`."""
     with rt.unit_of_work() as session:

@@ -37,6 +37,11 @@ class Settings:
     state_dir: str = ".state"
     trace_key_file: str = ".state/trace-signing-key.pem"
     trace_checkpoints_file: str = ".state/trace-checkpoints.jsonl"
+    # Least privilege (docs/architecture.md, The store: roles): database_url is the web app's
+    # role; ingest and the set-up commands connect as their own. Unset: database_url.
+    owner_database_url: str = ""
+    ingest_database_url: str = ""
+    admin_database_url: str = ""
     grid_size_m: int = 500
     tile_url: str = ""
     kafka_max_poll_ms: int = 10_000
@@ -58,14 +63,16 @@ class Settings:
                 f"{', '.join(missing)} not set: run commands through `make` or "
                 "`deploy/with-env.sh`, or export them (see README, Configuration)"
             )
-        url = env["DATABASE_URL"]
-        if url.startswith("postgresql://"):
-            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        url = _psycopg(env["DATABASE_URL"])
+        owner = _psycopg(env.get("ONEGRID_OWNER_DATABASE_URL") or url)
         read = _Reader(env)
         zone = read("ONEGRID_TIMEZONE", "Asia/Shanghai", _zone)
         state_dir = env.get("ONEGRID_STATE_DIR", ".state")
         return cls(
             database_url=url,
+            owner_database_url=owner,
+            ingest_database_url=_psycopg(env.get("ONEGRID_INGEST_DATABASE_URL") or url),
+            admin_database_url=_psycopg(env.get("ONEGRID_ADMIN_DATABASE_URL") or owner),
             kafka_bootstrap_servers=env["KAFKA_BOOTSTRAP_SERVERS"],
             secret_key=env["ONEGRID_SECRET_KEY"],
             pii_key=env["ONEGRID_PII_KEY"],
@@ -99,6 +106,13 @@ class Settings:
                 radius_m=read("ONEGRID_DEDUP_RADIUS_M", "50", _measure),
                 window=timedelta(hours=read("ONEGRID_DEDUP_HOURS", "24", _measure))),
         )
+
+
+def _psycopg(url: str) -> str:
+    """``url`` with the psycopg 3 driver named (a plain postgresql:// URL means it too)."""
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
 
 
 class _Reader:

@@ -33,12 +33,12 @@ Run = Callable[..., Result]
 @pytest.fixture
 def database(settings: Settings) -> Iterator[str]:
     """A database of this test's own, migrated, so that tampering with it harms no other."""
-    admin = _admin_engine(settings.database_url)
-    url = make_url(settings.database_url)
+    admin = _admin_engine(settings.admin_database_url)
+    url = make_url(settings.owner_database_url)  # the attacker owns the store
     name = f"{url.database}_{uuid.uuid4().hex[:6]}"
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE '
-                          f'"{_template(admin, settings.database_url)}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{_template(admin, settings)}" '
+                          f'OWNER "{url.username}"'))
     yield url.set(database=name).render_as_string(hide_password=False)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))

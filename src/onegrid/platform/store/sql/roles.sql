@@ -1,0 +1,39 @@
+-- What the web app's role and the ingest workers' role may do in the store (store/roles.py
+-- names them); the owner, who runs this after the migrations, owns every table. Neither
+-- role owns anything, so neither can ALTER, DROP or disable a trigger (the trace's append-only
+-- one above all); on trace_entry both may only INSERT and SELECT. Run whole in one transaction:
+-- everything is revoked first, so this file is the whole truth after every `onegrid db upgrade`.
+
+REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {web}, {ingest};
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {web}, {ingest};
+ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON TABLES FROM {web}, {ingest};
+ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON SEQUENCES FROM {web}, {ingest};
+
+-- The web reads the whole store: the shared API and the OGC layers (records, versions, areas),
+-- the screen (issues, dead letters, ingest counters and offsets), sign-in (users, token hashes),
+-- the burden ledger and the trace. A table a later migration adds is readable too (default
+-- privileges); writing it takes a line below.
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO {web};
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO {web};
+
+-- What the web writes: the issue loop (reports, photos, steps), grid tasks by admission,
+-- grant and collection requests and their decisions, tokens, the burden ledger, the trace.
+GRANT INSERT, UPDATE ON issue, grid_task, grant_request, collection_request, collection_task,
+    api_token TO {web};
+GRANT INSERT ON issue_report, issue_photo, burden_event, trace_entry TO {web};
+GRANT USAGE ON SEQUENCE issue_id_seq, issue_report_id_seq, issue_photo_id_seq, grid_task_id_seq,
+    grant_request_id_seq, collection_request_id_seq, collection_task_id_seq, api_token_id_seq,
+    burden_event_id_seq TO {web};
+
+-- Ingest reads the catalog, the hierarchy and placement cache, the records it merges into,
+-- the issues a hotline ticket may join (platform/loop/intake.py) and the trace's last entry.
+GRANT SELECT ON dataset, department, area, grid_cell, app_user, record,
+    record_version, ingest_offset, ingest_counter, dead_letter, issue, issue_report,
+    issue_category, responsibility, trace_entry TO {ingest};
+
+-- What ingest writes: records and their versions, its offsets and counters, dead letters (and
+-- their replay), issues opened by hotline tickets, the trace. Nothing by default.
+GRANT INSERT, UPDATE ON record, ingest_offset, ingest_counter, dead_letter, issue TO {ingest};
+GRANT INSERT ON record_version, issue_report, burden_event, trace_entry TO {ingest};
+GRANT USAGE ON SEQUENCE record_id_seq, record_change_seq, dead_letter_id_seq, issue_id_seq,
+    issue_report_id_seq, burden_event_id_seq TO {ingest};
