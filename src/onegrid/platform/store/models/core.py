@@ -25,6 +25,7 @@ from onegrid.platform.store.models.base import Base, created, one_of
 
 AREA_LEVELS = ("city", "district", "street", "community", "grid")
 USER_ROLES = ("grid_worker", "department_staff", "operator")
+TOKEN_SCOPES = ("data", "open311")  # what each opens: api/scopes.py
 
 
 class Department(Base):
@@ -112,10 +113,12 @@ class ApiToken(Base):
     """A department's bearer token; only the SHA-256 of the token is stored."""
 
     __tablename__ = "api_token"
+    __table_args__ = (one_of("scope", TOKEN_SCOPES),)
     id: Mapped[int] = mapped_column(primary_key=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     label: Mapped[str] = mapped_column(Text, default="")
+    scope: Mapped[str] = mapped_column(String(16), default="data", server_default="data")
     created_at: Mapped[datetime] = created()
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
