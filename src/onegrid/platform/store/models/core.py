@@ -105,6 +105,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(32))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     password_hash: Mapped[str | None] = mapped_column(Text)
+    # Signing out raises it; a session cookie carrying an older value is no longer accepted.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     created_at: Mapped[datetime] = created()
     grids: Mapped[list[Area]] = relationship(secondary=user_grid)
 

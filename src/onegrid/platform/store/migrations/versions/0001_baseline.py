@@ -102,6 +102,7 @@ def _core() -> None:
     sa.Column('role', sa.String(length=32), nullable=False),
     sa.Column('department_id', sa.Integer(), nullable=True),
     sa.Column('password_hash', sa.Text(), nullable=True),
+    sa.Column('session_generation', sa.Integer(), server_default=sa.text('0'), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.CheckConstraint("role IN ('grid_worker', 'department_staff', 'operator')", name='role_allowed'),
     sa.ForeignKeyConstraint(['department_id'], ['department.id'], ),
