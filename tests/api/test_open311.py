@@ -16,7 +16,7 @@ from tests.places import spot
 
 def _token(engine) -> str:
     with Session(engine) as session:
-        _, clear = create_token(session, "RX12345", label="open311 test")
+        _, clear = create_token(session, "RX12345", label="open311 test", scope="open311")
         session.commit()
     return clear
 
@@ -64,7 +64,7 @@ def test_a_post_without_a_valid_api_key_is_a_403_in_the_spec_error_format(live_u
 
 
 def test_address_string_alone_locates_the_request_by_area_name(client, db, city) -> None:
-    _, clear = create_token(db, "RX12345")
+    _, clear = create_token(db, "RX12345", scope="open311")
     here = spot(db, 41)
     name = db.execute(text(
         "SELECT name FROM area WHERE code = :c"), {"c": here.grid_code}).scalar_one()
@@ -77,7 +77,7 @@ def test_address_string_alone_locates_the_request_by_area_name(client, db, city)
 
 
 def test_xml_post_tokens_and_filters(client, db, city) -> None:
-    _, clear = create_token(db, "CGJ")
+    _, clear = create_token(db, "CGJ", scope="open311")
     here = spot(db, 42)
     posted = client.post("/open311/v2/requests.xml", data={
         "api_key": clear, "service_code": "C0302", "lat": here.lat, "long": here.lon,

@@ -116,6 +116,10 @@ def test_an_issue_logged_offline_is_sent_once_when_the_connection_returns(
         count = session.scalar(select(func.count()).select_from(Issue)
                                .where(Issue.description == "e2e 离线上报垃圾箱破损"))
     assert count == 1
+    assert page.evaluate("caches.keys()") != []
+    page.click("#sign-out button")
+    page.wait_for_url("**/login")
+    assert page.evaluate("caches.keys()") == []  # no grid data left for the next person
     assert escaped == []
 
 

@@ -67,8 +67,8 @@ def test_the_wall_shows_grids_and_every_kpi_from_the_store(wall, live_url, engin
     page.on("request", lambda r: tiles.append(r.url) if "/tiles/area.grid/" in r.url else None)
     _open_wall(page, live_url)
     # the grids arrive as vector tiles (never as one big GeoJSON), drawn as SVG paths
-    page.wait_for_function("document.querySelectorAll('#map svg path').length > 100",
-                           timeout=20_000)
+    # (a locator, not wait_for_function: the page's CSP forbids the eval that one needs)
+    page.locator("#map svg path").nth(100).wait_for(state="attached", timeout=20_000)
     assert tiles and all(url.endswith(".mvt") for url in tiles)
     page.wait_for_load_state("networkidle")
     shown = {name: page.locator(f"[data-kpi={name}]").inner_text() for name in KPI_NAMES}

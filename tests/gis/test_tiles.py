@@ -65,5 +65,6 @@ def test_the_endpoint_serves_mvt_to_tokens_and_operators(client, db, token, shar
     assert ok.status_code == 200 and ok.mimetype == "application/vnd.mapbox-vector-tile"
     with client.session_transaction() as cookie:
         cookie["user_id"] = db.scalar(select(User.id).where(User.username == "op1"))
+        cookie["generation"] = 0  # the session generation signing in puts in the cookie
     screen = client.get(f"/tiles/record.market.business/{z}/{x}/{y}.mvt")
     assert screen.status_code == 200 and "record.market.business" in _decode(screen.data)

@@ -12,6 +12,7 @@ from onegrid.api import (
     csrf,
     grid,
     health,
+    hygiene,
     i18n,
     issues,
     ogc,
@@ -36,8 +37,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False
     store.init_app(app, settings)
     problems.init_app(app)
+    hygiene.init_app(app, settings.web, settings.tile_url)  # before anything reads a body
     app.register_blueprint(health.bp)
-    auth.init_app(app)
+    auth.init_app(app, settings.web)
     csrf.init_app(app)
     i18n.init_app(app)
     for blueprint in (auth.bp, grid.bp, issues.bp, open311.bp, tiles.bp, openapi.bp, screen.bp,

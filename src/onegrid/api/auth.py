@@ -1,4 +1,10 @@
-"""Signing in with Flask's signed session cookie, and role checks for the pages."""
+"""Signing in with Flask's signed session cookie, and role checks for the pages.
+
+The cookie carries the user's session generation: signing out raises it in the store, so a
+copied cookie stops working at once. Failed sign-ins are limited per user name and per client
+address (ONEGRID_LOGIN_LIMIT_USER, ONEGRID_LOGIN_LIMIT_ADDRESS), counted in memory by each web
+process (the `limits` library): with N gunicorn workers an attacker gets up to N times the limit,
+still far too few guesses against a scrypt-hashed password."""
 
 from __future__ import annotations
 
@@ -6,13 +12,27 @@ from collections.abc import Callable
 from functools import wraps
 from typing import ParamSpec, cast
 
-from flask import Blueprint, Flask, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
+from limits import RateLimitItem, parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 
 from onegrid.api import store
 from onegrid.api.i18n import translate
-from onegrid.platform.accounts.passwords import authenticate
+from onegrid.platform.accounts.passwords import authenticate, sign_out_everywhere
 from onegrid.platform.errors import ForbiddenError, UnauthorizedError
+from onegrid.platform.settings import WebRules
 from onegrid.platform.store.models import User
 
 bp = Blueprint("auth", __name__)
@@ -22,16 +42,38 @@ P = ParamSpec("P")
 View = Callable[P, ResponseReturnValue]
 
 
-def init_app(app: Flask) -> None:
-    # Lax keeps the cookie off cross-site form posts: the pages' only CSRF defence for now.
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+class LoginLimits:
+    """Failed sign-ins counted per user name and per client address, in this process."""
+
+    def __init__(self, rules: WebRules) -> None:
+        self._window = MovingWindowRateLimiter(MemoryStorage())
+        per_user, per_address = rules.login_limits
+        self._per_user, self._per_address = parse_many(per_user), parse_many(per_address)
+
+    def _counters(self, username: str) -> list[tuple[RateLimitItem, str]]:
+        address = request.remote_addr or "unknown"
+        return ([(item, f"user:{username.casefold()}") for item in self._per_user]
+                + [(item, f"address:{address}") for item in self._per_address])
+
+    def exhausted(self, username: str) -> bool:
+        return not all(self._window.test(item, key) for item, key in self._counters(username))
+
+    def failed(self, username: str) -> None:
+        for item, key in self._counters(username):
+            self._window.hit(item, key)
+
+
+def init_app(app: Flask, rules: WebRules) -> None:
+    app.extensions["onegrid_login_limits"] = LoginLimits(rules)
 
 
 def current_user() -> User | None:
+    """The signed-in user, if the cookie's session has not been ended by signing out."""
     if "user" not in g:
         user_id = session.get("user_id")
-        g.user = store.session().get(User, user_id) if user_id else None
+        user = store.session().get(User, user_id) if user_id else None
+        current = user is not None and session.get("generation") == user.session_generation
+        g.user = user if current else None
     return cast(User | None, g.user)
 
 
@@ -62,25 +104,39 @@ def require(*roles: str) -> Callable[[View[P]], View[P]]:
 def login() -> ResponseReturnValue:
     error = ""
     if request.method == "POST":
-        user = authenticate(store.session(), request.form.get("username", ""),
-                            request.form.get("password", ""))
+        username = request.form.get("username", "")
+        limits = cast(LoginLimits, current_app.extensions["onegrid_login_limits"])
+        if limits.exhausted(username):  # before the password is even looked at
+            return render_template("login.html", error=translate("too_many_logins")), 429
+        user = authenticate(store.session(), username, request.form.get("password", ""))
         if user is not None:
             lang = session.get("lang")
             session.clear()  # a fresh session (and CSRF token) for the signed-in user
-            session.update(user_id=user.id, **({"lang": lang} if lang else {}))
+            session.update(user_id=user.id, generation=user.session_generation,
+                           **({"lang": lang} if lang else {}))
             target = request.args.get("next", "")
             # Only local paths: never bounce a fresh session to another site.
             if not target.startswith("/") or target.startswith("//"):
                 target = url_for(HOME[user.role])
             return redirect(target)
+        limits.failed(username)
         error = translate("bad_login")
     return render_template("login.html", error=error), 401 if error else 200
 
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
-    session.pop("user_id", None)
-    return redirect(url_for("auth.login"))
+    """End the user's sessions in the store (every copy of the cookie), clear this one, and ask
+    the browser to drop its caches (the grid page's offline copy; static/logout.js does it too,
+    where the browser ignores the header)."""
+    user = current_user()
+    if user is not None:
+        with store.unit_of_work() as db:
+            sign_out_everywhere(db, user)
+    session.clear()
+    response = redirect(url_for("auth.login"))
+    response.headers["Clear-Site-Data"] = '"cache"'
+    return response
 
 
 @bp.get("/")

@@ -5,14 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeVar, cast
 
-from flask import g, request, session
+from flask import g, request
 
 from onegrid.api import store
+from onegrid.api.auth import current_user
+from onegrid.api.scopes import token_department
 from onegrid.platform.errors import UnauthorizedError
 from onegrid.platform.sharing.pull import Asker, Query, pull
-from onegrid.platform.sharing.tokens import department_for_token
 from onegrid.platform.sharing.views import DatasetView, readable
-from onegrid.platform.store.models import Department, User
+from onegrid.platform.store.models import Department
 
 T = TypeVar("T")
 
@@ -43,13 +44,12 @@ def _from_token() -> Caller | None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    department = department_for_token(store.session(), token.strip())
+    department = token_department(token.strip())
     return Caller(department, f"dept:{department.code}") if department else None
 
 
 def _from_session() -> Caller | None:
-    user_id = session.get("user_id")
-    user = store.session().get(User, user_id) if user_id else None
+    user = current_user()
     if user is None or user.role not in SESSION_ROLES or user.department_id is None:
         return None
     department = store.session().get(Department, user.department_id)

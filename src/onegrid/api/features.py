@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 from flask import Response
+
+from onegrid.api.csv_ import csv_document
 
 META = ("subject_key", "subject_kind", "grid", "version", "reports", "occurred_at",
         "updated_at")
@@ -25,18 +25,18 @@ def feature(row: dict[str, Any], provenance: bool = True) -> dict[str, Any]:
 
 
 def csv_text(rows: Iterable[dict[str, Any]], fields: Iterable[str]) -> str:
-    """The rows as CSV (UTF-8 with BOM so spreadsheet programs read Chinese): metadata, lon/lat
-    of points, then the visible fields."""
-    out = io.StringIO()
+    """The rows as CSV (api/csv_.py: BOM, no formulas): metadata, lon/lat of points, then the
+    visible fields."""
     header = ["id", *META, "lon", "lat", *fields]
-    writer = csv.DictWriter(out, header, extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        geometry = row["geometry"] or {}
-        lon, lat = (geometry.get("coordinates") or [None, None])[:2] \
-            if geometry.get("type") == "Point" else (None, None)
-        writer.writerow({**row, **row["attributes"], "lon": lon, "lat": lat})
-    return "\ufeff" + out.getvalue()
+    return csv_document(header, (_csv_row(row, header) for row in rows))
+
+
+def _csv_row(row: dict[str, Any], header: list[str]) -> list[Any]:
+    geometry = row["geometry"] or {}
+    lon, lat = (geometry.get("coordinates") or [None, None])[:2] \
+        if geometry.get("type") == "Point" else (None, None)
+    cells = {**row, **row["attributes"], "lon": lon, "lat": lat}
+    return [cells.get(name) for name in header]
 
 
 def _default(value: object) -> str:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, json, request
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
+from onegrid.api import store
 from onegrid.platform.errors import OneGridError
 
 log = logging.getLogger(__name__)
@@ -37,3 +39,8 @@ def init_app(app: Flask) -> None:
         log.exception("unhandled error on %s", request.path)
         return problem(500, "Internal error", "something went wrong on our side; it is logged",
                        "internal-error")
+
+    @app.errorhandler(DBAPIError)
+    def _store(err: DBAPIError) -> Response:
+        known = store.unavailable(err)
+        return _onegrid(known) if known else _unexpected(err)

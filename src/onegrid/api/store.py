@@ -3,17 +3,26 @@ with its unit of work (the rule: platform/store/db.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import cast
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
+from psycopg.errors import QueryCanceled
+from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, SessionTransaction
 
+from onegrid.platform.errors import StoreUnavailableError
 from onegrid.platform.settings import Settings
 from onegrid.platform.store import db
 
 _KEY = "onegrid"
+
+
+class StatementTimeoutError(StoreUnavailableError, code="statement-timeout",
+                            title="The database took too long"):
+    """A query ran past ONEGRID_STATEMENT_TIMEOUT_MS and PostgreSQL cancelled it."""
 
 
 def init_app(app: Flask, settings: Settings) -> None:
@@ -34,7 +43,7 @@ def engine() -> Engine:
 def session() -> Session:
     """This request's session; what no unit of work committed is rolled back when it ends."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions[_KEY]["sessions"]()
+        g.db_session = new_session()
     return cast(Session, g.db_session)
 
 
@@ -47,8 +56,32 @@ def unit_of_work() -> AbstractContextManager[Session]:
 
 def new_session() -> Session:
     """A session of its own, outside the request's (a long response such as a live feed takes
-    one per look, so it holds no connection in between); the caller closes it."""
-    return cast(Session, current_app.extensions[_KEY]["sessions"]())
+    one per look, so it holds no connection in between); the caller closes it. Each of its
+    transactions runs under the web's statement timeout."""
+    made = cast(Session, current_app.extensions[_KEY]["sessions"]())
+    event.listen(made, "after_begin", _time_limit(settings().web.statement_timeout_ms))
+    return made
+
+
+def _time_limit(ms: int) -> Callable[[Session, SessionTransaction, Connection], None]:
+    def begun(_session: Session, _transaction: SessionTransaction, conn: Connection) -> None:
+        # SET LOCAL (set_config's true): ends with the transaction, so a pooled connection
+        # never carries the web's limit into anything else.
+        conn.execute(text("SELECT set_config('statement_timeout', :ms, true)"),
+                     {"ms": str(ms)})
+    return begun
+
+
+def unavailable(err: DBAPIError) -> StoreUnavailableError | None:
+    """What a caller may be told of a query PostgreSQL cancelled (the statement timeout) or a
+    lost connection: both are 503, try again; None for any other database error (a bug)."""
+    if isinstance(err.orig, QueryCanceled):
+        return StatementTimeoutError(f"the query was stopped after "
+                                     f"{settings().web.statement_timeout_ms} ms; narrow it "
+                                     "(a smaller bbox or limit) or try again later")
+    if err.connection_invalidated:
+        return StoreUnavailableError("the database connection was lost; try again")
+    return None
 
 
 def _close_session(_exc: BaseException | None) -> None:

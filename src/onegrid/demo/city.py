@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from onegrid.demo.factories import person_name
 from onegrid.gis.hierarchy import load_district
 from onegrid.platform.accounts.departments import add_department
-from onegrid.platform.accounts.passwords import hash_password
+from onegrid.platform.accounts.passwords import check_password, hash_password
 from onegrid.platform.governance.lists import load_admission_list, load_categories
 from onegrid.platform.store.models import Area, User, user_grid
 from onegrid.platform.trace.chain import append
@@ -56,6 +56,14 @@ def _csv(name: str) -> list[dict[str, str]]:
 def _departments(session: Session) -> dict[str, int]:
     return {row["code"]: add_department(session, row["code"], row["name"], row["name_en"]).id
             for row in _csv("departments.csv")}
+
+
+def published_password_in_use(session: Session) -> bool:
+    """Whether any account still signs in with DEMO_PASSWORD, which README publishes (one
+    scrypt per distinct password hash: the demo's users share one)."""
+    hashes = session.scalars(select(User.password_hash).where(User.password_hash.is_not(None))
+                             .distinct())
+    return any(check_password(stored, DEMO_PASSWORD) for stored in hashes if stored)
 
 
 def _passwords(session: Session) -> None:

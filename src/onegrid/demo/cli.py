@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import ipaddress
 import time
 
 import click
 from sqlalchemy import select
 
-from onegrid.demo.city import build
+from onegrid.demo.city import DEMO_PASSWORD, build, published_password_in_use
 from onegrid.demo.datasets import register_all
 from onegrid.demo.feeds import Feeds
 from onegrid.demo.grants import agree_all
 from onegrid.gis.hierarchy import settle
 from onegrid.ingest.feed import producer, publish
 from onegrid.ingest.topics import ensure_topics
-from onegrid.platform.cli import OneGridGroup, Runtime, pass_runtime_as
+from onegrid.platform.cli import OneGridGroup, Runtime, pass_runtime, pass_runtime_as
 from onegrid.platform.store.models import TraceEntry
 from onegrid.platform.trace.chain import append
 
@@ -45,6 +46,28 @@ def demo_city(rt: Runtime) -> None:
     ensure_topics(rt.settings.kafka_bootstrap_servers, datasets)
     click.echo("demo city ready: " + ", ".join(f"{v} {k}" for k, v in counts.items())
                + f", {len(datasets)} datasets, {agreements} new sharing agreements")
+
+
+@demo.command("guard")
+@click.option("--host", required=True, help="The address the web server is to listen on.")
+@pass_runtime
+def demo_guard(rt: Runtime, host: str) -> None:
+    """Exit 1 if the web server is to listen beyond this machine while an account keeps the
+    demo's published password (deploy/local.sh runs it before starting the web server)."""
+    if _loopback(host):
+        return
+    with rt.session() as session:
+        if published_password_in_use(session):
+            raise click.ClickException(
+                f"refusing to serve on {host}: demo accounts still have the published password "
+                f"{DEMO_PASSWORD!r}; change their passwords or listen on 127.0.0.1")
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 @demo.command("feeds")

@@ -9,6 +9,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from functools import cached_property, wraps
 from pathlib import Path
 from typing import Any, Literal
@@ -22,7 +23,12 @@ from onegrid.platform.accounts.departments import add_department, list_departmen
 from onegrid.platform.errors import OneGridError
 from onegrid.platform.operations.health import platform_state
 from onegrid.platform.settings import Settings
-from onegrid.platform.sharing.tokens import create_token, revoke_token
+from onegrid.platform.sharing.tokens import (
+    DEFAULT_DAYS,
+    create_token,
+    list_tokens,
+    revoke_token,
+)
 from onegrid.platform.store import migrate, roles
 from onegrid.platform.store.db import (
     COLLATION,
@@ -31,6 +37,7 @@ from onegrid.platform.store.db import (
     session_factory,
     unit_of_work,
 )
+from onegrid.platform.store.models import TOKEN_SCOPES
 from onegrid.platform.streams import CHECKPOINT_TOPIC
 from onegrid.platform.trace.audit import audit
 from onegrid.platform.trace.chain import append
@@ -197,26 +204,50 @@ def token() -> None:
 
 @token.command("create")
 @click.option("--department", "department_code", required=True, help="Department code.")
+@click.option("--scope", type=click.Choice(TOKEN_SCOPES), default="data", show_default=True,
+              help="data: the data API, OGC API Features and tiles; open311: an Open311 "
+                   "client's api_key (files requests, reads nothing else).")
 @click.option("--label", default="", help="What the token is for.")
-@click.option("--days", type=int, help="Expire after this many days (default: never).")
+@click.option("--days", type=click.IntRange(min=1), default=DEFAULT_DAYS, show_default=True,
+              help="Expire after this many days.")
 @pass_runtime
-def token_create(rt: Runtime, department_code: str, label: str, days: int | None) -> None:
+def token_create(rt: Runtime, department_code: str, scope: str, label: str, days: int) -> None:
     """Create a token and print it once: only its hash is stored."""
     with rt.unit_of_work() as session:
-        row, clear = create_token(session, department_code, label, days)
+        row, clear = create_token(session, department_code, label, days, scope)
         append(session, "cli", "token.create", f"department:{department_code}",
-               {"token_id": row.id, "label": label, "expires_at": row.expires_at})
+               {"token_id": row.id, "scope": scope, "label": label,
+                "expires_at": row.expires_at})
     click.echo(clear)
+
+
+@token.command("list")
+@pass_runtime
+def token_list(rt: Runtime) -> None:
+    """List the tokens: id, department, scope, label, created, expires, revoked (never the
+    token: only its hash is stored)."""
+    with rt.unit_of_work() as session:
+        tokens = list_tokens(session)
+        append(session, "cli", "token.list", "api_token", {"tokens": len(tokens)})
+    for row, code in tokens:
+        click.echo("\t".join([str(row.id), code, row.scope, row.label, _day(row.created_at),
+                              _day(row.expires_at), _day(row.revoked_at)]))
+
+
+def _day(at: datetime | None) -> str:
+    return at.isoformat(timespec="seconds") if at else "-"
 
 
 @token.command("revoke")
 @click.argument("token_id", type=int)
 @pass_runtime
 def token_revoke(rt: Runtime, token_id: int) -> None:
-    """Revoke a token by its id."""
+    """Revoke a token by its id (see `onegrid token list`)."""
     with rt.unit_of_work() as session:
-        revoke_token(session, token_id)
-        append(session, "cli", "token.revoke", f"token:{token_id}")
+        row = revoke_token(session, token_id)
+        append(session, "cli", "token.revoke", f"token:{token_id}",
+               {"revoked_at": row.revoked_at})
+    click.echo(f"token {token_id} revoked")
 
 
 @click.group(cls=OneGridGroup)

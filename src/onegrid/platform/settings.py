@@ -11,6 +11,8 @@ from datetime import timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from limits import parse_many
+
 from onegrid.platform.errors import ConfigurationError
 from onegrid.platform.governance.working_time import (
     DEFAULT_DAYS,
@@ -26,6 +28,18 @@ STORE_SRID = 4490
 """CGCS2000, the national datum: every geometry in the store uses it (docs/architecture.md)."""
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class WebRules:
+    """The web app's limits and cookie rules (README, Configuration)."""
+
+    max_body_mb: int = 16  # photos are at most 5 MB: a bigger body is refused before parsing
+    statement_timeout_ms: int = 30_000  # a web request's query runs at most this long
+    # Failed sign-ins allowed per user name, and per client address (many share an office).
+    login_limits: tuple[str, str] = ("5/minute", "30/minute")
+    cookie_secure: bool = False  # True: Secure always; False: Secure on HTTPS requests
+    proxy_hops: int = 0  # proxies in front whose X-Forwarded-* headers are trusted
 
 
 @dataclass(frozen=True)
@@ -49,6 +63,7 @@ class Settings:
     working_hours: WorkingHours = field(default_factory=WorkingHours)
     screen: ScreenRules = field(default_factory=ScreenRules)
     dedup: DedupRule = field(default_factory=DedupRule)
+    web: WebRules = field(default_factory=WebRules)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -105,6 +120,13 @@ class Settings:
             dedup=DedupRule(
                 radius_m=read("ONEGRID_DEDUP_RADIUS_M", "50", _measure),
                 window=timedelta(hours=read("ONEGRID_DEDUP_HOURS", "24", _measure))),
+            web=WebRules(
+                max_body_mb=read("ONEGRID_MAX_BODY_MB", "16", _count),
+                statement_timeout_ms=read("ONEGRID_STATEMENT_TIMEOUT_MS", "30000", _count),
+                login_limits=(read("ONEGRID_LOGIN_LIMIT_USER", "5/minute", _rate),
+                              read("ONEGRID_LOGIN_LIMIT_ADDRESS", "30/minute", _rate)),
+                cookie_secure=read("ONEGRID_COOKIE_SECURE", "0", _flag),
+                proxy_hops=read("ONEGRID_PROXY_HOPS", "0", _hops)),
         )
 
 
@@ -149,6 +171,24 @@ def _measure(value: str) -> float:
     if not math.isfinite(number) or number < 0:
         raise ValueError("expected a finite number of at least 0")
     return number
+
+
+def _rate(value: str) -> str:
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ValueError("expected a rate such as 5/minute") from None
+    return value
+
+
+def _flag(value: str) -> bool:
+    if value not in ("0", "1"):
+        raise ValueError("expected 0 or 1")
+    return value == "1"
+
+
+def _hops(value: str) -> int:
+    return 0 if value == "0" else _count(value)
 
 
 def _zone(value: str) -> str:

@@ -93,7 +93,7 @@ def collections() -> Response:
         '200':
           description: collections
           content: {application/json: {schema: {$ref: '#/components/schemas/Collections'}}}
-      problems: [401]
+      problems: [401, 403, 503]
     """
     return json_response({"links": [link("self", "/ogc/collections")],
                           "collections": collections_for(views())})
@@ -111,7 +111,7 @@ def collection(collection_id: str) -> Response:
         '200':
           description: the collection
           content: {application/json: {schema: {$ref: '#/components/schemas/Collection'}}}
-      problems: [401, 404]
+      problems: [401, 403, 404, 503]
     """
     for found in collections_for(views()):
         if found["id"] == collection_id:

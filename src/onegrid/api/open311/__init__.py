@@ -16,12 +16,12 @@ from onegrid.api.open311.mapping import (
     service_requests,
 )
 from onegrid.api.open311.render import FORMATS, check_format, respond
+from onegrid.api.scopes import token_department
 from onegrid.gis.geocode import locate_address
 from onegrid.platform.errors import InvalidInputError, NotFoundError, OneGridError
 from onegrid.platform.loop.intake import report_issue
 from onegrid.platform.loop.queries import categories
 from onegrid.platform.loop.states import CLOSED_FOR_CITIZENS, OPEN_STATES
-from onegrid.platform.sharing.tokens import department_for_token
 from onegrid.platform.store.models import Issue, IssueCategory, IssueReport
 
 bp = Blueprint("open311", __name__, url_prefix="/open311")
@@ -48,7 +48,8 @@ def discovery(fmt: str) -> Response:
     url = url_for("open311.services", fmt="json", _external=True).rsplit("/", 1)[0]
     return respond(fmt, "discovery", {
         "changeset": "2026-11-23T00:00:00Z", "contact": "OneGrid command centre (指挥中心)",
-        "key_service": "api_key: a department token from `onegrid token create`",
+        "key_service": "api_key: a department token of scope open311 from "
+                       "`onegrid token create --scope open311`",
         "endpoints": [{"specification": SPEC, "url": url, "changeset": "2026-11-23T00:00:00Z",
                        "type": "production", "formats": list(FORMATS.values())}]})
 
@@ -106,7 +107,7 @@ def token(token: str, fmt: str) -> Response:
 def create(fmt: str) -> Response:
     """A citizen's request through a department's client: api_key is that department's token."""
     fmt, form = check_format(fmt), request.form
-    department = department_for_token(store.session(), form.get("api_key", ""))
+    department = token_department(form.get("api_key", ""))
     if department is None:
         raise InvalidApiKeyError("api_key is missing or not a valid department token")
     lon, lat = _location(form)

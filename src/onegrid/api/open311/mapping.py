@@ -30,7 +30,9 @@ def service_definition(category: IssueCategory) -> dict[str, Any]:
 
 
 def service_requests(session: Session, issues: list[Issue]) -> list[dict[str, Any]]:
-    """Requests in the spec's field order, with lat/long read from PostGIS."""
+    """Requests in the spec's field order, with lat/long read from PostGIS, as the public may
+    see them: anyone may read Open311, so the handlers' result notes (internal), the reporter's
+    address text and photo link (which may show people) stay out; status_notes is the state."""
     if not issues:
         return []
     ids = [i.id for i in issues]
@@ -41,12 +43,12 @@ def service_requests(session: Session, issues: list[Issue]) -> list[dict[str, An
     agencies: dict[int | None, str] = {d.id: d.name for d in session.scalars(select(Department))}
     return [{
         "service_request_id": str(i.id), "status": open311_status(i.status),
-        "status_notes": i.result_note or i.status, "service_name": names.get(i.category),
+        "status_notes": i.status, "service_name": names.get(i.category),
         "service_code": i.category, "description": i.description,
         "agency_responsible": agencies.get(i.department_id), "service_notice": "",
         "requested_datetime": w3c(i.created_at), "updated_datetime": w3c(i.updated_at),
-        "expected_datetime": w3c(i.resolve_due), "address": i.address, "address_id": "",
+        "expected_datetime": w3c(i.resolve_due), "address": None, "address_id": "",
         "zipcode": "", "lat": points[i.id][1], "long": points[i.id][0],
-        "media_url": i.media_url or None,
+        "media_url": None,
     } for i in issues]
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime
 
 from flask import Response, render_template, request
 
 from onegrid.api import store
 from onegrid.api.auth import current_user, require
+from onegrid.api.csv_ import csv_document
 from onegrid.api.screen.blueprint import bp, now, rules
 from onegrid.platform.accounts.departments import list_departments
 from onegrid.platform.errors import InvalidInputError
@@ -36,16 +35,12 @@ def burden_print() -> str:
 def burden_csv() -> Response:
     """One row per department and measure; previous_year is empty when there is no data."""
     period, department = _asked()
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for line in burden_report(store.session(), period, department):
-        writer.writerow([period.first, period.last, line.department or "ALL", line.measure,
-                         line.current, "" if line.previous is None else line.previous,
-                         "" if line.change_pct is None else line.change_pct])
+    rows = ([period.first, period.last, line.department or "ALL", line.measure, line.current,
+             "" if line.previous is None else line.previous,
+             "" if line.change_pct is None else line.change_pct]
+            for line in burden_report(store.session(), period, department))
     name = f"burden_{period.first}_{period.last}_{department or 'ALL'}.csv"
-    # A byte-order mark so spreadsheet programs read the Chinese as UTF-8.
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+    return Response(csv_document(CSV_COLUMNS, rows), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 

@@ -23,7 +23,7 @@ def datasets() -> Response:
         '200':
           description: the catalog
           content: {application/json: {schema: {$ref: '#/components/schemas/DatasetList'}}}
-      problems: [401]
+      problems: [401, 403, 503]
     """
     return json_response({"datasets": describe(store.session(), views())})
 
@@ -40,6 +40,6 @@ def dataset(dataset_id: str) -> Response:
         '200':
           description: the entry
           content: {application/json: {schema: {$ref: '#/components/schemas/Dataset'}}}
-      problems: [401, 404]
+      problems: [401, 403, 404, 503]
     """
     return json_response(describe(store.session(), views(), dataset_id)[0])

@@ -41,7 +41,7 @@ def dataset_records(dataset_id: str) -> Response:
           content:
             application/geo+json: {schema: {$ref: '#/components/schemas/RecordPage'}}
             text/csv: {schema: {type: string}}
-      problems: [400, 401, 403, 404]
+      problems: [400, 401, 403, 404, 503]
     """
     page = pulled(RecordPage(dataset_id, record_filter()))
     if request.args.get("format") == "csv":
@@ -71,7 +71,7 @@ def dataset_changes(dataset_id: str) -> Response:
         '200':
           description: changes in order and the next cursor
           content: {application/json: {schema: {$ref: '#/components/schemas/Changes'}}}
-      problems: [400, 401, 403, 404]
+      problems: [400, 401, 403, 404, 503]
     """
     feed = pulled(ChangesSince(dataset_id, number("since", 0),
                                                       number("limit", 100, 1, 1000)))
@@ -93,7 +93,7 @@ def subject(key: str) -> Response:
         '200':
           description: the subject's records
           content: {application/json: {schema: {$ref: '#/components/schemas/Subject'}}}
-      problems: [400, 401, 404]
+      problems: [400, 401, 403, 404, 503]
     """
     rows = pulled(Subject.named(key, store.settings().pii_key))
     return json_response({"subject_key": rows[0]["subject_key"], "kind": rows[0]["subject_kind"],

@@ -75,7 +75,7 @@ def create_grant_request() -> Response:
         '201':
           description: the pending request
           content: {application/json: {schema: {$ref: '#/components/schemas/GrantRequest'}}}
-      problems: [400, 401, 403, 404]
+      problems: [400, 401, 403, 404, 413, 503]
     """
     who, body = caller(), _body()
     with store.unit_of_work() as db:
@@ -98,7 +98,7 @@ def list_grant_requests() -> Response:
         '200':
           description: newest first
           content: {application/json: {schema: {$ref: '#/components/schemas/GrantRequestList'}}}
-      problems: [401]
+      problems: [401, 403, 503]
     """
     found = grants.requests_for(store.session(), caller().department)
     return json_response({"grant_requests": [_grant_request(r) for r in found]})
@@ -125,7 +125,7 @@ _DECISION_DOC = """{verb} a pending request (owner only).
         '200':
           description: the decided request
           content: {{application/json: {{schema: {{$ref: '#/components/schemas/GrantRequest'}}}}}}
-      problems: [400, 401, 403, 404, 409]
+      problems: [400, 401, 403, 404, 409, 413, 503]
     """
 
 
@@ -163,7 +163,7 @@ def create_collection_request() -> Response:
         '201':
           description: the answer, field by field
           content: {application/json: {schema: {$ref: '#/components/schemas/CollectionRequest'}}}
-      problems: [400, 401]
+      problems: [400, 401, 403, 413, 503]
     """
     who, body = caller(), _body()
     try:

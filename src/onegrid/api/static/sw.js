@@ -17,6 +17,8 @@ self.addEventListener("fetch", (event) => {
     if (response.ok && !response.redirected) {
       const copy = response.clone();
       caches.open(CACHE).then((cache) => cache.put(event.request, copy));
+    } else if (response.redirected && new URL(response.url).pathname === "/login") {
+      caches.delete(CACHE);  // the session ended (signed out elsewhere): keep no grid data
     }
     return response;
   }).catch(() => caches.match(event.request, { ignoreSearch: url.pathname === "/grid" })));

@@ -1,4 +1,5 @@
-"""Password hashes (scrypt from the standard library) and signing in by username."""
+"""Password hashes (scrypt from the standard library), signing in by username, and ending a
+user's sessions."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -34,9 +36,24 @@ def check_password(stored: str, clear: str) -> bool:
     return hmac.compare_digest(candidate, base64.b64decode(digest))
 
 
+@cache
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
-    """The user when the password matches; None for an unknown user or a wrong password."""
+    """The user when the password matches; None for an unknown user or a wrong password. Both
+    take one scrypt: an unknown name checks a dummy hash, so timing tells no one which names
+    exist."""
     user = session.scalars(select(User).where(User.username == username)).first()
-    if user is None or not user.password_hash or not check_password(user.password_hash, password):
+    stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
+    if not check_password(stored, password) or user is None or not user.password_hash:
         return None
     return user
+
+
+def sign_out_everywhere(session: Session, user: User) -> None:
+    """End every session of ``user``: a cookie issued before this (a copy, another device) no
+    longer signs anyone in."""
+    user.session_generation = User.session_generation + 1
+    session.flush()

@@ -1,4 +1,5 @@
-"""Department API tokens: shown once at creation, kept only as a SHA-256 hash."""
+"""Department API tokens: shown once at creation, kept only as a SHA-256 hash, each with a scope
+(``data`` or ``open311``) that says which part of the API it opens (api/scopes.py)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onegrid.platform.accounts.departments import get_department
-from onegrid.platform.store.models import ApiToken, Department
+from onegrid.platform.errors import InvalidInputError, NotFoundError
+from onegrid.platform.store.models import TOKEN_SCOPES, ApiToken, Department
 
 PREFIX = "og_"
+DEFAULT_DAYS = 365
 
 
 def hash_token(token: str) -> str:
@@ -20,30 +23,46 @@ def hash_token(token: str) -> str:
 
 
 def create_token(session: Session, department_code: str, label: str = "",
-                 valid_days: int | None = None) -> tuple[ApiToken, str]:
+                 valid_days: int = DEFAULT_DAYS, scope: str = "data") -> tuple[ApiToken, str]:
     """A new token for the department; the clear token is returned here and nowhere else."""
+    if scope not in TOKEN_SCOPES:
+        raise InvalidInputError(f"scope {scope!r}: use one of {', '.join(TOKEN_SCOPES)}")
+    if valid_days < 1:
+        raise InvalidInputError("a token is valid for at least 1 day")
     department = get_department(session, department_code)
     clear = PREFIX + secrets.token_urlsafe(32)
-    expires = datetime.now(UTC) + timedelta(days=valid_days) if valid_days else None
     token = ApiToken(department_id=department.id, token_hash=hash_token(clear), label=label,
-                     expires_at=expires)
+                     scope=scope, expires_at=datetime.now(UTC) + timedelta(days=valid_days))
     session.add(token)
     session.flush()
     return token, clear
 
 
-def department_for_token(session: Session, clear: str) -> Department | None:
-    """The department a valid (known, unrevoked, unexpired) token belongs to, else None."""
+def valid_token(session: Session, clear: str) -> tuple[ApiToken, Department] | None:
+    """The token (known, unrevoked, unexpired) and its department, else None."""
     now = datetime.now(UTC)
-    return session.scalars(
-        select(Department)
-        .join(ApiToken, ApiToken.department_id == Department.id)
+    row = session.execute(
+        select(ApiToken, Department)
+        .join(Department, ApiToken.department_id == Department.id)
         .where(ApiToken.token_hash == hash_token(clear), ApiToken.revoked_at.is_(None))
         .where((ApiToken.expires_at.is_(None)) | (ApiToken.expires_at > now))
     ).first()
+    return (row[0], row[1]) if row else None
 
 
-def revoke_token(session: Session, token_id: int) -> None:
+def list_tokens(session: Session) -> list[tuple[ApiToken, str]]:
+    """Every token with its department's code, newest first (hashes are never shown)."""
+    rows = session.execute(select(ApiToken, Department.code)
+                           .join(Department, ApiToken.department_id == Department.id)
+                           .order_by(ApiToken.id.desc()))
+    return [(token, code) for token, code in rows]
+
+
+def revoke_token(session: Session, token_id: int) -> ApiToken:
+    """Revoke the token (again is fine); NotFoundError for an unknown id."""
     token = session.get(ApiToken, token_id)
-    if token is not None and token.revoked_at is None:
+    if token is None:
+        raise NotFoundError(f"no token with id {token_id} (see `onegrid token list`)")
+    if token.revoked_at is None:
         token.revoked_at = datetime.now(UTC)
+    return token

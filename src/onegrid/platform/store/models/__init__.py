@@ -6,6 +6,7 @@ Importing this package registers every table on ``Base.metadata``."""
 from onegrid.platform.store.models.base import Base
 from onegrid.platform.store.models.core import (
     AREA_LEVELS,
+    TOKEN_SCOPES,
     USER_ROLES,
     ApiToken,
     Area,
@@ -51,7 +52,8 @@ from onegrid.platform.store.models.sharing import (
 
 __all__ = ["ACCESS_STATES", "ADMISSION_LEVELS", "AREA_LEVELS", "CATEGORY_KINDS",
            "COLLECTION_STATES", "ISSUE_SOURCES", "ISSUE_STATES", "RESPONSIBILITY_LEVELS",
-           "SHARING_CLASSES", "SUBJECT_KEY_KINDS", "TASK_STATES", "USER_ROLES", "GrantRequest",
+           "SHARING_CLASSES", "SUBJECT_KEY_KINDS", "TASK_STATES", "TOKEN_SCOPES", "USER_ROLES",
+           "GrantRequest",
            "AdmissionItem", "ApiToken", "Area", "Base", "BurdenEvent", "CollectionRequest",
            "CollectionTask", "Dataset", "DeadLetter", "Department", "GridCell", "GridTask",
            "IngestCounter", "IngestOffset", "Issue", "IssueCategory", "IssuePhoto", "IssueReport",

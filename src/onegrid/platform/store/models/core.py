@@ -25,6 +25,7 @@ from onegrid.platform.store.models.base import Base, created, one_of
 
 AREA_LEVELS = ("city", "district", "street", "community", "grid")
 USER_ROLES = ("grid_worker", "department_staff", "operator")
+TOKEN_SCOPES = ("data", "open311")  # what each opens: api/scopes.py
 
 
 class Department(Base):
@@ -104,6 +105,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(32))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     password_hash: Mapped[str | None] = mapped_column(Text)
+    # Signing out raises it; a session cookie carrying an older value is no longer accepted.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     created_at: Mapped[datetime] = created()
     grids: Mapped[list[Area]] = relationship(secondary=user_grid)
 
@@ -112,10 +115,12 @@ class ApiToken(Base):
     """A department's bearer token; only the SHA-256 of the token is stored."""
 
     __tablename__ = "api_token"
+    __table_args__ = (one_of("scope", TOKEN_SCOPES),)
     id: Mapped[int] = mapped_column(primary_key=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     label: Mapped[str] = mapped_column(Text, default="")
+    scope: Mapped[str] = mapped_column(String(16), default="data", server_default="data")
     created_at: Mapped[datetime] = created()
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
