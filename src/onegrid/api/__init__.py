@@ -21,6 +21,7 @@ from onegrid.api import (
     screen,
     shared,
     store,
+    throttle,
     tiles,
 )
 from onegrid.platform.settings import Settings
@@ -36,6 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False
     store.init_app(app, settings)
     problems.init_app(app)
+    throttle.init_app(app, settings.lookups_per_minute)
     app.register_blueprint(health.bp)
     auth.init_app(app)
     csrf.init_app(app)
