@@ -1,17 +1,23 @@
-"""The pages through Flask's client: sign-in, languages, photos, 409s as problem+json, flags."""
+"""The pages through Flask's client: sign-in, languages, photos, 409s as problem+json, flags,
+and the shared records the grid worker's map may show."""
 
 from __future__ import annotations
 
 import io
+import json
+import random
 import uuid
 
 import pytest
 from sqlalchemy import select
 
 from onegrid.demo.city import DEMO_PASSWORD
+from onegrid.demo.factories import credit_code
 from onegrid.platform.governance.admission import push_task
 from onegrid.platform.governance.working_time import WorkingHours, parse_periods, parse_weekdays
-from onegrid.platform.store.models import BurdenEvent, IssuePhoto, User
+from onegrid.platform.store.models import BurdenEvent, IssuePhoto, TraceEntry, User
+from tests.api.conftest import RESIDENT_ID
+from tests.ingest.conftest import envelope
 from tests.places import spot
 
 pytestmark = pytest.mark.usefixtures("city")
@@ -116,3 +122,34 @@ def test_a_post_without_the_session_token_is_refused(client, db) -> None:
     assert forged.status_code == 403 and forged.get_json()["type"].endswith(":csrf")
     assert client.post("/login", data={"username": "op1", "password": DEMO_PASSWORD}
                        ).status_code == 403
+
+
+def _shown(page: str, words: str) -> bool:
+    """Whether the page shows ``words``, as HTML or inside the map's JSON-escaped script."""
+    return words in page or json.dumps(words)[1:-1] in page
+
+
+def test_the_map_shows_only_what_grid_workers_are_granted_and_traces_each_view(
+        client, db, write, grant) -> None:
+    here = spot(db, 37)
+    point = {"type": "Point", "coordinates": [here.lon, here.lat]}
+    write(envelope(subject_key=credit_code(random.Random(37)), record_id="grid-b",
+                   geometry=point, name="鹿城巡查示例商行"),
+          envelope(dataset="population.resident", department="GAJ", subject_key=RESIDENT_ID,
+                   record_id="grid-p", name="欧阳娜娜", gender="女", geometry=point))
+    db.flush()
+    _sign_in(client, here.worker)
+    page = client.get("/grid").get_data(as_text=True)
+    assert _shown(page, "鹿城巡查示例商行") and not _shown(page, "实有人口")
+    entry = db.scalars(select(TraceEntry).where(TraceEntry.action == "data.pull")
+                       .order_by(TraceEntry.seq.desc()).limit(1)).one()
+    assert (entry.actor, entry.target) == (f"user:{here.worker}", f"area:{here.grid_code}")
+    assert entry.detail["via"] == "grid" and entry.detail["department"] == "WGZX"
+    assert entry.detail["datasets"] == {"market.business": 1}
+    grant("WGZX", "GAJ", "population.resident", ["gender", "geometry"])
+    page = client.get("/grid").get_data(as_text=True)
+    assert _shown(page, "实有人口") and not _shown(page, "欧阳")  # granted: located, no name
+    views = db.scalars(select(TraceEntry).where(
+        TraceEntry.action == "data.pull", TraceEntry.actor == f"user:{here.worker}")).all()
+    assert [v.detail["datasets"] for v in views][-1] == {"market.business": 1,
+                                                         "population.resident": 1}

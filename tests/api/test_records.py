@@ -93,10 +93,12 @@ def test_a_subject_across_datasets_with_provenance(client, shared, token) -> Non
 
 
 def test_a_resident_is_found_by_the_keyed_hash_of_the_id(client, shared, token) -> None:
-    found = client.get(f"/api/v1/subjects/{RESIDENT_ID}", headers=token("GAJ"))
+    found = client.post("/api/v1/subjects/lookup", json={"key": RESIDENT_ID},
+                        headers=token("GAJ"))
     assert found.status_code == 200 and found.json["subject_key"] == "330302********1230"
     assert RESIDENT_ID not in found.data.decode()
-    assert client.get(f"/api/v1/subjects/{RESIDENT_ID}", headers=token("MZJ")).status_code == 404
+    assert client.post("/api/v1/subjects/lookup", json={"key": RESIDENT_ID},
+                       headers=token("MZJ")).status_code == 404
 
 
 def test_the_change_feed_returns_new_then_updated_records(client, write, db: Session,

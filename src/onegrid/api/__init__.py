@@ -22,6 +22,7 @@ from onegrid.api import (
     screen,
     shared,
     store,
+    throttle,
     tiles,
 )
 from onegrid.platform.settings import Settings
@@ -38,6 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     store.init_app(app, settings)
     problems.init_app(app)
     hygiene.init_app(app, settings.web, settings.tile_url)  # before anything reads a body
+    throttle.init_app(app, settings.lookups_per_minute)
     app.register_blueprint(health.bp)
     auth.init_app(app, settings.web)
     csrf.init_app(app)

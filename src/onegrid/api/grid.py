@@ -13,9 +13,19 @@ from onegrid.platform.governance.admission import complete_task, tasks_for_worke
 from onegrid.platform.governance.ledger import raise_flag
 from onegrid.platform.loop.intake import report_issue
 from onegrid.platform.loop.photos import store_photo
-from onegrid.platform.loop.queries import categories, issue_points, queue, records_in_grids
+from onegrid.platform.loop.queries import (
+    GridRecord,
+    GridRecords,
+    categories,
+    issue_points,
+    queue,
+)
+from onegrid.platform.sharing.pull import Asker, pull
+from onegrid.platform.store.models import Department, User
 
 bp = Blueprint("grid", __name__)
+# What the map's pulls state as their purpose (grants for grid workers are asked for it).
+PATROL_PURPOSE = "网格员巡查地图：本网格内的共享记录 (the grid worker's map of their grids)"
 
 
 @bp.get("/grid")
@@ -24,13 +34,27 @@ def home() -> str:
     user, db = signed_in(), store.session()
     grid_ids = [grid.id for grid in user.grids]
     mine = queue(db, user)
-    rendered = grid_map(db, grid_ids, issue_points(db, mine), records_in_grids(db, grid_ids),
+    rendered = grid_map(db, grid_ids, issue_points(db, mine), _shared_records(user),
                         leaflet_js=url_for("static", filename="vendor/leaflet/leaflet.js"),
                         leaflet_css=url_for("static", filename="vendor/leaflet/leaflet.css"),
                         tile_url=store.settings().tile_url)
     return render_template("grid.html", map=rendered, issues=mine, user=user,
                            categories=categories(db), tasks=tasks_for_worker(db, user),
                            flagged=request.args.get("flagged"))
+
+
+def _shared_records(user: User) -> list[GridRecord]:
+    """The shared records in the worker's grids, pulled (checked against grants and traced) as
+    the worker's department: the grid role is a department in data, whose grants say what grid
+    workers see. A worker without a department sees none."""
+    department = store.session().get(Department, user.department_id) if user.department_id \
+        else None
+    if department is None or not user.grids:
+        return []
+    asker = Asker(department, f"user:{user.username}", PATROL_PURPOSE, str(request.url_rule),
+                  via="grid")
+    with store.unit_of_work() as db:
+        return pull(db, asker, GridRecords(tuple(sorted(grid.code for grid in user.grids))))
 
 
 @bp.post("/grid/issues")

@@ -90,6 +90,10 @@ SCHEMAS: dict[str, Any] = {
     "Subject": {"type": "object", "required": ["subject_key", "records"],
                 "properties": {"subject_key": _STR, "kind": _STR,
                                "records": {"type": "array", "items": _OBJ}}},
+    "SubjectLookup": {"type": "object", "required": ["key"],
+                      "properties": {"key": {"type": "string", "minLength": 1, "maxLength": 64,
+                                             "description": "the subject's key, a resident ID "
+                                                            "in the clear"}}},
     "GrantRequestIn": {"type": "object", "required": ["dataset", "purpose", "fields",
                                                        "expires_at"],
                         "properties": {"dataset": _STR, "purpose": _STR,
@@ -129,7 +133,10 @@ SCHEMAS: dict[str, Any] = {
 
 RESPONSES = {"problem": {"description": "a problem (RFC 9457) a person can read",
                          "content": {"application/problem+json": {
-                             "schema": {"$ref": "#/components/schemas/Problem"}}}}}
+                             "schema": {"$ref": "#/components/schemas/Problem"}}}},
+             "subject": {"description": "the subject's records",
+                         "content": {"application/json": {
+                             "schema": {"$ref": "#/components/schemas/Subject"}}}}}
 
 SECURITY_SCHEMES = {
     "bearer": {"type": "http", "scheme": "bearer",

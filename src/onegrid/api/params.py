@@ -1,8 +1,10 @@
-"""Query parameters shared by the data API and OGC API Features, parsed into a RecordFilter."""
+"""Request inputs shared by the views: query parameters (a RecordFilter for the data API and OGC
+API Features) and JSON bodies."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask import request
 
@@ -77,3 +79,24 @@ def record_filter(limit_default: int = 100) -> RecordFilter:
         text=request.args.get("q") or None,
         after=number("cursor", 0) if "cursor" in request.args else None,
         limit=number("limit", limit_default, 1, 1000))
+
+
+def json_body(required: bool = True) -> dict[str, Any]:
+    """The request's JSON object ({} when it may be left out and is); InvalidInputError for
+    anything else, and for text holding the NUL character, which the store cannot keep."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        if required:
+            raise InvalidInputError("send a JSON object (Content-Type: application/json)")
+        return {}
+    if _holds_nul(body):
+        raise InvalidInputError("text may not contain the NUL character (\\u0000)")
+    return body
+
+
+def _holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    return isinstance(value, list) and any(_holds_nul(v) for v in value)

@@ -9,15 +9,17 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from onegrid.api import store
-from onegrid.platform.errors import OneGridError
+from onegrid.platform.errors import OneGridError, TooManyRequestsError
+from onegrid.platform.sharing.identity import mask_resident_ids
 
 log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/problem+json"
 
 
 def problem(status: int, title: str, detail: str, code: str) -> Response:
+    # a resident ID sent in a URL by mistake is not echoed back in the clear
     body = {"type": f"urn:onegrid:problem:{code}", "title": title, "status": status,
-            "detail": detail, "instance": request.path}
+            "detail": detail, "instance": mask_resident_ids(request.path)}
     return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=MEDIA_TYPE)
 
 
@@ -27,6 +29,8 @@ def init_app(app: Flask) -> None:
         response = problem(err.status, err.title, err.detail, err.code)
         if err.status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="onegrid"'
+        if isinstance(err, TooManyRequestsError):
+            response.headers["Retry-After"] = str(err.retry_after)
         return response
 
     @app.errorhandler(HTTPException)

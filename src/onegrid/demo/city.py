@@ -8,7 +8,7 @@ import random
 from collections.abc import Callable
 from importlib.resources import files
 
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,7 @@ DATA = files("onegrid.demo").joinpath("data")
 STAFF_PER_DEPARTMENT = 2
 OPERATORS = 3
 DEMO_PASSWORD = "onegrid-demo"  # every demo user's password (README, Demo)
+GRID_DEPARTMENT = "WGZX"  # grid workers' department: its grants say what their map shows
 
 
 def build(session: Session, grid_size_m: int, progress: Callable[[str], None]) -> dict[str, int]:
@@ -37,7 +38,7 @@ def build(session: Session, grid_size_m: int, progress: Callable[[str], None]) -
         boundary = json.loads(DATA.joinpath(f"{DISTRICT_CODE}.geojson").read_text())
         load_district(session, boundary, DISTRICT_CODE, DISTRICT_NAME, CITY_NAME, grid_size_m,
                       progress=progress)
-    workers = _grid_workers(session, rng)
+    workers = _grid_workers(session, departments[GRID_DEPARTMENT], rng)
     progress(f"{workers} new grid workers")
     staff = _staff(session, departments, rng)
     _passwords(session)
@@ -74,16 +75,19 @@ def _passwords(session: Session) -> None:
                     {"h": hash_password(DEMO_PASSWORD)})
 
 
-def _grid_workers(session: Session, rng: random.Random) -> int:
-    """One grid worker (网格员) per grid that has none, named gw<grid code>."""
+def _grid_workers(session: Session, department_id: int, rng: random.Random) -> int:
+    """One grid worker (网格员) per grid that has none, named gw<grid code>, in the grid
+    workers' department (as is every grid worker still without one)."""
     grids = session.execute(
         select(Area.id, Area.code).where(Area.level == "grid", ~Area.id.in_(
             select(user_grid.c.area_id))).order_by(Area.code)
     ).all()
+    session.execute(update(User).where(User.role == "grid_worker", User.department_id.is_(None))
+                    .values(department_id=department_id))
     if not grids:
         return 0
-    users = [{"username": f"gw{code}", "display_name": person_name(rng), "role": "grid_worker"}
-             for _, code in grids]
+    users = [{"username": f"gw{code}", "display_name": person_name(rng), "role": "grid_worker",
+              "department_id": department_id} for _, code in grids]
     ids = session.scalars(
         insert(User).values(users).on_conflict_do_nothing().returning(User.id)
     ).all()

@@ -1,5 +1,6 @@
 """The demo's standing data-sharing agreements, made through the real request-and-approve path
-(so they are in the trace): the command centre reads the emergency bureau's hazard sites."""
+(so they are in the trace): the command centre reads the emergency bureau's hazard sites, and
+grid workers (WGZX) see on their map where the lonely elderly they visit live."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ AGREEMENTS = (
     ("ZHZX", "op1", "emergency.hazard_site", ["name", "hazard_type", "risk_level",
                                               "last_inspection"],
      "指挥中心一屏指挥：安全生产风险点图层与预警", "YJGLJ", "yjglj1"),
+    ("WGZX", "wgzx1", "civil.elderly_alone", ["name", "age", "care_level", "last_visit",
+                                             "geometry"],
+     "网格员走访独居老人：巡查地图上的关爱对象", "MZJ", "mzj1"),
 )
 
 
@@ -33,6 +37,6 @@ def agree_all(session: Session) -> int:
                                      purpose=purpose, fields=fields,
                                      expires_at=datetime.now(UTC) + timedelta(days=365))
             decide(session, get_department(session, owner), approver, request.id, approve=True,
-                   reason="同意：用于指挥中心风险监测")
+                   reason="同意：限申请用途使用")
             made += 1
     return made

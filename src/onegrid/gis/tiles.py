@@ -1,7 +1,9 @@
 """Vector tiles (MVT) of the grid hierarchy and of shared records, built in PostGIS by ST_AsMVT.
 
 Layers: ``area.<level>`` for city, district, street, community and grid (code, name, level),
-and ``record.<dataset id>`` for every dataset (id, subject_key masked, grid, visible fields)."""
+and ``record.<dataset id>`` for every dataset the caller sees located (id, subject_key masked,
+grid, visible fields; a record about a person without the geometry in the caller's grant has no
+tile)."""
 
 from __future__ import annotations
 
@@ -29,7 +31,8 @@ def check_tile(z: int, x: int, y: int) -> None:
 
 def layers(readable: Mapping[str, DatasetView]) -> list[str]:
     """The layer names a caller with these readable datasets may request."""
-    return [f"area.{level}" for level in AREA_LEVELS] + [f"record.{d}" for d in readable]
+    return [f"area.{level}" for level in AREA_LEVELS] + [
+        f"record.{d}" for d, view in readable.items() if view.sees("geometry")]
 
 
 def tile(db: Session | Connection, layer: str, z: int, x: int, y: int,
@@ -38,7 +41,9 @@ def tile(db: Session | Connection, layer: str, z: int, x: int, y: int,
 
     ``readable`` is what the caller may see (platform.sharing.views): a record layer of a
     dataset not in it raises AccessDeniedError; personal fields the caller would see masked are
-    left out of the tile. Unknown layers raise NotFoundError."""
+    left out of the tile, and so are the grid and masked key the view hides; a dataset whose
+    records' geometry the view hides raises AccessDeniedError. Unknown layers raise
+    NotFoundError."""
     check_tile(z, x, y)
     kind, _, name = layer.partition(".")
     params = {"z": z, "x": x, "y": y, "layer": layer}
@@ -50,9 +55,14 @@ def tile(db: Session | Connection, layer: str, z: int, x: int, y: int,
         if view is None:
             raise AccessDeniedError(f"layer {layer!r}: your department may not read dataset "
                                     f"{name!r} (GET /api/v1/datasets/{name} says how to ask)")
+        if not view.sees("geometry"):
+            raise AccessDeniedError(f"layer {layer!r}: records of {name!r} are about people and "
+                                    "your grant does not name 'geometry' (ask for it as a field "
+                                    "in a grant request)")
         (query,) = statements("onegrid.gis", "tile_records")
         params |= {"dataset": name, "max_features": MAX_FEATURES,
-                   "fields": [f for f in view.fields if f not in view.pii_fields]}
+                   "fields": [f for f in view.fields if f not in view.pii_fields],
+                   "show_key": view.sees("subject_key"), "show_grid": view.sees("grid")}
     else:
         raise NotFoundError(f"no tile layer {layer!r}; layers are area.<level> "
                             f"({', '.join(AREA_LEVELS)}) and record.<dataset id>")

@@ -61,3 +61,12 @@ class ForbiddenError(OneGridError, status=403, code="forbidden", title="Not allo
 class AccessDeniedError(ForbiddenError, code="access-denied",
                         title="Your department may not read this"):
     """The caller's department has no grant for this data; the detail says how to ask."""
+
+
+class TooManyRequestsError(OneGridError, status=429, code="too-many-requests",
+                           title="Too many requests"):
+    """The caller asked more often than the rate allows; ``retry_after`` is in seconds."""
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

@@ -60,6 +60,7 @@ class Settings:
     tile_url: str = ""
     kafka_max_poll_ms: int = 10_000
     ingest_batch: int = 5_000
+    lookups_per_minute: int = 60  # subject lookups by raw key, per caller and web process
     working_hours: WorkingHours = field(default_factory=WorkingHours)
     screen: ScreenRules = field(default_factory=ScreenRules)
     dedup: DedupRule = field(default_factory=DedupRule)
@@ -100,6 +101,7 @@ class Settings:
             tile_url=env.get("ONEGRID_TILE_URL", ""),
             kafka_max_poll_ms=read("ONEGRID_KAFKA_MAX_POLL_MS", "10000", _count),
             ingest_batch=read("ONEGRID_INGEST_BATCH", "5000", _count),
+            lookups_per_minute=read("ONEGRID_LOOKUPS_PER_MINUTE", "60", _count),
             working_hours=WorkingHours(
                 periods=read("ONEGRID_WORKING_PERIODS", DEFAULT_PERIODS, parse_periods),
                 weekdays=read("ONEGRID_WORKING_DAYS", DEFAULT_DAYS, parse_weekdays),

@@ -6,12 +6,23 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from onegrid.platform.loop.queries import MASK, records_in_grids
+from onegrid.platform.loop.queries import GridRecord, GridRecords
 from onegrid.platform.settings import STORE_SRID
+from onegrid.platform.sharing.views import DatasetView
 from onegrid.platform.store.models import Area, Dataset, Department, Record
 from tests.places import spot
 
 pytestmark = pytest.mark.usefixtures("city")
+
+
+def _view(dataset_id: str, **extra: object) -> dict[str, DatasetView]:
+    return {dataset_id: DatasetView(dataset_id, "unconditional", ("name", "phone"),
+                                    frozenset({"phone"}), **extra)}  # type: ignore[arg-type]
+
+
+def _records(db, grid_id: int, views: dict[str, DatasetView]) -> list[GridRecord]:
+    code = db.scalar(select(Area.code).where(Area.id == grid_id))
+    return GridRecords((code,)).run(db, views).value
 
 
 def test_records_in_the_grid_are_listed_with_personal_fields_masked(db) -> None:
@@ -24,13 +35,15 @@ def test_records_in_the_grid_are_listed_with_personal_fields_masked(db) -> None:
     db.flush()
     db.add(Record(dataset_id="test_residents", subject_key="hash-1",
                   subject_key_masked="3303**********0011", grid_id=grid_id,
-                  attributes={"name_masked": "王*", "phone": "13800000000"},
+                  attributes={"name": "王芳", "phone": "13800000000"},
                   geom=func.ST_SetSRID(func.ST_MakePoint(here.lon, here.lat), STORE_SRID),
                   occurred_at=func.now()))
     db.flush()
-    [record] = records_in_grids(db, [grid_id])
-    assert record["attributes"] == {"name_masked": "王*", "phone": MASK}
+    [record] = _records(db, grid_id, _view("test_residents"))
+    assert record["attributes"] == {"name": "王芳", "phone": "13*******00"}
     assert record["dataset"] == "困难群众" and abs(record["lon"] - here.lon) < 1e-9
+    assert _records(db, grid_id, _view("test_residents", hidden=frozenset({"geometry"}))) == []
+    assert _records(db, grid_id, {}) == []  # a dataset the department does not read
 
 
 def test_only_the_grids_own_records_are_listed_even_on_a_shared_edge(db) -> None:
@@ -48,5 +61,5 @@ def test_only_the_grids_own_records_are_listed_even_on_a_shared_edge(db) -> None
                        attributes={}, geom=edge, occurred_at=func.now())
                 for g in (grid_id, neighbour)])
     db.flush()
-    assert [r["id"] for r in records_in_grids(db, [grid_id])] == list(db.scalars(
+    assert [r["id"] for r in _records(db, grid_id, _view("test_sites"))] == list(db.scalars(
         select(Record.id).where(Record.dataset_id == "test_sites", Record.grid_id == grid_id)))

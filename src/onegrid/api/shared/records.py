@@ -1,17 +1,22 @@
-"""Pulling shared data: records (GeoJSON or CSV), the change feed, and one subject everywhere."""
+"""Pulling shared data: records (GeoJSON or CSV), the change feed, and one subject everywhere
+(looked up by a key in the body, or a key that is not personal in the URL)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
 from onegrid.api import store
-from onegrid.api.caller import pulled
+from onegrid.api.caller import caller, pulled
 from onegrid.api.features import csv_text, feature, json_response
-from onegrid.api.params import number, record_filter
+from onegrid.api.params import json_body, number, record_filter
+from onegrid.api.throttle import take_lookup
+from onegrid.platform.errors import InvalidInputError, NotFoundError
+from onegrid.platform.sharing.identity import mask_resident_ids
 from onegrid.platform.sharing.queries import ChangesSince, RecordPage, Subject
 
 bp = Blueprint("records", __name__, url_prefix="/api/v1")
 GEOJSON = "application/geo+json"
+MAX_KEY = 64  # characters: the longest key kind (an address or facility code) is 40
 
 
 @bp.get("/datasets/<dataset_id>/records")
@@ -80,21 +85,65 @@ def dataset_changes(dataset_id: str) -> Response:
 
 @bp.get("/subjects/<key>")
 def subject(key: str) -> Response:
-    """One subject across datasets.
+    """One subject across datasets, by a key that is not personal.
     ---
     get:
       tags: [records]
-      summary: A subject (credit code, resident ID, address or building code) in every dataset
-        the caller may read, with attribute-level provenance
+      summary: A subject (credit code, address, building, facility code or event id) in every
+        dataset the caller may read, with attribute-level provenance
+      description: >
+        A resident ID never goes in a URL (URLs reach access logs): this answers 400 and
+        POST /api/v1/subjects/lookup takes it. Lookups, found or not, are traced and count
+        towards the caller's lookups a minute (429 with Retry-After past them).
       parameters:
         - {in: path, name: key, required: true, schema: {type: string, maxLength: 64}}
         - purpose
-      responses:
-        '200':
-          description: the subject's records
-          content: {application/json: {schema: {$ref: '#/components/schemas/Subject'}}}
-      problems: [400, 401, 403, 404, 503]
+      responses: {'200': {$ref: '#/components/responses/subject'}}
+      problems: [400, 401, 403, 404, 429, 503]
     """
+    caller()
+    if mask_resident_ids(key, (key,)) != key:
+        raise InvalidInputError("a resident ID is never sent in a URL: POST it to "
+                                '/api/v1/subjects/lookup as {"key": "..."}')
+    return _looked_up(key)
+
+
+@bp.post("/subjects/lookup")
+def subject_lookup() -> Response:
+    """One subject across datasets, by any key in the body.
+    ---
+    post:
+      tags: [records]
+      summary: A subject (resident ID, credit code, address, building, facility code or event id)
+        in every dataset where the caller may look it up, with attribute-level provenance
+      description: >
+        A dataset about people (resident ID keys) is looked in only for its owner or a grant
+        that names subject_key. A subject that is not there and one the caller may not look up
+        get the same 404. Every lookup, found or not, is traced (the key masked, a resident ID
+        with its keyed hash); a caller gets 60 lookups a minute (ONEGRID_LOOKUPS_PER_MINUTE,
+        counted per web process), then 429 with Retry-After.
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: '#/components/schemas/SubjectLookup'}}}
+      parameters: [purpose]
+      responses: {'200': {$ref: '#/components/responses/subject'}}
+      problems: [400, 401, 403, 404, 413, 429, 503]
+    """
+    caller()  # a stranger gets a 401 before any word about the body
+    key = json_body().get("key")
+    if not isinstance(key, str) or not 0 < len(key) <= MAX_KEY:
+        raise InvalidInputError(f'send {{"key": "..."}}: the subject\'s key, 1..{MAX_KEY} '
+                                "characters")
+    return _looked_up(key)
+
+
+def _looked_up(key: str) -> Response:
+    """The subject's records, after counting the lookup; a miss (or a refusal, which is one)
+    is a 404 after its trace entry is committed."""
+    take_lookup(caller().actor)
     rows = pulled(Subject.named(key, store.settings().pii_key))
+    if not rows:
+        raise NotFoundError("no record of this subject in any dataset where your department may "
+                            "look it up")
     return json_response({"subject_key": rows[0]["subject_key"], "kind": rows[0]["subject_kind"],
                           "records": [{"dataset": r["dataset_id"], **feature(r)} for r in rows]})

@@ -5,39 +5,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response
 
 from onegrid.api import store
 from onegrid.api.caller import caller
 from onegrid.api.features import json_response
-from onegrid.api.params import instant
+from onegrid.api.params import instant, json_body
 from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.sharing import grants
 from onegrid.platform.sharing.collection import Ask, declare
 from onegrid.platform.store.models import CollectionRequest, GrantRequest
 
 bp = Blueprint("requests", __name__, url_prefix="/api/v1")
-
-
-def _body(required: bool = True) -> dict[str, Any]:
-    """The request's JSON object ({} when it may be left out and is); InvalidInputError for
-    anything else, and for text holding the NUL character, which the store cannot keep."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        if required:
-            raise InvalidInputError("send a JSON object (Content-Type: application/json)")
-        return {}
-    if _holds_nul(body):
-        raise InvalidInputError("text may not contain the NUL character (\\u0000)")
-    return body
-
-
-def _holds_nul(value: object) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
-    return isinstance(value, list) and any(_holds_nul(v) for v in value)
 
 
 def _strings(body: dict[str, Any], name: str) -> list[str]:
@@ -77,7 +56,7 @@ def create_grant_request() -> Response:
           content: {application/json: {schema: {$ref: '#/components/schemas/GrantRequest'}}}
       problems: [400, 401, 403, 404, 413, 503]
     """
-    who, body = caller(), _body()
+    who, body = caller(), json_body()
     with store.unit_of_work() as db:
         req = grants.request_grant(
             db, who.department, who.actor, dataset_id=_text(body, "dataset"),
@@ -106,7 +85,7 @@ def list_grant_requests() -> Response:
 
 def _decide(request_id: int, approve: bool) -> Response:
     who = caller()
-    reason = _body(required=False).get("reason", "")
+    reason = json_body(required=False).get("reason", "")
     with store.unit_of_work() as db:
         req = grants.decide(db, who.department, who.actor, request_id, approve,
                             reason if isinstance(reason, str) else "")
@@ -165,7 +144,7 @@ def create_collection_request() -> Response:
           content: {application/json: {schema: {$ref: '#/components/schemas/CollectionRequest'}}}
       problems: [400, 401, 403, 413, 503]
     """
-    who, body = caller(), _body()
+    who, body = caller(), json_body()
     try:
         deadline = date.fromisoformat(_text(body, "deadline"))
     except ValueError:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from onegrid.platform.sharing.pull import Answer
+from onegrid.platform.sharing.views import DatasetView
 from onegrid.platform.store.models import (
+    Area,
     Dataset,
     Issue,
     IssueCategory,
@@ -19,7 +25,6 @@ from onegrid.platform.store.models import (
 )
 
 QUEUE_LIMIT = 200
-MASK = "***"
 
 
 class IssuePoint(TypedDict):
@@ -33,7 +38,7 @@ class IssuePoint(TypedDict):
 
 
 class GridRecord(TypedDict):
-    """A shared record in a grid, for the map: a point on it and its masked attributes."""
+    """A shared record in a grid, for the map: a point on it and its visible attributes."""
 
     id: int
     dataset: str  # the dataset's title
@@ -80,17 +85,35 @@ def issue_points(session: Session, issues: list[Issue]) -> list[IssuePoint]:
             for r in rows]
 
 
-def records_in_grids(session: Session, grid_ids: list[int],
-                     limit: int = 200) -> list[GridRecord]:
-    """Shared records located in the grids, personal fields masked (the dataset's pii_fields)."""
-    rows = session.execute(
-        select(Record.id, Record.attributes, Dataset.title, Dataset.pii_fields,
-               func.ST_X(func.ST_PointOnSurface(Record.geom)).label("lon"),
-               func.ST_Y(func.ST_PointOnSurface(Record.geom)).label("lat"))
-        .join(Dataset, Dataset.id == Record.dataset_id)
-        .where(Record.grid_id.in_(grid_ids), Record.geom.is_not(None))
-        .order_by(Record.id).limit(limit))
-    return [GridRecord(id=r.id, dataset=r.title, lon=r.lon, lat=r.lat,
-                       attributes={k: MASK if k in r.pii_fields else v
-                                   for k, v in (r.attributes or {}).items()})
-            for r in rows]
+@dataclass(frozen=True)
+class GridRecords:
+    """The shared records placed in some grids, for a grid worker's map, asked as a pull
+    (platform.sharing.pull) by the grid workers' department: only datasets it reads whose
+    records' location it sees, only their visible fields, personal ones masked."""
+
+    grid_codes: tuple[str, ...]
+    limit: int = 200
+
+    @property
+    def dataset_id(self) -> None:
+        """The map looks in every dataset the department may read."""
+
+    def run(self, session: Session,
+            views: Mapping[str, DatasetView]) -> Answer[list[GridRecord]]:
+        located = {d: view for d, view in views.items() if view.sees("geometry")}
+        point = func.ST_PointOnSurface(Record.geom)
+        rows = session.execute(
+            select(Record.id, Record.dataset_id, Record.attributes, Dataset.title,
+                   func.ST_X(point).label("lon"), func.ST_Y(point).label("lat"))
+            .join(Dataset, Dataset.id == Record.dataset_id)
+            .join(Area, Area.id == Record.grid_id)
+            .where(Area.code.in_(self.grid_codes), Area.level == "grid",
+                   Record.dataset_id.in_(list(located)), Record.geom.is_not(None))
+            .order_by(Record.id).limit(self.limit)).all()
+        found = [GridRecord(id=r.id, dataset=r.title, lon=r.lon, lat=r.lat,
+                            attributes=located[r.dataset_id].visible(r.attributes or {}))
+                 for r in rows]
+        shown = Counter(r.dataset_id for r in rows)
+        return Answer(found, f"area:{','.join(self.grid_codes)}",
+                      {"rows": len(found), "datasets": dict(sorted(shown.items()))},
+                      tuple(shown))

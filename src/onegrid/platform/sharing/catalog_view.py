@@ -17,6 +17,7 @@ def _access(dataset: Dataset, view: DatasetView | None) -> dict[str, Any]:
     if view is not None:
         return {"readable": True, "fields": list(view.fields),
                 "masked_fields": sorted(view.pii_fields & set(view.fields)),
+                "hidden": sorted(view.hidden),  # geometry, grid, subject_key not granted
                 "purpose_required": view.sharing_class == "conditional" and not view.owner}
     how = (how_to_ask(dataset.id) if dataset.sharing_class == "conditional"
            else "not shared (不予共享): only the owner department reads it")

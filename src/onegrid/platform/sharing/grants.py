@@ -14,7 +14,7 @@ from onegrid.platform.errors import (
     InvalidInputError,
     NotFoundError,
 )
-from onegrid.platform.sharing.views import schema_fields
+from onegrid.platform.sharing.views import LOCATORS, schema_fields
 from onegrid.platform.store.models import Dataset, Department, GrantRequest
 from onegrid.platform.trace.chain import append
 
@@ -37,10 +37,11 @@ def request_grant(session: Session, department: Department, actor: str, *, datas
     if dataset.sharing_class == "not_shared":
         raise AccessDeniedError(f"dataset {dataset_id!r} is not shared (不予共享): it cannot be "
                                 "requested")
-    unknown = sorted(set(fields) - set(schema_fields(dataset)))
+    names = (*schema_fields(dataset), *LOCATORS)
+    unknown = sorted(set(fields) - set(names))
     if not fields or unknown:
         raise InvalidInputError(f"fields must be a non-empty list of {dataset_id}'s fields "
-                                f"({', '.join(schema_fields(dataset))}); unknown: {unknown}")
+                                f"({', '.join(names)}); unknown: {unknown}")
     if not purpose.strip():
         raise InvalidInputError("state the purpose of the request")
     if expires_at.tzinfo is None or expires_at <= datetime.now(UTC):

@@ -60,9 +60,10 @@ def pull(session: Session, asker: Asker, query: Query[T]) -> T:
     ask) when the department may not read the dataset, InvalidInputError when data shared on
     request is pulled without a purpose, or whatever the query raises. One dataset's grant and
     purpose are checked before its query runs; a query across datasets meets the purpose rule
-    for the datasets its answer came from. An answered pull appends exactly one ``data.pull``
-    entry (the query's target and detail, with the department, route, query string, purpose
-    and ``via``) to the session; the caller's unit of work commits it."""
+    for the datasets its answer came from. An answered pull, an empty answer too, appends
+    exactly one ``data.pull`` entry (the query's target and detail, with the department,
+    route, query string, purpose and ``via``) to the session; the caller's unit of work
+    commits it."""
     if query.dataset_id is None:  # across datasets, the rule holds for those it is found in
         views = readable(session, asker.department)
         answer = query.run(session, views)

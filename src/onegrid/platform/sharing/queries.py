@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from onegrid.platform.errors import InvalidInputError, NotFoundError
+from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.sharing import changes, records
-from onegrid.platform.sharing.identity import subject_key
+from onegrid.platform.sharing.identity import mask_resident_ids, pii_hash, subject_key
 from onegrid.platform.sharing.pull import Answer
 from onegrid.platform.sharing.records import Page, RecordFilter
 from onegrid.platform.sharing.views import DatasetView
@@ -60,27 +60,38 @@ class ChangesSince:
 
 @dataclass(frozen=True)
 class Subject:
-    """Every readable record of one subject, stored under any of ``keys``; NotFoundError if none."""
+    """Every record of one subject stored under any of ``keys``, in the datasets where the caller
+    may look a subject up by its key: those it reads whose masked key it sees (a dataset about
+    people: its owner, or a grant naming ``subject_key``). A dataset it may not look in is left
+    out of the query, so a refusal is a miss: the same query, an empty answer, a trace entry
+    naming the subject by ``masked`` (and a resident ID by its keyed hash). The purpose rule
+    holds for the datasets it is found in, which the caller may look in anyway."""
 
     keys: tuple[str, ...]
+    masked: str  # the key as the trace names it: any resident ID in it masked
+    key_hash: str | None = None  # a personal key's keyed hash, linking lookups of one person
 
     @classmethod
     def named(cls, key: str, pii_key: str) -> Subject:
         """The subject a caller names: a resident ID is stored only as its keyed hash."""
+        masked = mask_resident_ids(key, (key,))
+        personal = masked != key
         try:
-            return cls((key, subject_key("resident_id", key, pii_key).key))
+            keys: tuple[str, ...] = (key, subject_key("resident_id", key, pii_key).key)
         except InvalidInputError:
-            return cls((key,))
+            keys = (key,)
+        return cls(keys, masked, pii_hash(key, pii_key) if personal else None)
 
     @property
     def dataset_id(self) -> None:
-        """A subject is looked for in every dataset the caller may read."""
+        """A subject is looked for in every dataset the caller may look it up in."""
 
     def run(self, session: Session,
             views: Mapping[str, DatasetView]) -> Answer[list[dict[str, Any]]]:
-        rows = records.of_subject(session, views, list(self.keys))
-        if not rows:
-            raise NotFoundError("no record of this subject in any dataset your department may read")
+        searched = {d: view for d, view in views.items() if view.sees("subject_key")}
+        rows = records.of_subject(session, searched, list(self.keys))
         datasets = [r["dataset_id"] for r in rows]
-        return Answer(rows, f"subject:{rows[0]['subject_key']}",
-                      {"rows": len(rows), "datasets": datasets}, tuple(dict.fromkeys(datasets)))
+        hashed = {"key_hash": self.key_hash} if self.key_hash else {}
+        return Answer(rows, f"subject:{self.masked}",
+                      {"rows": len(rows), "datasets": datasets, **hashed},
+                      tuple(dict.fromkeys(datasets)))

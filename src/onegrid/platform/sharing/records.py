@@ -2,6 +2,8 @@
 
 Every query is cut to a DatasetView: only visible fields come back, personal ones masked, and
 filters may use visible, unmasked fields only (a filter on a masked field would reveal it).
+Geometry, grid and masked key the view hides come back as null, and a bbox or area filter on
+records whose location the view hides is refused (its answer would reveal the location).
 Pages are keyset-paginated on the record id, so the order is stable while data changes."""
 
 from __future__ import annotations
@@ -80,11 +82,20 @@ def _filterable(view: DatasetView, name: str) -> str:
     return name
 
 
+def _located(view: DatasetView, locator: str, what: str) -> None:
+    if not view.sees(locator):
+        raise InvalidInputError(f"cannot filter {view.dataset_id} by {what}: its records are "
+                                f"about people, and your grant does not name {locator!r} (ask "
+                                "for it as a field in a grant request)")
+
+
 def _clauses(view: DatasetView, flt: RecordFilter, area: Any) -> list[Any]:
     clauses: list[Any] = [Record.dataset_id == view.dataset_id]
     if area is not None:
+        _located(view, "grid", "area")
         clauses.append(_area_clause(area))
     if flt.bbox:
+        _located(view, "geometry", "bbox")
         clauses.append(Record.geom.op("&&")(func.ST_MakeEnvelope(*flt.bbox, STORE_SRID)))
     if flt.updated_since:
         clauses.append(Record.updated_at > flt.updated_since)
@@ -111,6 +122,8 @@ def shape(view: DatasetView, row: Any) -> dict[str, Any]:
     """One record as a caller may see it: visible attributes and their provenance only."""
     item = dict(row._mapping)
     item["attributes"] = view.visible(item["attributes"])
+    for locator in view.hidden:  # the record comes without where and who it is
+        item[locator] = None
     sources, later = item.pop("sources"), item["provenance"]
     item["provenance"] = {name: _said(sources, later.get(name, 1))  # unlisted: version 1's
                           for name in item["attributes"]}

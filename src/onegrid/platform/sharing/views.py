@@ -2,7 +2,12 @@
 
 Unconditional datasets are readable by every department, conditional ones through an approved,
 unexpired grant request (only its fields), not-shared ones by the owner only. Personal
-information stays masked unless the reader owns the dataset or its grant says otherwise."""
+information stays masked unless the reader owns the dataset or its grant says otherwise.
+
+A dataset whose subjects are people (resident ID keys) also keeps where they are and who they
+are: a reader other than the owner sees a record's geometry, grid and masked key only when its
+grant names them (LOCATORS: ``geometry``, which brings the grid with it, ``grid`` alone, and
+``subject_key``, which also allows looking a person up by the raw key)."""
 
 from __future__ import annotations
 
@@ -16,6 +21,12 @@ from sqlalchemy.orm import Session
 from onegrid.platform.errors import AccessDeniedError, NotFoundError
 from onegrid.platform.store.models import Dataset, Department, GrantRequest
 
+# Parts of a record beside its attributes that a grant may name: where the subject is
+# (geometry, grid) and the subject's masked key. They are granted only for datasets whose
+# subjects are people; elsewhere every reader sees them.
+LOCATORS = ("geometry", "grid", "subject_key")
+PERSON_KEY_KIND = "resident_id"
+
 
 @dataclass(frozen=True)
 class DatasetView:
@@ -26,6 +37,11 @@ class DatasetView:
     fields: tuple[str, ...]
     pii_fields: frozenset[str]  # fields the reader sees only masked
     owner: bool = False
+    hidden: frozenset[str] = frozenset()  # LOCATORS the reader does not see
+
+    def sees(self, locator: str) -> bool:
+        """Whether the reader sees this part of a record (geometry, grid, subject_key)."""
+        return locator not in self.hidden
 
     def visible(self, attributes: dict[str, Any]) -> dict[str, Any]:
         """``attributes`` cut to the visible fields, personal ones masked."""
@@ -44,6 +60,14 @@ def mask_value(value: object) -> str:
 
 def schema_fields(dataset: Dataset) -> tuple[str, ...]:
     return tuple(dataset.attribute_schema.get("properties", {}))
+
+
+def _hidden(dataset: Dataset, granted: set[str]) -> frozenset[str]:
+    """The LOCATORS a non-owner with these granted names does not see."""
+    if dataset.subject_key_kind != PERSON_KEY_KIND:
+        return frozenset()
+    shown = granted | ({"grid"} if "geometry" in granted else set())
+    return frozenset(LOCATORS) - shown
 
 
 def how_to_ask(dataset_id: str) -> str:
@@ -68,12 +92,14 @@ def _view(dataset: Dataset, department: Department,
     if dataset.owner_department_id == department.id:
         return DatasetView(dataset.id, dataset.sharing_class, fields, frozenset(), owner=True)
     if dataset.sharing_class == "unconditional":
-        return DatasetView(dataset.id, dataset.sharing_class, fields, pii)
+        return DatasetView(dataset.id, dataset.sharing_class, fields, pii,
+                           hidden=_hidden(dataset, set()))
     if dataset.sharing_class == "conditional" and grants:
         granted = {f for g in grants for f in g.fields}
         clear = {f for g in grants if g.personal_information for f in g.fields}
         return DatasetView(dataset.id, dataset.sharing_class,
-                           tuple(f for f in fields if f in granted), pii - clear)
+                           tuple(f for f in fields if f in granted), pii - clear,
+                           hidden=_hidden(dataset, granted))
     return None
 
 
