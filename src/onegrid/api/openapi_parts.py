@@ -136,7 +136,10 @@ RESPONSES = {"problem": {"description": "a problem (RFC 9457) a person can read"
                              "schema": {"$ref": "#/components/schemas/Problem"}}}},
              "subject": {"description": "the subject's records",
                          "content": {"application/json": {
-                             "schema": {"$ref": "#/components/schemas/Subject"}}}}}
+                             "schema": {"$ref": "#/components/schemas/Subject"}}}},
+             "dataset": {"description": "the catalog entry",
+                         "content": {"application/json": {
+                             "schema": {"$ref": "#/components/schemas/Dataset"}}}}}
 
 SECURITY_SCHEMES = {
     "bearer": {"type": "http", "scheme": "bearer",

@@ -36,10 +36,7 @@ def dataset(dataset_id: str) -> Response:
       tags: [catalog]
       summary: One dataset's owner, fields, sharing class, freshness, record count and access
       parameters: [dataset]
-      responses:
-        '200':
-          description: the entry
-          content: {application/json: {schema: {$ref: '#/components/schemas/Dataset'}}}
+      responses: {'200': {$ref: '#/components/responses/dataset'}}
       problems: [401, 403, 404, 503]
     """
     return json_response(describe(store.session(), views(), dataset_id)[0])

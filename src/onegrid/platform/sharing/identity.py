@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Container
+from collections.abc import Callable, Container
 from datetime import date
 
 import msgspec
@@ -64,12 +64,15 @@ def mask_resident_ids(text: str, known: Container[str] = ()) -> str:
     return "".join(characters)
 
 
-def is_resident_id(value: str) -> bool:
-    try:
-        check_resident_id(value)
-    except InvalidInputError:
-        return False
-    return True
+def passes(check: Callable[[str], object]) -> Callable[[str], bool]:
+    """``check`` (one that raises InvalidInputError) as a yes-or-no test."""
+    def accepts(value: str) -> bool:
+        try:
+            check(value)
+        except InvalidInputError:
+            return False
+        return True
+    return accepts
 
 
 def pii_hash(value: str, pii_key: str) -> str:
@@ -128,3 +131,7 @@ def subject_key(kind: str, value: str, pii_key: str) -> SubjectKey:
     return SubjectKey(value, value)
 
 
+
+
+is_resident_id = passes(check_resident_id)
+is_credit_code = passes(check_credit_code)
