@@ -165,14 +165,15 @@ def main() -> None:
     args = parser.parse_args()
     settings = Settings.from_env()
     print("preparing a bench database with the demo city …", flush=True)
-    engine = bench_database(settings, "onegrid_bench_api")
-    settings = replace(settings, database_url=engine.url.render_as_string(hide_password=False))
-    started = time.perf_counter()
-    load(engine, args.records)
-    with engine.connect() as conn:
-        rows = conn.scalar(text("SELECT count(*) FROM record"))
-    print(f"{rows:,} records loaded in {time.perf_counter() - started:.0f} s", flush=True)
-    run(settings, engine, args.requests, tuple(args.ports))
+    with bench_database(settings, "onegrid_bench_api") as engine:  # dropped at the end
+        settings = replace(settings,
+                           database_url=engine.url.render_as_string(hide_password=False))
+        started = time.perf_counter()
+        load(engine, args.records)
+        with engine.connect() as conn:
+            rows = conn.scalar(text("SELECT count(*) FROM record"))
+        print(f"{rows:,} records loaded in {time.perf_counter() - started:.0f} s", flush=True)
+        run(settings, engine, args.requests, tuple(args.ports))
 
 
 if __name__ == "__main__":

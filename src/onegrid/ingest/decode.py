@@ -14,7 +14,7 @@ from onegrid.ingest.contract import MAX_MESSAGE_BYTES, Envelope
 from onegrid.platform.errors import InvalidInput
 from onegrid.platform.sharing.catalog import DatasetRules, problem
 from onegrid.platform.sharing.identity import mask, pii_hash, subject_key
-from onegrid.platform.streams import dataset_of
+from onegrid.platform.streams import TOPIC_PREFIX, dataset_of, topic_for
 
 _parse = msgspec.json.Decoder(Envelope)
 NO_HASHES = b"{}"
@@ -48,31 +48,33 @@ class Refusal:
 
 
 def decode(value: bytes | None, topic: str, catalog: dict[str, DatasetRules],
-           pii_key: str) -> Report | Refusal:
-    """Check one message against the contract and its dataset's rules."""
+           pii_key: str, prefix: str = TOPIC_PREFIX) -> Report | Refusal:
+    """Check one message against the contract and its dataset's rules; ``prefix`` is the
+    deployment's topic prefix (Settings.topic_prefix), which the topic's dataset follows."""
     # Until the envelope names them, the topic says the dataset and nobody the department.
     if value is None:
         return Refusal("the message has no value (a tombstone); send the record as JSON",
-                       dataset_of(topic))
+                       dataset_of(topic, prefix))
     if len(value) > MAX_MESSAGE_BYTES:
         return Refusal(f"the message is {len(value):,} bytes; the limit is "
-                       f"{MAX_MESSAGE_BYTES:,} bytes", dataset_of(topic))
+                       f"{MAX_MESSAGE_BYTES:,} bytes", dataset_of(topic, prefix))
     try:
         envelope = _parse.decode(value)
     except RecursionError:
         return Refusal("the message nests arrays or objects more than 999 levels deep",
-                       dataset_of(topic))
+                       dataset_of(topic, prefix))
     except msgspec.ValidationError as exc:
-        return _refuse(exc, value, topic)
+        return _refuse(exc, value, topic, prefix)
     except msgspec.DecodeError as exc:
-        return Refusal(_not_json(value, exc), dataset_of(topic))
+        return Refusal(_not_json(value, exc), dataset_of(topic, prefix))
     if _NUL_ESCAPE in value:  # a fast search; the walk tells an escaped backslash apart
         where = _nul_at(msgspec.structs.asdict(envelope), "")
         if where:
             return Refusal(f"{where} contains the character U+0000 (NUL), which the store "
-                           "cannot keep in text", dataset_of(topic), _no_nul(envelope.department))
+                           "cannot keep in text", dataset_of(topic, prefix),
+                           _no_nul(envelope.department))
     try:
-        return _report(envelope, topic, catalog, pii_key)
+        return _report(envelope, topic, catalog, pii_key, prefix)
     except InvalidInput as exc:
         return Refusal(exc.detail, envelope.dataset, envelope.department)
 
@@ -112,7 +114,7 @@ def _not_json(value: bytes, exc: msgspec.DecodeError) -> str:
     return f"the message is not JSON: {exc}"
 
 
-def _refuse(exc: msgspec.ValidationError, value: bytes, topic: str) -> Refusal:
+def _refuse(exc: msgspec.ValidationError, value: bytes, topic: str, prefix: str) -> Refusal:
     """What is wrong with the envelope (every missing field at once), naming the dataset and
     department when the message does."""
     try:
@@ -125,7 +127,7 @@ def _refuse(exc: msgspec.ValidationError, value: bytes, topic: str) -> Refusal:
         problem = "it lacks " + ", ".join(f.encode_name for f in msgspec.structs.fields(Envelope)
                                           if f.required and f.encode_name not in named)
     return Refusal(f"the envelope does not follow the contract: {problem}",
-                   _no_nul(str(named.get("dataset") or dataset_of(topic)))[:64],
+                   _no_nul(str(named.get("dataset") or dataset_of(topic, prefix)))[:64],
                    _no_nul(str(named.get("department") or ""))[:32])
 
 
@@ -136,15 +138,15 @@ def _said(exc: msgspec.ValidationError) -> str:
 
 
 def _report(envelope: Envelope, topic: str, catalog: dict[str, DatasetRules],
-            pii_key: str) -> Report:
+            pii_key: str, prefix: str) -> Report:
     dataset = envelope.dataset
     rules = catalog.get(dataset)
     if rules is None:
         raise InvalidInput(f"unknown dataset {dataset!r}: register it with "
                            "`onegrid dataset register`")
-    if dataset_of(topic) != dataset:
+    if dataset_of(topic, prefix) != dataset:
         raise InvalidInput(f"dataset {dataset!r} arrived on topic {topic!r}; "
-                           f"publish it to onegrid.ingest.{dataset}")
+                           f"publish it to {topic_for(dataset, prefix)}")
     if not rules.may_contribute(envelope.department):
         allowed = ", ".join(sorted({rules.owner, *rules.contributors}))
         raise InvalidInput(f"department {envelope.department!r} may not contribute to "

@@ -7,16 +7,17 @@ from collections.abc import Iterable
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from onegrid.platform.streams import DLQ_TOPIC, topic_for
+from onegrid.platform.streams import DLQ_TOPIC, TOPIC_PREFIX, topic_for
 
 PARTITIONS = 3  # so up to three workers share a dataset; raise it with the broker's own tools
 
 
 def ensure_topics(bootstrap_servers: str, datasets: Iterable[str],
-                  partitions: int = PARTITIONS) -> list[str]:
-    """Create the missing topics for ``datasets`` and the dead-letter topic; returns all names."""
+                  partitions: int = PARTITIONS, prefix: str = TOPIC_PREFIX) -> list[str]:
+    """Create the missing topics for ``datasets`` (under ``prefix``) and the dead-letter
+    topic; returns all names."""
     admin = AdminClient({"bootstrap.servers": bootstrap_servers})
-    names = [topic_for(d) for d in datasets] + [DLQ_TOPIC]
+    names = [topic_for(d, prefix) for d in datasets] + [DLQ_TOPIC]
     existing = admin.list_topics(timeout=10).topics
     wanted = [NewTopic(n, num_partitions=partitions) for n in names if n not in existing]
     for future in (admin.create_topics(wanted).values() if wanted else ()):
