@@ -19,9 +19,17 @@ import time
 from collections.abc import Callable, Collection
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Message, TopicPartition
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    Consumer,
+    KafkaError,
+    KafkaException,
+    Message,
+    TopicPartition,
+)
 from sqlalchemy import Engine, select, text
 
+from onegrid.ingest import faults
 from onegrid.ingest.deadletters import DeadLetterPublisher
 from onegrid.ingest.decode import Refusal, Report, decode
 from onegrid.ingest.writer import BatchWriter, Delivery, Outcome
@@ -29,7 +37,7 @@ from onegrid.platform.settings import Settings
 from onegrid.platform.sharing.catalog import DatasetRules, rules
 from onegrid.platform.store.db import session_factory
 from onegrid.platform.store.models import Department
-from onegrid.platform.streams import INGEST_GROUP, topic_for
+from onegrid.platform.streams import INGEST_GROUP, dataset_of, topic_for
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +58,8 @@ class Worker:
         self._catalog_at = -float("inf")
 
     def run(self, on_batch: Callable[[Outcome], None] = lambda _: None) -> None:
-        """Consume until ``stopping`` is set (SIGTERM and SIGINT set it when run from the CLI)."""
+        """Consume until ``stopping`` is set (SIGTERM and SIGINT set it when run from the CLI).
+        No message ends it: each is stored or becomes a dead letter (writer.py)."""
         consumer = Consumer(self._consumer_config())
         publisher = DeadLetterPublisher(self.settings.kafka_bootstrap_servers)
         # One batch is written while the next is fetched and decoded: the store and Python
@@ -59,7 +68,7 @@ class Worker:
         topics: list[str] = []
         with self.engine.connect() as conn, ThreadPoolExecutor(1) as store:
             writer = BatchWriter(conn, self.group, lambda: self._departments,
-                                 self.settings.dedup)
+                                 self.settings.dedup, self.stopping)
             try:
                 while not self.stopping.is_set():
                     wanted = self._topics()
@@ -124,7 +133,11 @@ class Worker:
         reports: list[tuple[Delivery, Report]] = []
         refusals: list[tuple[Delivery, Refusal]] = []
         for d in deliveries:
-            result = decode(d.value, d.topic, catalog, self.settings.pii_key, prefix)
+            try:
+                result = decode(d.value, d.topic, catalog, self.settings.pii_key, prefix)
+            except Exception as exc:  # decode refuses what it can name; this is a fault of ours
+                faults.log_failure(exc, f"decoding {d.topic}[{d.partition}]@{d.offset}")
+                result = Refusal(faults.reason(exc), dataset_of(d.topic, prefix))
             if isinstance(result, Report):
                 reports.append((d, result))
             else:
@@ -133,23 +146,42 @@ class Worker:
 
     @staticmethod
     def _finish(consumer: Consumer, written: Future[Outcome]) -> Outcome:
-        outcome = written.result()  # a failed batch stops the worker: nothing is skipped
-        consumer.commit(offsets=[TopicPartition(t, p, o) for (t, p), o in
-                                 outcome.resume_at.items()], asynchronous=True)
+        outcome = written.result()  # raises only when stopped while the store was away
+        try:
+            consumer.commit(offsets=[TopicPartition(t, p, o) for (t, p), o in
+                                     outcome.resume_at.items()], asynchronous=True)
+        except KafkaException as exc:  # only lag monitors read them: the store has them
+            log.warning("the broker did not take the group's offsets: %s", exc)
         return outcome
 
     def _rules(self) -> dict[str, DatasetRules]:
-        """The catalog's rules, read again every catalog_ttl_s."""
+        """The catalog's rules, read again every catalog_ttl_s; while the store does not
+        answer, the last ones read."""
         if time.monotonic() - self._catalog_at > self.catalog_ttl_s:
-            with session_factory(self.engine)() as session:
-                self._catalog = rules(session)
-                self._departments = dict(session.execute(
-                    select(Department.code, Department.id)).all())
+            try:
+                with session_factory(self.engine)() as session:
+                    self._catalog = rules(session)
+                    self._departments = dict(session.execute(
+                        select(Department.code, Department.id)).all())
+            except Exception as exc:
+                if faults.passing(exc) is None:
+                    raise
+                log.warning("the catalog was not read again: %s", faults.passing(exc))
             self._catalog_at = time.monotonic()
         return self._catalog
 
     def _seek_to_stored(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
-        stored = self._stored_offsets()
+        waits = faults.waits(self.stopping)
+        while True:
+            try:
+                stored = self._stored_offsets()
+                break
+            except Exception as exc:
+                if faults.passing(exc) is None:
+                    raise
+                log.warning("the stored offsets were not read (%s); trying again",
+                            faults.passing(exc))
+                next(waits)
         for tp in partitions:
             tp.offset = stored.get((tp.topic, tp.partition), OFFSET_BEGINNING)
         consumer.assign(partitions)
