@@ -39,10 +39,11 @@ def ingest() -> None:
 @pass_runtime
 def ingest_run(rt: Runtime, group: str, datasets: tuple[str, ...]) -> None:
     """Consume the topics of the registered datasets (onegrid.ingest.<id>, or under
-    ONEGRID_TOPIC_PREFIX), named one by one: other topics are never read. A dataset registered
-    while it runs is consumed within 10 s. Each message is stored once or becomes a dead letter
-    with its reason; the worker waits out a store that does not answer and goes on. Ctrl-C
-    stops cleanly. Start several workers with the same group to share the partitions."""
+    ONEGRID_TOPIC_PREFIX), named one by one: other topics are never read. The catalog is read
+    again every 10 s, and a dataset registered meanwhile joins the subscription. Each message is
+    stored once or becomes a dead letter with its reason; the worker waits out a store that
+    does not answer and goes on. Ctrl-C stops cleanly. Start several workers with the same
+    group to share the partitions."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     # A batch allocates some hundred thousand objects (tuples, dicts, strings) that reference
     # counting frees, none in cycles; the cyclic collector, run every 700 allocations, walked
