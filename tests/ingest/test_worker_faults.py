@@ -154,35 +154,35 @@ def _wait_until_waiting(conn: Connection, pid: int) -> None:
 
 def test_the_worker_goes_on_when_its_store_connections_are_cut_mid_run(settings, engine,
                                                                        dataset, caplog) -> None:
-    """pg_terminate_backend on the worker's connections (its writer's, the catalog's), again and
-    again while it works: each batch is written again, none twice, nothing becomes a dead
-    letter, the worker goes on."""
+    """pg_terminate_backend on the worker's connections (its writer's, the catalog's) while it
+    works, after each of three waves of messages has begun to be stored: each batch the cut
+    hit is written again, none twice, nothing becomes a dead letter, the worker goes on."""
     caplog.set_level(logging.INFO, logger="onegrid.ingest.writer")
-    n = 3000
+    wave, waves = 1000, 3
     rng = random.Random(13)
-    produce(settings, dataset.topic, [encode(dataset.message(
-        subject_key=factories.credit_code(rng), record_id=f"m{i}")) for i in range(n)])
     name = f"test-{uuid.uuid4().hex[:8]}"
     own = create_engine(settings.database_url, connect_args={"application_name": name})
     worker = Worker(replace(settings, ingest_batch=100), own, name, datasets=[dataset.id])
-    cuts = 0
     with running(worker) as thread, engine.connect() as conn:
-        wait_for(engine, dataset.id, received=1)
-        while cuts < 5 and counters(engine, dataset.id)["received"] < n:
-            cuts += conn.scalar(text(
+        for w in range(waves):
+            produce(settings, dataset.topic, [encode(dataset.message(
+                subject_key=factories.credit_code(rng), record_id=f"m{w}-{i}"))
+                for i in range(wave)])
+            wait_for(engine, dataset.id, received=w * wave + 1)
+            # mid-wave, or after it: then the next wave's first batch finds the cut
+            assert conn.scalar(text(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND application_name = :a"), {"a": name})
             conn.commit()
-            time.sleep(0.2)
-        seen = wait_for(engine, dataset.id, received=n, seconds=90)
+        seen = wait_for(engine, dataset.id, received=waves * wave, seconds=90)
         assert thread.is_alive()
     own.dispose()
-    assert cuts >= 2
+    n = waves * wave
     assert seen == {"received": n, "new": n, "merged": 0, "dead_letters": 0}
-    assert caplog.text.count("the connection to the store was lost; writing the batch again") >= 2
+    retries = caplog.text.count("the connection to the store was lost; writing the batch again")
+    assert retries >= waves - 1
     with engine.connect() as conn:
         assert conn.scalar(text("SELECT count(*) FROM dead_letter WHERE topic = :t"),
                            {"t": dataset.topic}) == 0
         assert conn.scalar(text("SELECT count(*) FROM record WHERE dataset_id = :d"),
                            {"d": dataset.id}) == n
-
