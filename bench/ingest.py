@@ -266,7 +266,7 @@ def decoding(settings: Settings, engine: Engine, dataset: str,
     prefix = settings.topic_prefix
     topic = topic_for(dataset, prefix)
     sample = [value for _, value in envelopes(dataset, PACE_SAMPLE, 0.0, points, seed=2)]
-    return lambda: [decode(value, topic, catalog, settings.pii_key, prefix)
+    return lambda: [decode(value, topic, catalog, settings.pii_key, prefix=prefix)
                     for value in sample], len(sample)
 
 

@@ -93,7 +93,7 @@ class Side:
     def write(self, start: int, size: int, catalog, pii_key: str) -> None:
         topic = topic_for(self.dataset, BENCH_PREFIX)
         batch = [(self.module.Delivery(topic, 0, start + i, key.encode(), value),
-                  decode(value, topic, catalog, pii_key, BENCH_PREFIX))
+                  decode(value, topic, catalog, pii_key, prefix=BENCH_PREFIX))
                  for i, (key, value) in enumerate(self.messages[start:start + size])]
         backend, python = backend_cpu(self.conn), time.process_time()
         self.writer.write(batch, [])

@@ -48,7 +48,7 @@ class Refusal:
 
 
 def decode(value: bytes | None, topic: str, catalog: dict[str, DatasetRules],
-           pii_key: str, prefix: str = TOPIC_PREFIX) -> Report | Refusal:
+           pii_key: str, *, prefix: str = TOPIC_PREFIX) -> Report | Refusal:
     """Check one message against the contract and its dataset's rules; ``prefix`` is the
     deployment's topic prefix (Settings.topic_prefix), which the topic's dataset follows."""
     # Until the envelope names them, the topic says the dataset and nobody the department.

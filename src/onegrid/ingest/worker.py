@@ -134,7 +134,7 @@ class Worker:
         refusals: list[tuple[Delivery, Refusal]] = []
         for d in deliveries:
             try:
-                result = decode(d.value, d.topic, catalog, self.settings.pii_key, prefix)
+                result = decode(d.value, d.topic, catalog, self.settings.pii_key, prefix=prefix)
             except Exception as exc:  # decode refuses what it can name; this is a fault of ours
                 faults.log_failure(exc, f"decoding {d.topic}[{d.partition}]@{d.offset}")
                 result = Refusal(faults.reason(exc), dataset_of(d.topic, prefix))
