@@ -32,7 +32,7 @@ import yaml
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from bench.common import bench_database, line, on_bench_database
+from bench.common import bench_database, bench_settings, line
 from onegrid.demo.datasets import SPECS
 from onegrid.platform.settings import Settings
 from onegrid.platform.sharing.catalog import register
@@ -164,14 +164,14 @@ def main() -> None:
     args = parser.parse_args()
     settings = Settings.from_env()
     print("preparing a bench database with the demo city …", flush=True)
-    engine = bench_database(settings, "onegrid_bench_api")
-    settings = on_bench_database(settings, engine)
-    started = time.perf_counter()
-    load(engine, args.records)
-    with engine.connect() as conn:
-        rows = conn.scalar(text("SELECT count(*) FROM record"))
-    print(f"{rows:,} records loaded in {time.perf_counter() - started:.0f} s", flush=True)
-    run(settings, engine, args.requests, tuple(args.ports))
+    with bench_database(settings, "onegrid_bench_api") as engine:  # dropped at the end
+        settings = bench_settings(settings, engine)
+        started = time.perf_counter()
+        load(engine, args.records)
+        with engine.connect() as conn:
+            rows = conn.scalar(text("SELECT count(*) FROM record"))
+        print(f"{rows:,} records loaded in {time.perf_counter() - started:.0f} s", flush=True)
+        run(settings, engine, args.requests, tuple(args.ports))
 
 
 if __name__ == "__main__":

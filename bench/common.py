@@ -1,11 +1,21 @@
-"""What the benchmarks share: a database of their own with the demo city, and report lines."""
+"""What the benchmarks share: a database, topics and consumer groups of their own, removed
+when they finish (on a failure too), and report lines.
+
+The benchmarks never touch the platform's: their topics are under BENCH_PREFIX, which no ingest
+worker of the platform consumes (it names the topics of its registered datasets, under its own
+prefix), their groups are named bench-…, and their datasets live in their own database."""
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from confluent_kafka import KafkaException
+from confluent_kafka.admin import AdminClient
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.orm import Session
 
@@ -16,32 +26,62 @@ from onegrid.platform.settings import Settings
 from onegrid.platform.store import migrate
 from onegrid.platform.store.db import create_database
 
+BENCH_PREFIX = "onegrid.bench."
+"""The benchmarks' topics: onegrid.bench.<dataset>."""
+log = logging.getLogger(__name__)
 
-def bench_database(settings: Settings, name: str = "onegrid_bench") -> Engine:
-    """A fresh database ``name`` on the configured server, migrated, with the demo city: the
-    cluster administrator's (it installs PostGIS), which the benches use for everything (they
-    measure the work, not the roles' privileges)."""
+
+@contextmanager
+def bench_database(settings: Settings, name: str = "onegrid_bench",
+                   warm: bool = True) -> Iterator[Engine]:
+    """A fresh database ``name`` on the configured server, migrated, with the demo city (and
+    the server's buffers warmed, unless ``warm`` is false); dropped at the end. The cluster
+    administrator's (it installs PostGIS), which the benches use for everything: they measure
+    the work, not the roles' privileges."""
     admin = create_engine(make_url(settings.admin_database_url).set(database="postgres"),
                           isolation_level="AUTOCOMMIT")
+    drop = text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(drop)
         create_database(conn, name)
-    admin.dispose()
     engine = create_engine(make_url(settings.admin_database_url).set(database=name))
-    migrate.upgrade(engine)
-    with Session(engine) as session:
-        build(session, settings.grid_size_m, lambda _: None)
-        register_all(session)
-        session.commit()
-    settle(engine)  # as `onegrid demo city` does
-    warm_buffer_pool(engine)
-    return engine
+    try:
+        migrate.upgrade(engine)
+        with Session(engine) as session:
+            build(session, settings.grid_size_m, lambda _: None)
+            register_all(session)
+            session.commit()
+        settle(engine)  # as `onegrid demo city` does
+        if warm:
+            warm_buffer_pool(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(drop)
+        admin.dispose()
 
 
-def on_bench_database(settings: Settings, engine: Engine) -> Settings:
-    """``settings`` with every role's URL pointing at the bench database ``engine`` is on."""
+def bench_settings(settings: Settings, engine: Engine) -> Settings:
+    """``settings`` for the bench's database (every role's URL) and topics."""
     url = engine.url.render_as_string(hide_password=False)
-    return replace(settings, database_url=url, owner_database_url=url, ingest_database_url=url)
+    return replace(settings, database_url=url, owner_database_url=url, ingest_database_url=url,
+                   topic_prefix=BENCH_PREFIX)
+
+
+def remove_from_broker(bootstrap_servers: str, topics: Iterable[str] = (),
+                       groups: Iterable[str] = ()) -> None:
+    """Deletes the bench's ``topics`` and consumer ``groups`` from the broker; one that is
+    already gone, or that the broker keeps, is logged, not raised (this runs in finally)."""
+    admin = AdminClient({"bootstrap.servers": bootstrap_servers})
+    topics, groups = list(topics), list(groups)
+    futures = {**(admin.delete_topics(topics) if topics else {}),
+               **(admin.delete_consumer_groups(groups) if groups else {})}
+    for name, future in futures.items():
+        try:
+            future.result(timeout=30)
+        except KafkaException as exc:
+            log.warning("the bench could not remove %s from the broker: %s", name, exc)
 
 
 def warm_buffer_pool(engine: Engine, pages: int | None = None) -> int:

@@ -9,7 +9,11 @@ the same final rows into an identical table (same indexes and foreign keys), tim
 server. Beside its figures it prints the CPU an event cost in the workers and in PostgreSQL, the
 share of the cores' time left idle and spent in the kernel, and the machine's pace through the
 run (bench/pace.py): the same work costs more CPU in some phases of a virtual machine than in
-others."""
+others.
+
+It runs beside the platform without touching it (bench/common.py): a database of its own for
+each mix, its topics under onegrid.bench., its own consumer group; the database, topics and
+group are removed when the mix ends, however it ends."""
 
 from __future__ import annotations
 
@@ -31,7 +35,14 @@ from confluent_kafka import Producer
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from bench.common import CpuSample, bench_database, cpu_sample, line, on_bench_database
+from bench.common import (
+    CpuSample,
+    bench_database,
+    bench_settings,
+    cpu_sample,
+    line,
+    remove_from_broker,
+)
 from bench.pace import Pace, describe
 from onegrid.demo import factories
 from onegrid.demo.datasets import SPECS
@@ -119,17 +130,18 @@ class IngestRun:
     stretch: tuple[float, float]  # the timed stretch's ends (time.perf_counter())
 
 
-def run_workers(settings: Settings, engine: Engine, dataset: str, topic: str, n: int,
-                workers: int) -> IngestRun:
-    """Run ``workers`` `onegrid ingest run` processes in one group until ``n`` messages are
-    stored, and time them."""
+def run_workers(settings: Settings, engine: Engine, dataset: str, n: int, workers: int,
+                group: str) -> IngestRun:
+    """Run ``workers`` `onegrid ingest run` processes in ``group`` on ``dataset`` (in the
+    database and under the topic prefix of ``settings``) until ``n`` messages are stored, and
+    time them."""
     env = {**os.environ, "DATABASE_URL": settings.database_url,
-           "ONEGRID_INGEST_DATABASE_URL": settings.ingest_database_url}
-    group = f"bench-{uuid.uuid4().hex[:8]}"
+           "ONEGRID_INGEST_DATABASE_URL": settings.ingest_database_url,
+           "ONEGRID_TOPIC_PREFIX": settings.topic_prefix}
     started = time.perf_counter()
     processes = [subprocess.Popen(
-        [sys.executable, "-m", "onegrid.cli", "ingest", "run", "--group", group, "--topics",
-         topic], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [sys.executable, "-m", "onegrid.cli", "ingest", "run", "--group", group, "--dataset",
+         dataset], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(workers)]
     first = first_batch = last = 0.0
     try:
@@ -208,18 +220,26 @@ def _identical_table(cursor) -> None:
 
 def mix(settings: Settings, engine: Engine, label: str, n: int, reports: float,
         points: list[tuple[float, float]], workers: int) -> None:
+    """One mix in the bench's database (``engine``), with ``settings`` from bench_settings: its
+    topic and its workers' group are removed from the broker at the end, on a failure too."""
     dataset = bench_dataset(engine, label)
-    topic = topic_for(dataset)
-    ensure_topics(settings.kafka_bootstrap_servers, [dataset], partitions=4)
-    with Pace(*decoding(settings, engine, dataset, points)) as pace:
-        started = time.perf_counter()
-        produce(settings, topic, envelopes(dataset, n, reports, points))
-        produced = time.perf_counter()
-        print(f"{label}: {n:,} envelopes produced in {produced - started:.1f} s", flush=True)
-        run = run_workers(settings, engine, dataset, topic, n, workers)
-        copying = time.perf_counter()
-        rows, copy_seconds = ceiling(engine, dataset)
-        copied = time.perf_counter()
+    topic = topic_for(dataset, settings.topic_prefix)
+    group = f"bench-{uuid.uuid4().hex[:8]}"
+    try:
+        ensure_topics(settings.kafka_bootstrap_servers, [dataset], partitions=4,
+                      prefix=settings.topic_prefix)
+        with Pace(*decoding(settings, engine, dataset, points)) as pace:
+            started = time.perf_counter()
+            produce(settings, topic, envelopes(dataset, n, reports, points))
+            produced = time.perf_counter()
+            print(f"{label}: {n:,} envelopes produced in {produced - started:.1f} s",
+                  flush=True)
+            run = run_workers(settings, engine, dataset, n, workers, group)
+            copying = time.perf_counter()
+            rows, copy_seconds = ceiling(engine, dataset)
+            copied = time.perf_counter()
+    finally:
+        remove_from_broker(settings.kafka_bootstrap_servers, [topic], [group])
     rate, copy_rate = n / run.seconds, rows / copy_seconds
     ratio = rate / copy_rate
     line(f"ingest, {workers} worker(s) (consume→…→commit)", f"{rate:,.0f} events/s "
@@ -244,10 +264,11 @@ def decoding(settings: Settings, engine: Engine, dataset: str,
     dataset (new subjects), and how many."""
     with Session(engine) as session:
         catalog = rules(session)
-    topic = topic_for(dataset)
+    prefix = settings.topic_prefix
+    topic = topic_for(dataset, prefix)
     sample = [value for _, value in envelopes(dataset, PACE_SAMPLE, 0.0, points, seed=2)]
-    return lambda: [decode(value, topic, catalog, settings.pii_key) for value in sample], \
-        len(sample)
+    return lambda: [decode(value, topic, catalog, settings.pii_key, prefix=prefix)
+                    for value in sample], len(sample)
 
 
 def _verdict(held: bool) -> str:
@@ -267,10 +288,9 @@ def main() -> None:
             # Each mix starts from an empty store, as its ceiling's table does: a mix run after
             # another would write into the other's million records and larger indexes.
             print(f"{label}: preparing a bench database with the demo city …", flush=True)
-            engine = bench_database(settings)
-            mix(on_bench_database(settings, engine), engine, label, args.events, reports,
-                city_points(engine), args.workers)
-            engine.dispose()
+            with bench_database(settings) as engine:
+                mix(bench_settings(settings, engine), engine, label, args.events, reports,
+                    city_points(engine), args.workers)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,9 @@ provenance).
 
 ``--b-schema SQL`` measures a change of the schema instead (an index dropped, a storage
 parameter): B then writes into a second database, built the same way, where SQL ran after the
-migrations; both databases are on the one server, so both sides still see the same moments."""
+migrations; both databases are on the one server, so both sides still see the same moments.
+The databases are dropped when it ends, however it ends; it uses no topic or consumer group on
+the broker (the batches are decoded in this process and handed to the writers)."""
 
 from __future__ import annotations
 
@@ -33,13 +35,14 @@ import sys
 import time
 import types
 from collections import Counter
+from contextlib import ExitStack
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.orm import Session
 
 import onegrid.ingest.writer as this_writer
-from bench.common import bench_database, line
+from bench.common import BENCH_PREFIX, bench_database, line
 from bench.ingest import bench_dataset, city_points, envelopes
 from onegrid.demo import factories
 from onegrid.ingest.decode import decode
@@ -88,9 +91,9 @@ class Side:
         self.writer = module.BatchWriter(self.conn, f"ab-{name}", lambda: departments)
 
     def write(self, start: int, size: int, catalog, pii_key: str) -> None:
-        topic = topic_for(self.dataset)
+        topic = topic_for(self.dataset, BENCH_PREFIX)
         batch = [(self.module.Delivery(topic, 0, start + i, key.encode(), value),
-                  decode(value, topic, catalog, pii_key))
+                  decode(value, topic, catalog, pii_key, prefix=BENCH_PREFIX))
                  for i, (key, value) in enumerate(self.messages[start:start + size])]
         backend, python = backend_cpu(self.conn), time.process_time()
         self.writer.write(batch, [])
@@ -154,11 +157,19 @@ def main() -> None:
     args = parser.parse_args()
     settings = Settings.from_env()
     print("preparing a bench database with the demo city …", flush=True)
-    a_engine = b_engine = bench_database(settings, "onegrid_bench_ab")
-    if args.b_schema:
-        b_engine = bench_database(settings, "onegrid_bench_ab_b")
-        with b_engine.begin() as conn:
-            conn.exec_driver_sql(args.b_schema)
+    with ExitStack() as databases:
+        a_engine = b_engine = databases.enter_context(bench_database(settings,
+                                                                     "onegrid_bench_ab"))
+        if args.b_schema:
+            b_engine = databases.enter_context(bench_database(settings, "onegrid_bench_ab_b"))
+            with b_engine.begin() as conn:
+                conn.exec_driver_sql(args.b_schema)
+        compare(args, settings, a_engine, b_engine)
+
+
+def compare(args: argparse.Namespace, settings: Settings, a_engine: Engine,
+            b_engine: Engine) -> None:
+    """Writer A (``--against``) in ``a_engine``, this checkout's in ``b_engine``."""
     points = city_points(a_engine)
     with a_engine.connect() as conn:
         departments: dict[str, int] = dict(

@@ -1,21 +1,34 @@
-"""Ingest fixtures: the demo datasets registered, and messages built the way producers do."""
+"""Ingest fixtures: the demo datasets registered, messages built the way producers do, and
+committed datasets with topics of their own for workers on the real broker."""
 
 from __future__ import annotations
 
 import itertools
 import json
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from importlib.resources import files
 from typing import Any
 
 import pytest
 import yaml
-from sqlalchemy import text
+from confluent_kafka import Producer
+from confluent_kafka.admin import AdminClient
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from onegrid.demo.datasets import SPECS
 from onegrid.ingest.decode import Refusal, Report, decode
+from onegrid.ingest.topics import ensure_topics
+from onegrid.ingest.worker import Worker
 from onegrid.ingest.writer import BatchWriter, Delivery
 from onegrid.platform.settings import Settings
 from onegrid.platform.sharing.catalog import DatasetRules, register, rules
+from onegrid.platform.streams import topic_for
 from tests.conftest import acting, role_of
 
 DATASETS = files("onegrid.demo").joinpath("data", "datasets")
@@ -83,3 +96,84 @@ def accepted(value: bytes, topic: str, catalog: dict[str, DatasetRules], pii_key
 
 def encode(message: dict[str, Any]) -> bytes:
     return json.dumps(message, ensure_ascii=False).encode()
+
+
+@dataclass
+class Dataset:
+    id: str
+    topic: str
+
+    def message(self, **kwargs) -> dict:
+        return envelope(dataset=self.id, **kwargs)
+
+
+@pytest.fixture
+def dataset(engine: Engine, settings: Settings, kafka_admin: AdminClient) -> Iterator[Dataset]:
+    """A copy of market.business under a name of its own, committed, with its topic (deleted
+    afterwards)."""
+    spec = yaml.safe_load(SPECS.joinpath("market.business.yaml").read_text("utf-8"))
+    spec["id"] = f"t{uuid.uuid4().hex[:10]}.business"
+    with Session(engine) as session:
+        register(session, spec)
+        session.commit()
+    ensure_topics(settings.kafka_bootstrap_servers, [spec["id"]])
+    yield Dataset(spec["id"], topic_for(spec["id"]))
+    own = topic_for(spec["id"].split(".")[0])  # its topic, and a twin's (test_worker.py)
+    delete_topics(kafka_admin, lambda name: name.startswith(own))
+
+
+@pytest.fixture
+def own_prefix(settings: Settings, kafka_admin: AdminClient) -> Iterator[Settings]:
+    """The settings with a topic prefix of the test's own: its workers and topics see nobody
+    else's on the shared broker. The topics under it are deleted afterwards."""
+    prefix = f"test.{uuid.uuid4().hex[:8]}."
+    yield replace(settings, topic_prefix=prefix)
+    delete_topics(kafka_admin, lambda name: name.startswith(prefix))
+
+
+def delete_topics(admin: AdminClient, which) -> None:
+    names = [name for name in admin.list_topics(timeout=10).topics if which(name)]
+    for future in (admin.delete_topics(names).values() if names else ()):
+        future.result(timeout=10)
+
+
+@contextmanager
+def running(worker: Worker) -> Iterator[threading.Thread]:
+    """The worker on a thread of its own, stopped at the end."""
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    try:
+        yield thread
+    finally:
+        worker.stopping.set()
+        thread.join(30)
+
+
+def produce(settings: Settings, topic: str, values: Sequence[bytes | None],
+            keys: Sequence[str] | None = None) -> None:
+    """Publish as the contract says: keyed by subject key, so one subject stays in order."""
+    producer = Producer({"bootstrap.servers": settings.kafka_bootstrap_servers,
+                         "enable.idempotence": True, "message.max.bytes": 2_000_000})
+    for n, value in enumerate(values):
+        producer.produce(topic, key=keys[n] if keys else str(n % 97), value=value)
+        producer.poll(0)
+    assert producer.flush(30) == 0
+
+
+def counters(engine: Engine, dataset: str) -> dict[str, int]:
+    with engine.connect() as conn:
+        row = conn.execute(text(
+            "SELECT coalesce(sum(received), 0), coalesce(sum(new), 0), coalesce(sum(merged), 0),"
+            " coalesce(sum(dead_letters), 0) FROM ingest_counter WHERE dataset = :d"),
+            {"d": dataset}).one()
+    return dict(zip(("received", "new", "merged", "dead_letters"), map(int, row), strict=True))
+
+
+def wait_for(engine: Engine, dataset: str, received: int, seconds: float = 60) -> dict:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        seen = counters(engine, dataset)
+        if seen["received"] >= received:
+            return seen
+        time.sleep(0.3)
+    raise AssertionError(f"only {counters(engine, dataset)} of {received} after {seconds} s")

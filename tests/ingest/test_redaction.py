@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import random
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -30,7 +29,7 @@ from onegrid.platform.sharing.catalog import register
 from onegrid.platform.sharing.identity import mask
 from onegrid.platform.streams import DLQ_TOPIC, topic_for
 from tests.conftest import environment
-from tests.ingest.conftest import encode, envelope
+from tests.ingest.conftest import encode, envelope, running
 
 pytestmark = pytest.mark.usefixtures("city")
 SHANGHAI = {"type": "Point", "coordinates": [121.47, 31.23]}  # outside the city
@@ -51,12 +50,9 @@ def residents(engine: Engine, settings: Settings) -> str:
 @pytest.fixture
 def ingesting(settings: Settings, ingest_engine: Engine, residents: str) -> Iterator[None]:
     worker = Worker(settings, ingest_engine, group=f"test-{uuid.uuid4().hex[:8]}",
-                    topics=topic_for(residents))
-    thread = threading.Thread(target=worker.run, daemon=True)
-    thread.start()
-    yield
-    worker.stopping.set()
-    thread.join(30)
+                    datasets=[residents])
+    with running(worker):
+        yield
 
 
 def _refused(dataset: str, ids: list[str], typo: str, order: str

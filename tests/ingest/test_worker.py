@@ -8,16 +8,15 @@ import random
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pytest
 import yaml
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Consumer, TopicPartition
 from kafka import KafkaProducer
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
@@ -33,71 +32,24 @@ from onegrid.platform.settings import Settings
 from onegrid.platform.sharing.catalog import register, rules
 from onegrid.platform.streams import topic_for
 from tests.conftest import environment
-from tests.ingest.conftest import accepted, encode, envelope
+from tests.ingest.conftest import (
+    Dataset,
+    accepted,
+    encode,
+    produce,
+    running,
+    wait_for,
+)
 
 pytestmark = pytest.mark.usefixtures("city")
-
-
-@dataclass
-class Dataset:
-    id: str
-    topic: str
-
-    def message(self, **kwargs) -> dict:
-        return envelope(dataset=self.id, **kwargs)
-
-
-@pytest.fixture
-def dataset(engine: Engine, settings: Settings) -> Iterator[Dataset]:
-    """A copy of market.business under a name of its own, committed, with its topic."""
-    spec = yaml.safe_load(SPECS.joinpath("market.business.yaml").read_text("utf-8"))
-    spec["id"] = f"t{uuid.uuid4().hex[:10]}.business"
-    with Session(engine) as session:
-        register(session, spec)
-        session.commit()
-    ensure_topics(settings.kafka_bootstrap_servers, [spec["id"]])
-    yield Dataset(spec["id"], topic_for(spec["id"]))
-
-
-def produce(settings: Settings, topic: str, values: Sequence[bytes | None],
-            keys: Sequence[str] | None = None) -> None:
-    """Publish as the contract says: keyed by subject key, so one subject stays in order."""
-    producer = Producer({"bootstrap.servers": settings.kafka_bootstrap_servers,
-                         "enable.idempotence": True, "message.max.bytes": 2_000_000})
-    for n, value in enumerate(values):
-        producer.produce(topic, key=keys[n] if keys else str(n % 97), value=value)
-        producer.poll(0)
-    assert producer.flush(30) == 0
-
-
-def counters(engine: Engine, dataset: str) -> dict[str, int]:
-    with engine.connect() as conn:
-        row = conn.execute(text(
-            "SELECT coalesce(sum(received), 0), coalesce(sum(new), 0), coalesce(sum(merged), 0),"
-            " coalesce(sum(dead_letters), 0) FROM ingest_counter WHERE dataset = :d"),
-            {"d": dataset}).one()
-    return dict(zip(("received", "new", "merged", "dead_letters"), map(int, row), strict=True))
-
-
-def wait_for(engine: Engine, dataset: str, received: int, seconds: float = 60) -> dict:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        seen = counters(engine, dataset)
-        if seen["received"] >= received:
-            return seen
-        time.sleep(0.3)
-    raise AssertionError(f"only {counters(engine, dataset)} of {received} after {seconds} s")
 
 
 @pytest.fixture
 def worker(settings: Settings, ingest_engine: Engine, dataset: Dataset) -> Iterator[Worker]:
     worker = Worker(settings, ingest_engine, group=f"test-{uuid.uuid4().hex[:8]}",
-                    topics=dataset.topic)
-    thread = threading.Thread(target=worker.run, daemon=True)
-    thread.start()
-    yield worker
-    worker.stopping.set()
-    thread.join(30)
+                    datasets=[dataset.id])
+    with running(worker):
+        yield worker
 
 
 POISON = {
@@ -233,10 +185,10 @@ def _checksum(engine: Engine, dataset: str) -> tuple[int, str]:
             WHERE r.dataset_id = :d"""), {"d": dataset}).one())
 
 
-def _ingest_process(settings: Settings, topic: str, group: str, log) -> subprocess.Popen:
+def _ingest_process(settings: Settings, dataset: str, group: str, log) -> subprocess.Popen:
     env = {**os.environ, **environment(settings), "ONEGRID_INGEST_BATCH": "500"}
     return subprocess.Popen([sys.executable, "-m", "onegrid.cli", "ingest", "run", "--group",
-                             group, "--topics", topic], env=env, stdout=log,
+                             group, "--dataset", dataset], env=env, stdout=log,
                             stderr=subprocess.STDOUT)
 
 
@@ -260,12 +212,12 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(settings, engine, w
     rng = random.Random()
     with (tmp_path / "worker.log").open("ab") as log:
         for share in sorted(rng.uniform(0.1, 0.9) for _ in range(3)):
-            process = _ingest_process(settings, twin.topic, group, log)
+            process = _ingest_process(settings, twin.id, group, log)
             wait_for(engine, twin.id, received=int(n * share), seconds=90)
             time.sleep(rng.uniform(0, 0.05))  # somewhere inside a batch, or between two
             process.send_signal(signal.SIGKILL)
             process.wait()
-        process = _ingest_process(settings, twin.topic, group, log)
+        process = _ingest_process(settings, twin.id, group, log)
         try:
             killed = wait_for(engine, twin.id, received=n, seconds=120)
             calm = wait_for(engine, dataset.id, received=n, seconds=120)

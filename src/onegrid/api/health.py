@@ -24,5 +24,7 @@ def healthz() -> Response:
 
 @bp.get("/metrics")
 def metrics() -> Response:
-    state = status(store.session(), store.settings().kafka_bootstrap_servers)
+    settings = store.settings()
+    state = status(store.session(), settings.kafka_bootstrap_servers,
+                   prefix=settings.topic_prefix)
     return Response(prometheus_text(state), mimetype=CONTENT_TYPE_LATEST)

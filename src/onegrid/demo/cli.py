@@ -43,7 +43,7 @@ def demo_city(rt: Runtime) -> None:
         datasets = register_all(session)
         agreements = agree_all(session)
     settle(rt.engine)
-    ensure_topics(rt.settings.kafka_bootstrap_servers, datasets)
+    ensure_topics(rt.settings.kafka_bootstrap_servers, datasets, prefix=rt.settings.topic_prefix)
     click.echo("demo city ready: " + ", ".join(f"{v} {k}" for k, v in counts.items())
                + f", {len(datasets)} datasets, {agreements} new sharing agreements")
 
@@ -81,13 +81,14 @@ def demo_feeds(rt: Runtime, follow: bool, every: float) -> None:
     with rt.unit_of_work() as session:
         feeds = Feeds(session)
         if session.scalar(select(TraceEntry.seq).where(TraceEntry.action == BASE_FEED)) is None:
-            count = publish(target, feeds.base(), label="departmental feeds")
+            count = publish(target, feeds.base(), label="departmental feeds",
+                            prefix=rt.settings.topic_prefix)
             append(session, "demo", BASE_FEED, "ingest", {"messages": count})
     if count is not None:
-        click.echo(f"published {count:,} departmental records to onegrid.ingest.*")
+        click.echo(f"published {count:,} departmental records to {rt.settings.topic_prefix}*")
     while follow:
         time.sleep(every)
-        publish(target, feeds.trickle(), quiet=True)
+        publish(target, feeds.trickle(), quiet=True, prefix=rt.settings.topic_prefix)
 
 
 COMMANDS = (demo,)

@@ -1,7 +1,9 @@
 """Records that start work elsewhere: a 12345 hotline ticket becomes an issue in the loop.
 
 Runs inside the batch's transaction, so a ticket is stored and its issue opened together;
-report_issue is idempotent on the ticket number, so a re-reported ticket opens nothing new."""
+report_issue is idempotent on the ticket number, so a re-reported ticket opens nothing new.
+A ticket the loop refuses (a category it does not know, no description) raises InvalidInputError
+saying why, and the writer keeps it as a dead letter with that reason."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from onegrid.ingest.decode import Report
+from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.loop.dedup import DEFAULT_RULE, DedupRule
 from onegrid.platform.loop.intake import report_issue
 
@@ -22,9 +25,14 @@ def hotline_ticket(session: Session, report: Report, dedup: DedupRule) -> None:
     attributes = orjson.loads(report.attributes)
     assert report.point is not None, "hotline.ticket's rules require a Point geometry"
     lon, lat = report.point
-    report_issue(session, client_id=report.key, category=attributes.get("issue_category", OTHER),
-                 description=attributes.get("description", ""), lon=lon, lat=lat,
-                 reporter_user_id=None, source="hotline", rule=dedup, via=report.department)
+    try:
+        report_issue(session, client_id=report.key,
+                     category=attributes.get("issue_category", OTHER),
+                     description=attributes.get("description", ""), lon=lon, lat=lat,
+                     reporter_user_id=None, source="hotline", rule=dedup, via=report.department)
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"the ticket cannot open an issue in the loop: {exc.detail}"
+                           ) from None
 
 
 BRIDGES: dict[str, Callable[[Session, Report, DedupRule], None]] = {

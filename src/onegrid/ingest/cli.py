@@ -23,7 +23,7 @@ from onegrid.platform.operations.metrics import COUNTERS, status
 from onegrid.platform.sharing.catalog import register, rules
 from onegrid.platform.sharing.identity import mask_resident_ids
 from onegrid.platform.store.models import Dataset
-from onegrid.platform.streams import INGEST_GROUP, TOPIC_PATTERN
+from onegrid.platform.streams import INGEST_GROUP, topic_for
 from onegrid.platform.trace.chain import append
 
 
@@ -34,12 +34,17 @@ def ingest() -> None:
 
 @ingest.command("run")
 @click.option("--group", default=INGEST_GROUP, show_default=True, help="Kafka consumer group.")
-@click.option("--topics", default=TOPIC_PATTERN, show_default=True,
-              help="Topic name or ^regex to consume.")
+@click.option("--dataset", "datasets", multiple=True, metavar="ID",
+              help="Consume only this dataset's topic (repeatable; it must be registered). "
+                   "Default: every registered dataset's.")
 @pass_runtime_as("ingest")
-def ingest_run(rt: Runtime, group: str, topics: str) -> None:
-    """Consume every onegrid.ingest.* topic and store each fact once (Ctrl-C stops cleanly).
-    Start several workers with the same group to share the partitions."""
+def ingest_run(rt: Runtime, group: str, datasets: tuple[str, ...]) -> None:
+    """Consume the topics of the registered datasets (onegrid.ingest.<id>, or under
+    ONEGRID_TOPIC_PREFIX), named one by one: other topics are never read. The catalog is read
+    again every 10 s, and a dataset registered meanwhile joins the subscription. Each message is
+    stored once or becomes a dead letter with its reason; the worker waits out a store that
+    does not answer and goes on. Ctrl-C stops cleanly. Start several workers with the same
+    group to share the partitions."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     # A batch allocates some hundred thousand objects (tuples, dicts, strings) that reference
     # counting frees, none in cycles; the cyclic collector, run every 700 allocations, walked
@@ -47,7 +52,7 @@ def ingest_run(rt: Runtime, group: str, topics: str) -> None:
     # when measured, a sixth of the worker's CPU). In this process it runs every 100,000.
     gc.freeze()
     gc.set_threshold(100_000, 20, 20)
-    worker = Worker(rt.settings, rt.engine, group, topics)
+    worker = Worker(rt.settings, rt.engine, group, datasets or None)
     worker.stop_on_signals()
     totals = {"messages": 0, "since": time.monotonic()}
 
@@ -58,7 +63,9 @@ def ingest_run(rt: Runtime, group: str, topics: str) -> None:
         logging.info("stored a batch of %d (%d dead letters); %d in all, %.0f msg/s",
                      batch, len(outcome.dead_letters), totals["messages"], rate)
 
-    click.echo(f"ingest worker in group {group!r}: consuming {topics}")
+    which = ", ".join(topic_for(d, rt.settings.topic_prefix) for d in datasets) or \
+        f"{rt.settings.topic_prefix}<id> of every registered dataset"
+    click.echo(f"ingest worker in group {group!r}: consuming {which}")
     worker.run(on_batch=progress)
 
 
@@ -68,7 +75,8 @@ def ingest_run(rt: Runtime, group: str, topics: str) -> None:
 def ingest_status(rt: Runtime, group: str) -> None:
     """Counters per dataset and department, and each dataset's lag behind the broker."""
     with rt.session() as session:
-        state = status(session, rt.settings.kafka_bootstrap_servers, group)
+        state = status(session, rt.settings.kafka_bootstrap_servers, group,
+                       rt.settings.topic_prefix)
         click.echo(f"{'dataset':28} {'department':10} "
                    + " ".join(f"{c:>12}" for c in COUNTERS))
         for c in state.counters:
@@ -130,8 +138,9 @@ def feed(rt: Runtime, dataset: str, file: Path, department: str | None) -> None:
     types = {k: v.get("type") for k, v in schema.get("properties", {}).items()
              if isinstance(v, dict)}
     count = feeds.publish(feeds.producer(rt.settings.kafka_bootstrap_servers),
-                          feeds.read_file(file, dataset, department, types), label=file.name)
-    click.echo(f"published {count:,} records to onegrid.ingest.{dataset}")
+                          feeds.read_file(file, dataset, department, types), label=file.name,
+                          prefix=rt.settings.topic_prefix)
+    click.echo(f"published {count:,} records to {topic_for(dataset, rt.settings.topic_prefix)}")
 
 
 @click.group(cls=OneGridGroup)
@@ -148,7 +157,8 @@ def dataset_register(rt: Runtime, specs: tuple[IO[bytes], ...]) -> None:
     with rt.unit_of_work() as session:
         for spec in specs:
             registered = register(session, yaml.safe_load(spec))
-            ensure_topics(rt.settings.kafka_bootstrap_servers, [registered.id])
+            ensure_topics(rt.settings.kafka_bootstrap_servers, [registered.id],
+                          prefix=rt.settings.topic_prefix)
             append(session, "cli", "dataset.register", f"dataset:{registered.id}",
                    {"sharing": registered.sharing_class, "contributors": registered.contributors})
             click.echo(f"{registered.id}\t{registered.sharing_class}\t{registered.title}")

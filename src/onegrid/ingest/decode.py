@@ -14,7 +14,7 @@ from onegrid.ingest.contract import MAX_MESSAGE_BYTES, Envelope
 from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.sharing.catalog import DatasetRules, problem
 from onegrid.platform.sharing.identity import mask, pii_hash, subject_key
-from onegrid.platform.streams import dataset_of
+from onegrid.platform.streams import TOPIC_PREFIX, dataset_of, topic_for
 
 _parse = msgspec.json.Decoder(Envelope)
 NO_HASHES = b"{}"
@@ -55,48 +55,53 @@ class Refusal:
 
 
 def decode(value: bytes | None, topic: str, catalog: dict[str, DatasetRules],
-           pii_key: str, received_at: datetime | None = None) -> Report | Refusal:
+           pii_key: str, received_at: datetime | None = None, *,
+           prefix: str = TOPIC_PREFIX) -> Report | Refusal:
     """Check one message against the contract and its dataset's rules; ``received_at`` (by
-    default now) is when the platform read it, which ``occurred_at`` may pass by CLOCK_SKEW."""
+    default now) is when the platform read it, which ``occurred_at`` may pass by CLOCK_SKEW;
+    ``prefix`` is the deployment's topic prefix (Settings.topic_prefix), which the topic's
+    dataset follows."""
     # Until the envelope names them, the topic says the dataset and nobody the department.
     if value is None:
         return Refusal("the message has no value (a tombstone); send the record as JSON",
-                       dataset_of(topic))
+                       dataset_of(topic, prefix))
     if len(value) > MAX_MESSAGE_BYTES:
         return Refusal(f"the message is {len(value):,} bytes; the limit is "
-                       f"{MAX_MESSAGE_BYTES:,} bytes", dataset_of(topic))
+                       f"{MAX_MESSAGE_BYTES:,} bytes", dataset_of(topic, prefix))
     try:
         envelope = _parse.decode(value)
     except RecursionError:
         return Refusal("the message nests arrays or objects more than 999 levels deep",
-                       dataset_of(topic))
+                       dataset_of(topic, prefix))
     except msgspec.ValidationError as exc:
-        return _refuse(exc, value, topic, catalog)
+        return _refuse(exc, value, topic, catalog, prefix)
     except msgspec.DecodeError as exc:
-        return Refusal(_not_json(value, exc), dataset_of(topic))
+        return Refusal(_not_json(value, exc), dataset_of(topic, prefix))
     if _NUL_ESCAPE in value:  # a fast search; the walk tells an escaped backslash apart
         fields = msgspec.structs.asdict(envelope)
         where = _nul_at(fields, "")
         if where:
             return Refusal(f"{where} contains the character U+0000 (NUL), which the store "
-                           "cannot keep in text", dataset_of(topic), _no_nul(envelope.department),
-                           _resident_ids(fields, topic, catalog))
+                           "cannot keep in text", dataset_of(topic, prefix),
+                           _no_nul(envelope.department),
+                           _resident_ids(fields, topic, catalog, prefix))
     try:
-        return _report(envelope, topic, catalog, pii_key, received_at or datetime.now(UTC))
+        return _report(envelope, topic, catalog, pii_key, received_at or datetime.now(UTC),
+                       prefix)
     except InvalidInputError as exc:
         return Refusal(exc.detail, envelope.dataset, envelope.department,
-                       _resident_ids(msgspec.structs.asdict(envelope), topic, catalog))
+                       _resident_ids(msgspec.structs.asdict(envelope), topic, catalog, prefix))
 
 
-def _resident_ids(message: dict[str, Any], topic: str,
-                  catalog: dict[str, DatasetRules]) -> frozenset[str]:
+def _resident_ids(message: dict[str, Any], topic: str, catalog: dict[str, DatasetRules],
+                  prefix: str) -> frozenset[str]:
     """The texts of ``message`` that the dataset it names, or its topic's, declares resident
     IDs: the subject key of a dataset keyed by them, attributes of format resident-id."""
     named = message.get("dataset")
     attributes = message.get("attributes")
     found: list[object] = []
     for rules in (catalog.get(named) if isinstance(named, str) else None,
-                  catalog.get(dataset_of(topic))):
+                  catalog.get(dataset_of(topic, prefix))):
         if rules is None:
             continue
         if rules.subject_key_kind == "resident_id":
@@ -142,7 +147,7 @@ def _not_json(value: bytes, exc: msgspec.DecodeError) -> str:
 
 
 def _refuse(exc: msgspec.ValidationError, value: bytes, topic: str,
-            catalog: dict[str, DatasetRules]) -> Refusal:
+            catalog: dict[str, DatasetRules], prefix: str) -> Refusal:
     """What is wrong with the envelope (every missing field at once), naming the dataset and
     department when the message does."""
     try:
@@ -155,9 +160,9 @@ def _refuse(exc: msgspec.ValidationError, value: bytes, topic: str,
         problem = "it lacks " + ", ".join(f.encode_name for f in msgspec.structs.fields(Envelope)
                                           if f.required and f.encode_name not in named)
     return Refusal(f"the envelope does not follow the contract: {problem}",
-                   _no_nul(str(named.get("dataset") or dataset_of(topic)))[:64],
+                   _no_nul(str(named.get("dataset") or dataset_of(topic, prefix)))[:64],
                    _no_nul(str(named.get("department") or ""))[:32],
-                   _resident_ids(named, topic, catalog))
+                   _resident_ids(named, topic, catalog, prefix))
 
 
 def _said(exc: msgspec.ValidationError) -> str:
@@ -167,15 +172,15 @@ def _said(exc: msgspec.ValidationError) -> str:
 
 
 def _report(envelope: Envelope, topic: str, catalog: dict[str, DatasetRules],
-            pii_key: str, received_at: datetime) -> Report:
+            pii_key: str, received_at: datetime, prefix: str) -> Report:
     dataset = envelope.dataset
     rules = catalog.get(dataset)
     if rules is None:
         raise InvalidInputError(f"unknown dataset {dataset!r}: register it with "
                                 "`onegrid dataset register`")
-    if dataset_of(topic) != dataset:
+    if dataset_of(topic, prefix) != dataset:
         raise InvalidInputError(f"dataset {dataset!r} arrived on topic {topic!r}; "
-                                f"publish it to onegrid.ingest.{dataset}")
+                                f"publish it to {topic_for(dataset, prefix)}")
     if not rules.may_contribute(envelope.department):
         allowed = ", ".join(sorted({rules.owner, *rules.contributors}))
         raise InvalidInputError(f"department {envelope.department!r} may not contribute to "

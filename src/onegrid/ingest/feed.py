@@ -15,7 +15,7 @@ from confluent_kafka import Producer
 from tqdm import tqdm
 
 from onegrid.platform.errors import InvalidInputError
-from onegrid.platform.streams import topic_for
+from onegrid.platform.streams import TOPIC_PREFIX, topic_for
 
 ENVELOPE_COLUMNS = ("record_id", "subject_key", "occurred_at", "crs", "department")
 
@@ -27,15 +27,16 @@ def producer(bootstrap_servers: str) -> Producer:
 
 
 def publish(target: Producer, envelopes: Iterable[dict[str, Any]], total: int | None = None,
-            label: str = "publishing", quiet: bool = False) -> int:
-    """Publish each envelope to its dataset's topic, keyed by its subject key; returns count."""
+            label: str = "publishing", quiet: bool = False, prefix: str = TOPIC_PREFIX) -> int:
+    """Publish each envelope to its dataset's topic (under ``prefix``), keyed by its subject
+    key; returns count."""
     count = 0
     for envelope in tqdm(envelopes, total=total, desc=label, unit="msg", disable=quiet,
                          leave=False):
         value = json.dumps(envelope, ensure_ascii=False).encode()
         while True:
             try:
-                target.produce(topic_for(envelope["dataset"]), key=envelope["subject_key"],
+                target.produce(topic_for(envelope["dataset"], prefix), key=envelope["subject_key"],
                                value=value)
                 break
             except BufferError:  # the local queue is full: let the broker catch up

@@ -1,9 +1,21 @@
 """One batch into the store in one transaction: reports merged, refusals kept as dead letters,
-counters and consumed offsets written beside them, so a crash anywhere loses and doubles nothing."""
+counters and consumed offsets written beside them, so a crash anywhere loses and doubles nothing.
+
+A message only costs itself. The batch is first written whole, without a savepoint per message
+(they would cost every batch for the rare one that fails). If that fails for a passing fault of
+the store (faults.passing: the connection lost, a serialization failure, a deadlock), the same
+batch is written again after a wait, however long the store takes to come back, and nothing
+becomes a dead letter. Any other failure may lie in one message: the batch is rolled back and
+written again in one transaction, its reports now merged in halves, each in a savepoint, a half
+that fails split again until the report at fault is alone; that report becomes a dead letter
+with the reason (faults.reason) and the rest is stored, with every offset, in the one commit.
+A batch with one bad report of 5,000 costs some 26 merges of shrinking parts rather than 5,000
+single ones, which per-report savepoints on the retry would take."""
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
@@ -13,11 +25,10 @@ from typing import Any
 import msgspec
 import psycopg
 from psycopg.adapt import PyFormat
-from psycopg.errors import DeadlockDetected
 from sqlalchemy import Connection, text
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from onegrid.ingest import faults
 from onegrid.ingest.bridges import run_bridges
 from onegrid.ingest.decode import NO_HASHES, Refusal, Report
 from onegrid.ingest.redaction import redacted
@@ -26,10 +37,6 @@ from onegrid.platform.store.models import DeadLetter, IngestCounter
 from onegrid.platform.store.sqlfiles import statements
 
 log = logging.getLogger(__name__)
-RECORD_KEY = "record_subject_key_dataset_id_key"
-# Each try waits for the other worker's batch: with two workers loading the same new records at
-# once, each try finds what the other committed meanwhile.
-ATTEMPTS = 10
 # staging's columns as COPY sends them (sql/staging.sql), in PostgreSQL's binary format: the
 # server parses no numbers, times or text escapes (≈ 2.5 µs a row less than the text format).
 # The JSON texts decode() wrote go as they are: psycopg's bytea dumper sends bytes unchanged,
@@ -67,6 +74,11 @@ class Outcome:
         self.counts.setdefault((dataset, department), Counter()).update(
             {name: n for name, n in counts.items() if n})
 
+    def absorb(self, part: Outcome) -> None:
+        """Adds the counts of a part of the batch."""
+        for (dataset, department), counts in part.counts.items():
+            self.add(dataset, department, **counts)
+
 
 def _offset_ranges(deliveries: Iterable[Delivery]) -> dict[tuple[str, int], tuple[int, int]]:
     """Per (topic, partition): the first offset delivered and the one after the last (where
@@ -82,11 +94,19 @@ class BatchWriter:
 
     def __init__(self, conn: Connection, consumer_group: str,
                  department_ids: Callable[[], dict[str, int]],
-                 dedup: DedupRule = DEFAULT_RULE) -> None:
+                 dedup: DedupRule = DEFAULT_RULE,
+                 stopping: threading.Event | None = None) -> None:
         self.conn = conn
         self.group = consumer_group
         self.department_ids = department_ids
         self.dedup = dedup  # for the bridges: a hotline ticket merges as the web's reports do
+        self.stopping = stopping  # ends the waits for the store (the worker's stop)
+        self._batches = 0
+        self._prepare()
+
+    def _prepare(self) -> None:
+        """The session's staging table and settings: once, and again on a new connection."""
+        conn = self.conn
         with self._transaction():
             for statement in statements("onegrid.ingest", "staging"):
                 conn.execute(statement)
@@ -108,7 +128,6 @@ class BatchWriter:
             # batch of 5,000); _merge says when to plan again.
             conn.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
         self._analysed_for = 0  # reports in the batch staging's statistics describe
-        self._batches = 0
         # COPY picks dumpers by type oid, and psycopg's DB-API module registers a pure-Python
         # one for bytea (to unwrap its Binary objects); ours are plain bytes: use the C dumper
         # that bytes get everywhere else (≈ 1 µs a row with four JSON columns).
@@ -118,24 +137,35 @@ class BatchWriter:
     def write(self, reports: list[tuple[Delivery, Report]],
               refusals: list[tuple[Delivery, Refusal]],
               before_commit: Callable[[Outcome], None] = lambda _: None) -> Outcome:
-        """Store one batch; ``before_commit`` runs inside the transaction (e.g. to publish dead
-        letters, so a crash after it re-publishes rather than loses them)."""
-        # On a conflict with another worker's batch (_conflict) this one was rolled back whole;
-        # the next try finds what the other worker committed.
-        for _ in range(ATTEMPTS - 1):
+        """Store one batch: each message ends stored or as a dead letter, with the batch's
+        offsets in the same transaction. ``before_commit`` runs inside it (e.g. to publish dead
+        letters, so a crash after it re-publishes rather than loses them). Waits out passing
+        faults of the store (module docstring); raises only when ``stopping`` is set during
+        such a wait, or for a failure outside every report's merge (a fault of OneGrid's)."""
+        apart = False  # the reports merged in parts, once the whole batch failed
+        waits = faults.waits(self.stopping)
+        while True:
             try:
-                return self._write(reports, refusals, before_commit)
-            except DBAPIError as exc:
-                why = _conflict(exc)
-                if why is None:
-                    raise
-                log.info("%s; writing the batch again", why)
+                if self.conn.invalidated:
+                    self._prepare()  # a new connection: no staging table, default settings
+                return self._write(reports, refusals, before_commit, apart)
+            except Exception as exc:
+                why = faults.passing(exc)
                 self._analysed_for = 0  # the rollback took the statistics back too
-        return self._write(reports, refusals, before_commit)
+                if why is None:
+                    if apart:
+                        raise
+                    log.warning("a batch of %d failed (%s); writing it again, finding the "
+                                "report at fault", len(reports) + len(refusals),
+                                type(exc).__name__)
+                    apart = True
+                    continue
+                log.info("%s; writing the batch again", why)
+                next(waits)
 
     def _write(self, reports: list[tuple[Delivery, Report]],
                refusals: list[tuple[Delivery, Refusal]],
-               before_commit: Callable[[Outcome], None]) -> Outcome:
+               before_commit: Callable[[Outcome], None], apart: bool) -> Outcome:
         ranges = _offset_ranges([d for d, _ in reports] + [d for d, _ in refusals])
         outcome = Outcome(resume_at={tp: end for tp, (_, end) in ranges.items()})
         with self._transaction():
@@ -143,11 +173,45 @@ class BatchWriter:
             if fresh:
                 reports = [(d, r) for d, r in reports if fresh(d)]
                 refusals = [(d, r) for d, r in refusals if fresh(d)]
-            refusals += self._merge(reports, outcome)
+            merge = self._merge_halves if apart else self._merge
+            refusals = refusals + merge(reports, outcome)
             self._keep_dead_letters(refusals, outcome)
             self._count(outcome)
             before_commit(outcome)
         return outcome
+
+    def _merge_halves(self, reports: list[tuple[Delivery, Report]],
+                      outcome: Outcome) -> list[tuple[Delivery, Refusal]]:
+        """The reports of a part that failed, merged in two halves (_merge_apart), in arrival
+        order, so a subject's reports still merge in theirs."""
+        if len(reports) < 2:
+            return self._merge_apart(reports, outcome)
+        half = len(reports) // 2
+        return (self._merge_apart(reports[:half], outcome)
+                + self._merge_apart(reports[half:], outcome))
+
+    def _merge_apart(self, reports: list[tuple[Delivery, Report]],
+                     outcome: Outcome) -> list[tuple[Delivery, Refusal]]:
+        """_merge in a savepoint; a part that fails is halved again, and a report that fails
+        alone is refused with the reason."""
+        if not reports:
+            return []
+        part = Outcome()
+        try:
+            with self.conn.begin_nested():
+                refusals = self._merge(reports, part)
+        except Exception as exc:
+            if faults.passing(exc):
+                raise
+            self._analysed_for = 0
+            if len(reports) > 1:
+                return self._merge_halves(reports, outcome)
+            [(delivery, report)] = reports
+            faults.log_failure(exc, f"{delivery.topic}[{delivery.partition}]@{delivery.offset} "
+                                    "is a dead letter")
+            return [(delivery, Refusal(faults.reason(exc), report.dataset, report.department))]
+        outcome.absorb(part)
+        return refusals
 
     def _transaction(self) -> AbstractContextManager[object]:
         """A savepoint when the caller already holds a transaction (tests, a larger unit of
@@ -257,20 +321,6 @@ class BatchWriter:
             index_elements=[IngestCounter.dataset, IngestCounter.department],
             set_={**{c: getattr(IngestCounter, c) + getattr(stmt.excluded, c) for c in columns},
                   "updated_at": text("now()")}))
-
-
-def _conflict(exc: DBAPIError) -> str | None:
-    """How another worker's batch got in the way of this one, or None for any other error.
-
-    Both happen only when producers partition one subject differently, so that two workers
-    load the same new record (sql/merge.sql): the other worker committed it first, or each
-    batch waited on a new record of the other and PostgreSQL failed one of them."""
-    if isinstance(exc.orig, DeadlockDetected):
-        return "the batch and another worker's each waited on a new record of the other"
-    diag = getattr(exc.orig, "diag", None)
-    if isinstance(exc, IntegrityError) and diag and diag.constraint_name == RECORD_KEY:
-        return "a record of the batch appeared meanwhile"
-    return None
 
 
 def _psycopg(conn: Connection) -> psycopg.Connection[Any]:

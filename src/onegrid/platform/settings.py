@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -23,6 +24,7 @@ from onegrid.platform.governance.working_time import (
 )
 from onegrid.platform.loop.dedup import DedupRule
 from onegrid.platform.screen.rules import ScreenRules
+from onegrid.platform.streams import TOPIC_PREFIX
 
 STORE_SRID = 4490
 """CGCS2000, the national datum: every geometry in the store uses it (docs/architecture.md)."""
@@ -61,6 +63,7 @@ class Settings:
     kafka_max_poll_ms: int = 10_000
     ingest_batch: int = 5_000
     lookups_per_minute: int = 60  # subject lookups by raw key, per caller and web process
+    topic_prefix: str = TOPIC_PREFIX
     working_hours: WorkingHours = field(default_factory=WorkingHours)
     screen: ScreenRules = field(default_factory=ScreenRules)
     dedup: DedupRule = field(default_factory=DedupRule)
@@ -102,6 +105,7 @@ class Settings:
             kafka_max_poll_ms=read("ONEGRID_KAFKA_MAX_POLL_MS", "10000", _count),
             ingest_batch=read("ONEGRID_INGEST_BATCH", "5000", _count),
             lookups_per_minute=read("ONEGRID_LOOKUPS_PER_MINUTE", "60", _count),
+            topic_prefix=read("ONEGRID_TOPIC_PREFIX", TOPIC_PREFIX, _topic_prefix),
             working_hours=WorkingHours(
                 periods=read("ONEGRID_WORKING_PERIODS", DEFAULT_PERIODS, parse_periods),
                 weekdays=read("ONEGRID_WORKING_DAYS", DEFAULT_DAYS, parse_weekdays),
@@ -191,6 +195,13 @@ def _flag(value: str) -> bool:
 
 def _hops(value: str) -> int:
     return 0 if value == "0" else _count(value)
+
+
+def _topic_prefix(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9._-]*\.", value):
+        raise ValueError("expected the start of a Kafka topic name ending in a dot, such as "
+                         "onegrid.ingest.")
+    return value
 
 
 def _zone(value: str) -> str:

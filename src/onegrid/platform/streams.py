@@ -1,18 +1,18 @@
 """The names the ingest workers and the web app share: topics, the dead-letter topic, groups.
 
 The web app reads ingest's counters and lag (/metrics) without importing the ingest package;
-both sides take these names from here, and create the topics they need with `create_topics`."""
+both sides take these names from here, and create the topics they need with `create_topics`. A
+dataset's topic is the deployment's topic prefix (Settings.topic_prefix, this one unless
+ONEGRID_TOPIC_PREFIX says otherwise) and its id."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 
 TOPIC_PREFIX = "onegrid.ingest."
-TOPIC_PATTERN = "^" + re.escape(TOPIC_PREFIX) + r"[a-z][a-z0-9_.]*$"
 DLQ_TOPIC = "onegrid.dlq"
 CHECKPOINT_TOPIC = "onegrid.trace.checkpoints"
 """Signed trace checkpoints (`onegrid trace checkpoint`), a copy kept outside the store."""
@@ -20,12 +20,12 @@ INGEST_GROUP = "onegrid-ingest"
 """The consumer group of `onegrid ingest run`; its offsets are kept in the store."""
 
 
-def topic_for(dataset: str) -> str:
-    return TOPIC_PREFIX + dataset
+def topic_for(dataset: str, prefix: str = TOPIC_PREFIX) -> str:
+    return prefix + dataset
 
 
-def dataset_of(topic: str) -> str:
-    return topic.removeprefix(TOPIC_PREFIX)
+def dataset_of(topic: str, prefix: str = TOPIC_PREFIX) -> str:
+    return topic.removeprefix(prefix)
 
 
 def create_topics(bootstrap_servers: str, names: Iterable[str], partitions: int) -> None:

@@ -11,8 +11,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from onegrid.platform.store.models import IngestCounter
-from onegrid.platform.streams import INGEST_GROUP, TOPIC_PREFIX, dataset_of
+from onegrid.platform.store.models import Dataset, IngestCounter
+from onegrid.platform.streams import INGEST_GROUP, TOPIC_PREFIX, topic_for
 
 COUNTERS = ("received", "new", "merged", "versions", "dead_letters")
 
@@ -23,29 +23,35 @@ class Status:
     lag: dict[str, int]  # per dataset: messages on the broker not yet stored
 
 
-def status(session: Session, bootstrap_servers: str, group: str = INGEST_GROUP) -> Status:
+def status(session: Session, bootstrap_servers: str, group: str = INGEST_GROUP,
+           prefix: str = TOPIC_PREFIX) -> Status:
+    """Counters, and the lag of the registered datasets' topics (under ``prefix``, the
+    deployment's Settings.topic_prefix): the topics the ingest workers consume."""
     counters = list(session.scalars(
         select(IngestCounter).order_by(IngestCounter.dataset, IngestCounter.department)))
     stored = {(t, p): o for t, p, o in session.execute(text(
         "SELECT topic, partition, next_offset FROM ingest_offset WHERE consumer_group = :g"),
         {"g": group})}
-    return Status(counters, _lag(bootstrap_servers, stored))
+    datasets = {topic_for(d, prefix): d for d in session.scalars(select(Dataset.id))}
+    return Status(counters, _lag(bootstrap_servers, stored, datasets))
 
 
-def _lag(bootstrap_servers: str, stored: dict[tuple[str, int], int]) -> dict[str, int]:
+def _lag(bootstrap_servers: str, stored: dict[tuple[str, int], int],
+         datasets: dict[str, str]) -> dict[str, int]:
     consumer = Consumer({"bootstrap.servers": bootstrap_servers, "group.id": "onegrid-metrics",
                          "enable.auto.commit": False})
     try:
         topics = consumer.list_topics(timeout=5).topics
         lag: dict[str, int] = {}
         for name, meta in topics.items():
-            if not name.startswith(TOPIC_PREFIX):
+            dataset = datasets.get(name)
+            if dataset is None:
                 continue
             for partition in meta.partitions:
                 low, high = consumer.get_watermark_offsets(TopicPartition(name, partition),
                                                            timeout=5)
                 behind = high - max(low, stored.get((name, partition), 0))
-                lag[dataset_of(name)] = lag.get(dataset_of(name), 0) + max(behind, 0)
+                lag[dataset] = lag.get(dataset, 0) + max(behind, 0)
         return lag
     finally:
         consumer.close()
