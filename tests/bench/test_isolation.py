@@ -19,6 +19,7 @@ from sqlalchemy import text
 from onegrid.demo import factories
 from onegrid.platform.settings import Settings
 from onegrid.platform.streams import topic_for
+from tests.conftest import environment
 from tests.ingest.conftest import Dataset, encode, envelope, produce, wait_for
 
 pytestmark = pytest.mark.usefixtures("city")
@@ -54,9 +55,7 @@ def test_the_bench_beside_a_running_platform_worker_leaves_the_platform_alone(
     builds its database, runs two reduced mixes (the second fails at its end) and removes what
     it made. The platform's records, dead letters, datasets and counters stay as they were,
     and its worker goes on."""
-    env = {**os.environ, "DATABASE_URL": settings.database_url,
-           "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-           "ONEGRID_SECRET_KEY": settings.secret_key, "ONEGRID_PII_KEY": settings.pii_key}
+    env = {**os.environ, **environment(settings)}
     env.pop("ONEGRID_TOPIC_PREFIX", None)
     _publish(settings, dataset, 5)
     groups_before = _bench_groups(kafka_admin)

@@ -161,7 +161,7 @@ def test_the_worker_goes_on_when_its_store_connections_are_cut_mid_run(settings,
     wave, waves = 1000, 3
     rng = random.Random(13)
     name = f"test-{uuid.uuid4().hex[:8]}"
-    own = create_engine(settings.database_url, connect_args={"application_name": name})
+    own = create_engine(settings.ingest_database_url, connect_args={"application_name": name})
     worker = Worker(replace(settings, ingest_batch=100), own, name, datasets=[dataset.id])
     with running(worker) as thread, engine.connect() as conn:
         for w in range(waves):
