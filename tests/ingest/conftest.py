@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import itertools
 import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
 
 import pytest
 import yaml
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from onegrid.demo.datasets import SPECS
 from onegrid.ingest.decode import Refusal, Report, decode
+from onegrid.ingest.topics import ensure_topics
 from onegrid.ingest.writer import BatchWriter, Delivery
 from onegrid.platform.settings import Settings
 from onegrid.platform.sharing.catalog import DatasetRules, register, rules
+from onegrid.platform.streams import topic_for
 
 DATASETS = files("onegrid.demo").joinpath("data", "datasets")
 LUCHENG_POINT = (120.6550, 28.0140)  # inside Lucheng district, Wenzhou
@@ -70,6 +76,15 @@ def envelope(dataset: str = "market.business", department: str = "SCJG",
             "attributes": {"name": "温州市鹿城区示例商贸有限公司", **attributes}}
 
 
+def contribution(**kwargs: Any) -> dict[str, Any]:
+    """envelope() less the name it adds unless given: a contributor sets only what the
+    dataset's spec lets it (SWJ: phone, employees in market.business)."""
+    message = envelope(**kwargs)
+    if "name" not in kwargs:
+        del message["attributes"]["name"]
+    return message
+
+
 def accepted(value: bytes, topic: str, catalog: dict[str, DatasetRules], pii_key: str) -> Report:
     """decode() of a message the test means to be valid (a refusal fails with its reason)."""
     result = decode(value, topic, catalog, pii_key)
@@ -79,3 +94,33 @@ def accepted(value: bytes, topic: str, catalog: dict[str, DatasetRules], pii_key
 
 def encode(message: dict[str, Any]) -> bytes:
     return json.dumps(message, ensure_ascii=False).encode()
+
+
+@dataclass
+class Dataset:
+    """A dataset of the test's own, on a topic of its own (the `dataset` fixture)."""
+
+    id: str
+    topic: str
+
+    def message(self, **kwargs) -> dict:
+        return envelope(dataset=self.id, **kwargs)
+
+
+def registered_copy(engine: Engine, settings: Settings, spec: str, kind: str) -> str:
+    """A committed copy of the demo's dataset ``spec`` under a name of its own
+    (t<random>.<kind>), with its topic; returns the name."""
+    copy = yaml.safe_load(SPECS.joinpath(f"{spec}.yaml").read_text("utf-8"))
+    copy["id"] = f"t{uuid.uuid4().hex[:10]}.{kind}"
+    with Session(engine) as session:
+        register(session, copy)
+        session.commit()
+    ensure_topics(settings.kafka, [copy["id"]])
+    return str(copy["id"])
+
+
+@pytest.fixture
+def dataset(engine: Engine, settings: Settings) -> Iterator[Dataset]:
+    """A copy of market.business under a name of its own, committed, with its topic."""
+    name = registered_copy(engine, settings, "market.business", "business")
+    yield Dataset(name, topic_for(name))

@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 import yaml
@@ -32,30 +32,9 @@ from onegrid.ingest.writer import BatchWriter, Delivery
 from onegrid.platform.settings import Settings
 from onegrid.platform.sharing.catalog import register, rules
 from onegrid.platform.streams import topic_for
-from tests.ingest.conftest import accepted, encode, envelope
+from tests.ingest.conftest import Dataset, accepted, encode
 
 pytestmark = pytest.mark.usefixtures("city")
-
-
-@dataclass
-class Dataset:
-    id: str
-    topic: str
-
-    def message(self, **kwargs) -> dict:
-        return envelope(dataset=self.id, **kwargs)
-
-
-@pytest.fixture
-def dataset(engine: Engine, settings: Settings) -> Iterator[Dataset]:
-    """A copy of market.business under a name of its own, committed, with its topic."""
-    spec = yaml.safe_load(SPECS.joinpath("market.business.yaml").read_text("utf-8"))
-    spec["id"] = f"t{uuid.uuid4().hex[:10]}.business"
-    with Session(engine) as session:
-        register(session, spec)
-        session.commit()
-    ensure_topics(settings.kafka_bootstrap_servers, [spec["id"]])
-    yield Dataset(spec["id"], topic_for(spec["id"]))
 
 
 def produce(settings: Settings, topic: str, values: Sequence[bytes | None],
@@ -90,8 +69,9 @@ def wait_for(engine: Engine, dataset: str, received: int, seconds: float = 60) -
 
 @pytest.fixture
 def worker(settings: Settings, engine: Engine, dataset: Dataset) -> Iterator[Worker]:
-    worker = Worker(settings, engine, group=f"test-{uuid.uuid4().hex[:8]}",
-                    topics=dataset.topic)
+    # unsigned messages, as a development store takes them (signatures: test_signing.py)
+    worker = Worker(replace(settings, require_signatures=False), engine,
+                    group=f"test-{uuid.uuid4().hex[:8]}", topics=dataset.topic)
     thread = threading.Thread(target=worker.run, daemon=True)
     thread.start()
     yield worker
@@ -236,7 +216,7 @@ def _ingest_process(settings: Settings, topic: str, group: str, log) -> subproce
     env = {**os.environ, "DATABASE_URL": settings.database_url,
            "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
            "ONEGRID_SECRET_KEY": settings.secret_key, "ONEGRID_PII_KEY": settings.pii_key,
-           "ONEGRID_INGEST_BATCH": "500"}
+           "ONEGRID_INGEST_BATCH": "500", "ONEGRID_REQUIRE_SIGNATURES": "false"}
     return subprocess.Popen([sys.executable, "-m", "onegrid.cli", "ingest", "run", "--group",
                              group, "--topics", topic], env=env, stdout=log,
                             stderr=subprocess.STDOUT)
@@ -252,7 +232,7 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(settings, engine, w
     with Session(engine) as session:
         register(session, spec)
         session.commit()
-    ensure_topics(settings.kafka_bootstrap_servers, [spec["id"]])
+    ensure_topics(settings.kafka, [spec["id"]])
     twin = Dataset(spec["id"], topic_for(spec["id"]))
     n = 20_000
     produce(settings, dataset.topic, *_stream(dataset, n))

@@ -42,6 +42,16 @@ class Settings:
     working_hours: WorkingHours = field(default_factory=WorkingHours)
     screen: ScreenRules = field(default_factory=ScreenRules)
     dedup: DedupRule = field(default_factory=DedupRule)
+    # librdkafka settings from KAFKA_* variables (KAFKA_SECURITY_PROTOCOL → security.protocol),
+    # bootstrap.servers aside: every Kafka client takes them through ``kafka``
+    kafka_client: Mapping[str, str] = field(default_factory=dict)
+    require_signatures: bool = True  # off only for a development store (docs/ingest.md §2)
+
+    @property
+    def kafka(self) -> dict[str, str]:
+        """The librdkafka configuration every confluent-kafka client OneGrid creates starts
+        from: the servers and whatever KAFKA_* variables set (SASL, TLS …)."""
+        return {**self.kafka_client, "bootstrap.servers": self.kafka_bootstrap_servers}
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -91,6 +101,8 @@ class Settings:
             dedup=DedupRule(
                 radius_m=read("ONEGRID_DEDUP_RADIUS_M", "50", _measure),
                 window=timedelta(hours=read("ONEGRID_DEDUP_HOURS", "24", _measure))),
+            kafka_client=_librdkafka(env),
+            require_signatures=read("ONEGRID_REQUIRE_SIGNATURES", "true", _flag),
         )
 
 
@@ -128,6 +140,21 @@ def _measure(value: str) -> float:
     if not math.isfinite(number) or number < 0:
         raise ValueError("expected a finite number of at least 0")
     return number
+
+
+def _librdkafka(env: Mapping[str, str]) -> dict[str, str]:
+    """librdkafka's properties from KAFKA_* variables: the rest of the name in lower case, "_"
+    read as "." (KAFKA_SASL_MECHANISM → sasl.mechanism); KAFKA_BOOTSTRAP_SERVERS is kept apart."""
+    return {name.removeprefix("KAFKA_").lower().replace("_", "."): value
+            for name, value in env.items()
+            if name.startswith("KAFKA_") and name != "KAFKA_BOOTSTRAP_SERVERS" and value}
+
+
+def _flag(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+        raise ValueError("expected true or false")
+    return lowered in ("true", "1", "yes", "on")
 
 
 def _zone(value: str) -> str:

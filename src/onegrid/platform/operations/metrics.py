@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from confluent_kafka import Consumer, TopicPartition
@@ -23,18 +23,19 @@ class Status:
     lag: dict[str, int]  # per dataset: messages on the broker not yet stored
 
 
-def status(session: Session, bootstrap_servers: str, group: str = INGEST_GROUP) -> Status:
+def status(session: Session, kafka: Mapping[str, str], group: str = INGEST_GROUP) -> Status:
+    """The counters, and the lag of ``group`` read from the broker (``kafka``: the clients'
+    librdkafka settings, Settings.kafka)."""
     counters = list(session.scalars(
         select(IngestCounter).order_by(IngestCounter.dataset, IngestCounter.department)))
     stored = {(t, p): o for t, p, o in session.execute(text(
         "SELECT topic, partition, next_offset FROM ingest_offset WHERE consumer_group = :g"),
         {"g": group})}
-    return Status(counters, _lag(bootstrap_servers, stored))
+    return Status(counters, _lag(kafka, stored))
 
 
-def _lag(bootstrap_servers: str, stored: dict[tuple[str, int], int]) -> dict[str, int]:
-    consumer = Consumer({"bootstrap.servers": bootstrap_servers, "group.id": "onegrid-metrics",
-                         "enable.auto.commit": False})
+def _lag(kafka: Mapping[str, str], stored: dict[tuple[str, int], int]) -> dict[str, int]:
+    consumer = Consumer({**kafka, "group.id": "onegrid-metrics", "enable.auto.commit": False})
     try:
         topics = consumer.list_topics(timeout=5).topics
         lag: dict[str, int] = {}

@@ -29,7 +29,12 @@ from onegrid.platform.store.models.governance import (
     BurdenEvent,
     GridTask,
 )
-from onegrid.platform.store.models.ingest import DeadLetter, IngestCounter, IngestOffset
+from onegrid.platform.store.models.ingest import (
+    DeadLetter,
+    IngestCounter,
+    IngestKey,
+    IngestOffset,
+)
 from onegrid.platform.store.models.issues import (
     CATEGORY_KINDS,
     ISSUE_SOURCES,
@@ -54,6 +59,6 @@ __all__ = ["ACCESS_STATES", "ADMISSION_LEVELS", "AREA_LEVELS", "CATEGORY_KINDS",
            "SHARING_CLASSES", "SUBJECT_KEY_KINDS", "TASK_STATES", "USER_ROLES", "GrantRequest",
            "AdmissionItem", "ApiToken", "Area", "Base", "BurdenEvent", "CollectionRequest",
            "CollectionTask", "Dataset", "DeadLetter", "Department", "GridCell", "GridTask",
-           "IngestCounter", "IngestOffset", "Issue", "IssueCategory", "IssuePhoto", "IssueReport",
-           "Record", "RecordVersion", "Responsibility", "TraceEntry", "User",
+           "IngestCounter", "IngestKey", "IngestOffset", "Issue", "IssueCategory", "IssuePhoto",
+           "IssueReport", "Record", "RecordVersion", "Responsibility", "TraceEntry", "User",
            "user_grid"]
