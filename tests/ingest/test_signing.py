@@ -20,9 +20,12 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from onegrid.ingest.deadletters import DeadLetterPublisher
+from onegrid.ingest.decode import Refusal
 from onegrid.ingest.feed import producer
+from onegrid.ingest.redaction import redacted
 from onegrid.ingest.topics import ensure_topics
 from onegrid.ingest.worker import Worker
+from onegrid.ingest.writer import Delivery
 from onegrid.platform.accounts.ingest_keys import create_key, revoke_key
 from onegrid.platform.operations.health import broker_state
 from onegrid.platform.operations.metrics import status
@@ -187,3 +190,11 @@ def test_every_kafka_client_takes_the_kafka_variables(settings: Settings, engine
         with pytest.raises(KafkaException, match="no.such.thing"):
             client()
             pytest.fail(f"{name} did not pass KAFKA_NO_SUCH_THING to librdkafka")
+
+
+def test_a_resident_id_in_the_signature_header_is_masked_in_the_dead_letter() -> None:
+    rid = "330302198001011230"
+    delivery = Delivery("onegrid.ingest.x", 0, 1, None, b"{}", f"kid={rid},v1=00".encode())
+    kept, refusal = redacted(delivery, Refusal(f"unknown ingest key '{rid}'"))
+    assert kept.signature == b"kid=330302********1230,v1=00"
+    assert refusal.reason == "unknown ingest key '330302********1230'"
