@@ -45,7 +45,12 @@ class Keyring:
             return (f"the {SIGNATURE_HEADER} header is malformed: expected "
                     "kid=<kid>,v1=<hex of HMAC-SHA256>")
         state = self.keys.get(kid)
-        named = kid[:32].decode("ascii", "replace")
+        if state is not None and state.secret is not None and state.department == department:
+            computed = self.macs[kid].copy()
+            computed.update(value)
+            if hmac.compare_digest(computed.hexdigest().encode(), mac.lower()):
+                return None
+        named = kid[:32].decode("ascii", "replace")  # only for the reason: most messages pass
         if state is None:
             return f"unknown ingest key {named!r}"
         if state.secret is None:
@@ -53,9 +58,5 @@ class Keyring:
         if state.department != department:
             return (f"ingest key {named!r} is {state.department}'s, but the message says it is "
                     f"from department {department!r}")
-        computed = self.macs[kid].copy()
-        computed.update(value)
-        if not hmac.compare_digest(computed.hexdigest().encode(), mac.lower()):
-            return (f"the signature does not match the message (ingest key {named!r}): signed "
-                    "with another secret, or the value changed after signing")
-        return None
+        return (f"the signature does not match the message (ingest key {named!r}): signed "
+                "with another secret, or the value changed after signing")
