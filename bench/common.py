@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -69,11 +69,11 @@ def bench_settings(settings: Settings, engine: Engine) -> Settings:
                    topic_prefix=BENCH_PREFIX)
 
 
-def remove_from_broker(bootstrap_servers: str, topics: Iterable[str] = (),
+def remove_from_broker(kafka: Mapping[str, str], topics: Iterable[str] = (),
                        groups: Iterable[str] = ()) -> None:
     """Deletes the bench's ``topics`` and consumer ``groups`` from the broker; one that is
     already gone, or that the broker keeps, is logged, not raised (this runs in finally)."""
-    admin = AdminClient({"bootstrap.servers": bootstrap_servers})
+    admin = AdminClient(dict(kafka))
     topics, groups = list(topics), list(groups)
     futures = {**(admin.delete_topics(topics) if topics else {}),
                **(admin.delete_consumer_groups(groups) if groups else {})}

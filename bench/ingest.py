@@ -47,7 +47,9 @@ from bench.pace import Pace, describe
 from onegrid.demo import factories
 from onegrid.demo.datasets import SPECS
 from onegrid.ingest.decode import decode
+from onegrid.ingest.signing import SIGNATURE_HEADER, signature
 from onegrid.ingest.topics import ensure_topics
+from onegrid.platform.accounts.ingest_keys import publishing_key
 from onegrid.platform.settings import Settings
 from onegrid.platform.sharing.catalog import register, rules
 from onegrid.platform.streams import topic_for
@@ -105,15 +107,25 @@ def envelopes(dataset: str, n: int, reports: float, points: list[tuple[float, fl
             "attributes": attributes}, ensure_ascii=False).encode()
 
 
-def produce(settings: Settings, topic: str, pairs) -> int:
-    producer = Producer({"bootstrap.servers": settings.kafka_bootstrap_servers,
-                         "enable.idempotence": True, "linger.ms": 50, "compression.type": "lz4",
-                         "queue.buffering.max.messages": 1_000_000})
+def signing_key(settings: Settings, engine: Engine) -> tuple[str, str]:
+    """(kid, secret) of the key the benches sign SCJG's envelopes with, as its producer would."""
+    with Session(engine) as session:
+        kid, secret = publishing_key(session, "SCJG", settings.secret_key, "bench")
+        session.commit()
+    return kid, secret
+
+
+def produce(settings: Settings, topic: str, pairs, key: tuple[str, str]) -> int:
+    """Publish the (subject key, value) pairs, each signed with ``key`` (kid, secret)."""
+    producer = Producer({**settings.kafka, "enable.idempotence": True, "linger.ms": 50,
+                         "compression.type": "lz4", "queue.buffering.max.messages": 1_000_000})
     count = 0
-    for key, value in pairs:
+    for subject, value in pairs:
+        headers: list[tuple[str, str | bytes | None]] = [
+            (SIGNATURE_HEADER, signature(*key, value))]
         while True:
             try:
-                producer.produce(topic, key=key, value=value)
+                producer.produce(topic, key=subject, value=value, headers=headers)
                 break
             except BufferError:
                 producer.poll(0.2)
@@ -226,11 +238,11 @@ def mix(settings: Settings, engine: Engine, label: str, n: int, reports: float,
     topic = topic_for(dataset, settings.topic_prefix)
     group = f"bench-{uuid.uuid4().hex[:8]}"
     try:
-        ensure_topics(settings.kafka_bootstrap_servers, [dataset], partitions=4,
-                      prefix=settings.topic_prefix)
+        ensure_topics(settings.kafka, [dataset], partitions=4, prefix=settings.topic_prefix)
+        key = signing_key(settings, engine)
         with Pace(*decoding(settings, engine, dataset, points)) as pace:
             started = time.perf_counter()
-            produce(settings, topic, envelopes(dataset, n, reports, points))
+            produce(settings, topic, envelopes(dataset, n, reports, points), key)
             produced = time.perf_counter()
             print(f"{label}: {n:,} envelopes produced in {produced - started:.1f} s",
                   flush=True)
@@ -239,7 +251,7 @@ def mix(settings: Settings, engine: Engine, label: str, n: int, reports: float,
             rows, copy_seconds = ceiling(engine, dataset)
             copied = time.perf_counter()
     finally:
-        remove_from_broker(settings.kafka_bootstrap_servers, [topic], [group])
+        remove_from_broker(settings.kafka, [topic], [group])
     rate, copy_rate = n / run.seconds, rows / copy_seconds
     ratio = rate / copy_rate
     line(f"ingest, {workers} worker(s) (consume→…→commit)", f"{rate:,.0f} events/s "

@@ -43,9 +43,11 @@ from sqlalchemy.orm import Session
 
 import onegrid.ingest.writer as this_writer
 from bench.common import BENCH_PREFIX, bench_database, line
-from bench.ingest import bench_dataset, city_points, envelopes
+from bench.ingest import bench_dataset, city_points, envelopes, signing_key
 from onegrid.demo import factories
 from onegrid.ingest.decode import decode
+from onegrid.ingest.signing import Keyring, signature
+from onegrid.platform.accounts.ingest_keys import ingest_keys
 from onegrid.platform.settings import Settings
 from onegrid.platform.sharing.catalog import DatasetRules, rules
 from onegrid.platform.store.sqlfiles import split
@@ -90,10 +92,15 @@ class Side:
         self.backend = self.python = 0.0
         self.writer = module.BatchWriter(self.conn, f"ab-{name}", lambda: departments)
 
-    def write(self, start: int, size: int, catalog, pii_key: str) -> None:
+    def write(self, start: int, size: int, catalog, pii_key: str,
+              signer: tuple[Keyring, str, str]) -> None:
+        """Decode (untimed: the same code for both sides) as the worker does, signatures
+        verified, and time the writer."""
         topic = topic_for(self.dataset, BENCH_PREFIX)
+        keyring, kid, secret = signer
         batch = [(self.module.Delivery(topic, 0, start + i, key.encode(), value),
-                  decode(value, topic, catalog, pii_key, prefix=BENCH_PREFIX))
+                  decode(value, topic, catalog, pii_key, keyring=keyring,
+                         signature=signature(kid, secret, value), prefix=BENCH_PREFIX))
                  for i, (key, value) in enumerate(self.messages[start:start + size])]
         backend, python = backend_cpu(self.conn), time.process_time()
         self.writer.write(batch, [])
@@ -182,13 +189,16 @@ def compare(args: argparse.Namespace, settings: Settings, a_engine: Engine,
         with Session(engine) as session:
             catalog |= rules(session)
         time_statements(engine)
+    kid, secret = signing_key(settings, a_engine)
+    with Session(a_engine) as session:
+        signer = (Keyring(ingest_keys(session, settings.secret_key)), kid, secret)
     schema = f", B's database after {args.b_schema!r}" if args.b_schema else ""
     print(f"writer A/B: this checkout (B) against {args.against} (A){schema}, "
           f"{args.events:,} messages each, {args.reports:.0%} re-reports, {args.batch:,} a batch",
           flush=True)
     for number, start in enumerate(range(0, args.events, args.batch)):
         for side in (a, b) if number % 2 == 0 else (b, a):
-            side.write(start, args.batch, catalog, settings.pii_key)
+            side.write(start, args.batch, catalog, settings.pii_key, signer)
     for side in (a, b):
         side.conn.close()
     report(a, b, args.events)

@@ -48,6 +48,35 @@ def test_token_create_prints_the_token_once_and_stores_its_hash(run, engine: Eng
     assert len(stored) >= 1 and raw == 0
 
 
+def test_department_key_create_list_revoke_show_the_secret_once_and_are_traced(
+        run, engine: Engine) -> None:
+    assert run("department", "add", "KEYTEST", "密钥测试局").exit_code == 0
+    created = run("department", "key", "create", "KEYTEST", "--label", "erp")
+    kid, secret = created.output.strip().splitlines()[-1].split(" ")
+    assert created.exit_code == 0 and secret.isascii() and secret.isprintable()
+    listed = run("department", "key", "list", "KEYTEST").output
+    assert kid in listed and "active" in listed and secret not in listed
+    assert run("department", "key", "revoke", kid).exit_code == 0
+    assert "revoked" in run("department", "key", "list", "KEYTEST").output
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT secret FROM ingest_key WHERE kid = :k"),
+                              {"k": kid}).scalar()
+        traced = conn.execute(text("SELECT action FROM trace_entry WHERE detail->>'kid' = :k "
+                                   "OR target = :t ORDER BY seq"),
+                              {"k": kid, "t": f"ingest_key:{kid}"}).scalars().all()
+    assert stored is None, "revoking erases the secret"
+    assert traced == ["ingest_key.create", "ingest_key.revoke"]
+
+
+def test_a_key_s_secret_is_stored_sealed(run, engine: Engine) -> None:
+    assert run("department", "add", "KEYTEST", "密钥测试局").exit_code == 0
+    kid, secret = run("department", "key", "create", "KEYTEST").output.split()[-2:]
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT secret FROM ingest_key WHERE kid = :k"),
+                              {"k": kid}).scalar()
+    assert stored is not None and secret.encode() not in stored and len(stored) > len(secret)
+
+
 def test_unknown_department_is_an_error_not_a_traceback(run) -> None:
     result = run("token", "create", "--department", "NOSUCH")
     assert result.exit_code == 1 and "NOSUCH" in result.output

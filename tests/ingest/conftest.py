@@ -87,6 +87,15 @@ def envelope(dataset: str = "market.business", department: str = "SCJG",
             "attributes": {"name": "温州市鹿城区示例商贸有限公司", **attributes}}
 
 
+def contribution(**kwargs: Any) -> dict[str, Any]:
+    """envelope() less the name it adds unless given: a contributor sets only what the
+    dataset's spec lets it (SWJ: phone, employees in market.business)."""
+    message = envelope(**kwargs)
+    if "name" not in kwargs:
+        del message["attributes"]["name"]
+    return message
+
+
 def accepted(value: bytes, topic: str, catalog: dict[str, DatasetRules], pii_key: str) -> Report:
     """decode() of a message the test means to be valid (a refusal fails with its reason)."""
     result = decode(value, topic, catalog, pii_key)
@@ -100,6 +109,8 @@ def encode(message: dict[str, Any]) -> bytes:
 
 @dataclass
 class Dataset:
+    """A dataset of the test's own, on a topic of its own (the `dataset` fixture)."""
+
     id: str
     topic: str
 
@@ -107,19 +118,26 @@ class Dataset:
         return envelope(dataset=self.id, **kwargs)
 
 
+def registered_copy(engine: Engine, settings: Settings, spec: str, kind: str) -> str:
+    """A committed copy of the demo's dataset ``spec`` under a name of its own
+    (t<random>.<kind>), with its topic; returns the name."""
+    copy = yaml.safe_load(SPECS.joinpath(f"{spec}.yaml").read_text("utf-8"))
+    copy["id"] = f"t{uuid.uuid4().hex[:10]}.{kind}"
+    with Session(engine) as session:
+        register(session, copy)
+        session.commit()
+    ensure_topics(settings.kafka, [copy["id"]])
+    return str(copy["id"])
+
+
 @pytest.fixture
 def dataset(engine: Engine, settings: Settings, kafka_admin: AdminClient) -> Iterator[Dataset]:
     """A copy of market.business under a name of its own, committed, with its topic (deleted
     afterwards)."""
-    spec = yaml.safe_load(SPECS.joinpath("market.business.yaml").read_text("utf-8"))
-    spec["id"] = f"t{uuid.uuid4().hex[:10]}.business"
-    with Session(engine) as session:
-        register(session, spec)
-        session.commit()
-    ensure_topics(settings.kafka_bootstrap_servers, [spec["id"]])
-    yield Dataset(spec["id"], topic_for(spec["id"]))
-    own = topic_for(spec["id"].split(".")[0])  # its topic, and a twin's (test_worker.py)
-    delete_topics(kafka_admin, lambda name: name.startswith(own))
+    name = registered_copy(engine, settings, "market.business", "business")
+    yield Dataset(name, topic_for(name))
+    own = topic_for(name.split(".")[0])  # its topic, and a twin's (test_worker.py)
+    delete_topics(kafka_admin, lambda topic: topic.startswith(own))
 
 
 @pytest.fixture

@@ -195,6 +195,9 @@ def test_a_schema_refusal_names_the_field_and_never_quotes_its_value(
     ({"schema": {"type": "nothing"}}, "the attribute schema is not a valid JSON Schema"),
     ({"schema": {"properties": {"x": {"pattern": "("}}}},
      "the attribute schema is not a valid JSON Schema"),
+    ({"contributors": {"SWJ": ["phone", "nope"]}, "schema": {"properties": {"phone": {}}}},
+     "dataset spec: contributor SWJ is given attributes the schema does not name: nope"),
+    ({"contributors": {"SWJ": "phone"}}, "dataset spec: contributors: "),
 ])
 def test_a_bad_dataset_spec_is_refused_with_what_is_wrong(db, city, change, reason) -> None:
     spec = {"id": "test.bad", "title": "坏", "owner": "SCJG", "subject_key": "event_id",
@@ -202,3 +205,33 @@ def test_a_bad_dataset_spec_is_refused_with_what_is_wrong(db, city, change, reas
     with pytest.raises(InvalidInputError) as refused:
         register(db, spec)
     assert reason in refused.value.detail
+
+
+@pytest.mark.parametrize(("contributors", "refused"), [
+    ({"SWJ": ["phone"], "GAJ": "*"}, {"SWJ": "may not set name in 'test.rights': as a "
+                                             "contributor it may set phone"}),
+    (["SWJ", "GAJ"], {}),  # the list form: each may set every attribute
+])
+def test_a_contributor_may_set_only_what_the_spec_gives_it(db, city, settings, contributors,
+                                                           refused) -> None:
+    register(db, {"id": "test.rights", "title": "权限", "owner": "SCJG",
+                  "contributors": contributors, "subject_key": "event_id",
+                  "sharing": "unconditional", "schema": {
+                      "type": "object", "required": ["name"],
+                      "properties": {"name": {"type": "string"}, "phone": {"type": "string"}}}})
+    catalog = rules(db)
+    for department in ("SCJG", "SWJ", "GAJ"):
+        for attributes in ({"phone": "0577-1"}, {"name": "甲", "phone": "0577-1"}):
+            value = encode({"dataset": "test.rights", "department": department,
+                            "record_id": "r", "subject_key": "E-1",
+                            "occurred_at": "2026-11-20T08:00:00+08:00",
+                            "attributes": attributes})
+            result = decode(value, "onegrid.ingest.test.rights", catalog, settings.pii_key)
+            # without name, only a contributor limited to fields it excludes passes `required`
+            expected = (refused.get(department) if "name" in attributes else
+                        None if department in refused else "\"name\" is a required property")
+            if expected is None:
+                assert isinstance(result, Report), (department, attributes, result)
+            else:
+                assert isinstance(result, Refusal) and expected in result.reason, \
+                    (department, attributes, result)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 from confluent_kafka import Consumer
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from onegrid.ingest.deadletters import replay
 from onegrid.ingest.feed import producer, publish, read_file
+from onegrid.ingest.signing import SIGNATURE_HEADER, signature
 from onegrid.ingest.topics import ensure_topics
 from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.settings import Settings
@@ -52,23 +54,31 @@ def test_a_jsonl_line_that_is_no_object_is_refused_by_its_number(tmp_path) -> No
         list(read_file(path, "market.business", "SCJG", {}))
 
 
-def test_published_envelopes_are_keyed_by_subject(settings: Settings) -> None:
+def test_published_envelopes_are_keyed_by_subject_and_signed(settings: Settings) -> None:
     dataset = f"t{uuid.uuid4().hex[:10]}.feed"
-    topic = ensure_topics(settings.kafka_bootstrap_servers, [dataset])[0]
-    envelopes = [{"dataset": dataset, "subject_key": f"K{n}", "attributes": {}} for n in range(3)]
-    assert publish(producer(settings.kafka_bootstrap_servers), envelopes, quiet=True) == 3
-    messages = _consume_all(settings, topic, 3)
-    assert sorted(m.key() for m in messages) == [b"K0", b"K1", b"K2"]
+    topic = ensure_topics(settings.kafka, [dataset])[0]
+    envelopes: list[dict[str, Any]] = [
+        {"dataset": dataset, "department": "SCJG" if n else "NOBODY", "subject_key": f"K{n}",
+         "attributes": {}} for n in range(3)]
+    signer = {"SCJG": ("kid1", "ogk_secret")}.get
+    assert publish(producer(settings.kafka), envelopes, signer, quiet=True) == 3
+    messages = sorted(_consume_all(settings, topic, 3), key=lambda m: m.key())
+    assert [m.key() for m in messages] == [b"K0", b"K1", b"K2"]
+    assert messages[0].headers() is None, "a department without a key: sent unsigned"
+    assert [m.headers() for m in messages[1:]] == [
+        [(SIGNATURE_HEADER, signature("kid1", "ogk_secret", m.value()))] for m in messages[1:]]
 
 
-def test_replay_publishes_the_original_bytes_once(settings: Settings, topic: str,
-                                                  db: Session) -> None:
+def test_replay_publishes_the_original_bytes_and_signature_once(settings: Settings, topic: str,
+                                                                db: Session) -> None:
     original = "不是JSON".encode()
     letter_id = db.scalar(text(
         "INSERT INTO dead_letter (topic, partition, \"offset\", key, value, reason, dataset, "
-        "department) VALUES (:t, 0, 7, 'k', :v, 'the message is not JSON', 'x', '') "
-        "RETURNING id"), {"t": topic, "v": original})
-    target = producer(settings.kafka_bootstrap_servers)
+        "department, signature) VALUES (:t, 0, 7, 'k', :v, 'the message is not JSON', 'x', '', "
+        "'kid=k1,v1=00') RETURNING id"), {"t": topic, "v": original})
+    target = producer(settings.kafka)
     assert replay(db, target, ids=[letter_id]) == 1
     assert replay(db, target, ids=[letter_id]) == 0  # already replayed
-    assert [m.value() for m in _consume_all(settings, topic, 1)] == [original]
+    [message] = _consume_all(settings, topic, 1)
+    assert message.value() == original
+    assert message.headers() == [(SIGNATURE_HEADER, b"kid=k1,v1=00")]

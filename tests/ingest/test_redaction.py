@@ -9,10 +9,10 @@ import random
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
-import yaml
 from click.testing import CliRunner
 from confluent_kafka import Producer
 from kafka import KafkaConsumer
@@ -21,15 +21,12 @@ from sqlalchemy.orm import Session
 
 from onegrid.cli import main
 from onegrid.demo import factories
-from onegrid.demo.datasets import SPECS
-from onegrid.ingest.topics import ensure_topics
 from onegrid.ingest.worker import Worker
 from onegrid.platform.settings import Settings
-from onegrid.platform.sharing.catalog import register
 from onegrid.platform.sharing.identity import mask
 from onegrid.platform.streams import DLQ_TOPIC, topic_for
 from tests.conftest import environment
-from tests.ingest.conftest import encode, envelope, running
+from tests.ingest.conftest import encode, envelope, registered_copy, running
 
 pytestmark = pytest.mark.usefixtures("city")
 SHANGHAI = {"type": "Point", "coordinates": [121.47, 31.23]}  # outside the city
@@ -38,19 +35,14 @@ SHANGHAI = {"type": "Point", "coordinates": [121.47, 31.23]}  # outside the city
 @pytest.fixture
 def residents(engine: Engine, settings: Settings) -> str:
     """A copy of population.resident (keyed by resident ID) under a name of its own."""
-    spec = yaml.safe_load(SPECS.joinpath("population.resident.yaml").read_text("utf-8"))
-    spec["id"] = f"t{uuid.uuid4().hex[:10]}.resident"
-    with Session(engine) as session:
-        register(session, spec)
-        session.commit()
-    ensure_topics(settings.kafka_bootstrap_servers, [spec["id"]])
-    return spec["id"]
+    return registered_copy(engine, settings, "population.resident", "resident")
 
 
 @pytest.fixture
 def ingesting(settings: Settings, ingest_engine: Engine, residents: str) -> Iterator[None]:
-    worker = Worker(settings, ingest_engine, group=f"test-{uuid.uuid4().hex[:8]}",
-                    datasets=[residents])
+    # unsigned messages, as a development store takes them (signatures: test_signing.py)
+    worker = Worker(replace(settings, require_signatures=False), ingest_engine,
+                    group=f"test-{uuid.uuid4().hex[:8]}", datasets=[residents])
     with running(worker):
         yield
 

@@ -52,7 +52,7 @@ def test_only_the_registered_datasets_topics_are_consumed(own_prefix: Settings, 
     prefix = own_prefix.topic_prefix
     ours, stray = topic_for(dataset.id, prefix), topic_for(f"u{uuid.uuid4().hex[:8]}.x", prefix)
     bench = topic_for(dataset.id, BENCH_PREFIX)
-    ensure_topics(own_prefix.kafka_bootstrap_servers, [dataset.id], prefix=prefix)
+    ensure_topics(own_prefix.kafka, [dataset.id], prefix=prefix)
     for name in (stray, bench):
         kafka_admin.create_topics([NewTopic(name, num_partitions=1)])[name].result(timeout=10)
     try:
@@ -75,7 +75,7 @@ def test_a_dataset_registered_while_the_worker_runs_is_consumed(own_prefix: Sett
                                                                 dataset) -> None:
     """The worker reads the catalog again (every catalog_ttl_s) and subscribes again when the
     registered datasets' topics change."""
-    ensure_topics(own_prefix.kafka_bootstrap_servers, [dataset.id],
+    ensure_topics(own_prefix.kafka, [dataset.id],
                   prefix=own_prefix.topic_prefix)
     produce(own_prefix, topic_for(dataset.id, own_prefix.topic_prefix), [_message(dataset, 1)])
     worker = Worker(replace(own_prefix, kafka_max_poll_ms=3000), engine,
@@ -84,7 +84,7 @@ def test_a_dataset_registered_while_the_worker_runs_is_consumed(own_prefix: Sett
     with running(worker):
         wait_for(engine, dataset.id, received=1)
         later = _register_copy(engine, f"t{uuid.uuid4().hex[:10]}.business")
-        ensure_topics(own_prefix.kafka_bootstrap_servers, [later.id],
+        ensure_topics(own_prefix.kafka, [later.id],
                       prefix=own_prefix.topic_prefix)
         produce(own_prefix, topic_for(later.id, own_prefix.topic_prefix), [_message(later, 2)])
         assert wait_for(engine, later.id, received=1, seconds=60)["new"] == 1

@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session
 from onegrid.demo import factories
 from onegrid.ingest.decode import Report
 from onegrid.ingest.writer import Delivery
-from tests.ingest.conftest import LUCHENG_POINT, accepted, batch_writer, encode, envelope
+from tests.ingest.conftest import (
+    LUCHENG_POINT,
+    accepted,
+    batch_writer,
+    contribution,
+    encode,
+    envelope,
+)
 
 
 def _record(db: Session, dataset: str, key: str):
@@ -36,8 +43,8 @@ def test_a_new_subject_becomes_one_record_in_its_grid(write, db: Session) -> Non
 
 def test_the_same_subject_from_two_departments_is_one_record_with_provenance(write, db) -> None:
     write(envelope(name="鹿城示例商贸", phone="0577-88001234"))
-    outcome = write(envelope(department="SWJ", record_id="swj-9", name="鹿城示例商贸",
-                             phone="0577-88009999", occurred_at="2026-11-21T09:00:00+08:00"))
+    outcome = write(contribution(department="SWJ", record_id="swj-9", phone="0577-88009999",
+                                 occurred_at="2026-11-21T09:00:00+08:00"))
     assert outcome.counts[("market.business", "SWJ")] == {"received": 1, "merged": 1,
                                                           "versions": 1}
     record = _record(db, "market.business", "91330302MA2AXXXXX8")
@@ -245,8 +252,8 @@ def test_versions_go_with_their_record_and_keep_their_department(write, db: Sess
     """record_version has no foreign keys: triggers do their work
     (platform/sharing/sql/record_versions.sql)."""
     write(envelope(phone="0577-88001234"))
-    write(envelope(department="SWJ", record_id="swj-9", phone="0577-88009999",
-                   occurred_at="2026-11-21T09:00:00+08:00"))
+    write(contribution(department="SWJ", record_id="swj-9", phone="0577-88009999",
+                       occurred_at="2026-11-21T09:00:00+08:00"))
     record = db.scalar(text("SELECT id FROM record WHERE subject_key = '91330302MA2AXXXXX8' "
                             "AND dataset_id = 'market.business'"))
     versions = text("SELECT count(*) FROM record_version WHERE record_id = :r")

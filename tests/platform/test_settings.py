@@ -53,11 +53,24 @@ def test_the_nested_settings_come_from_their_variables() -> None:
     ("ONEGRID_WORKING_PERIODS", "12:00-08:30"),
     ("ONEGRID_WORKING_DAYS", "1-8"),
     ("ONEGRID_TIMEZONE", "Asia/Wenzhou"),
+    ("ONEGRID_REQUIRE_SIGNATURES", "maybe"),
 ])
 def test_a_bad_value_is_a_configuration_error_naming_the_variable(name: str, value: str) -> None:
     with pytest.raises(ConfigurationError, match=rf"^{name}={value!r}: ") as refused:
         Settings.from_env(REQUIRED | {name: value})
     assert refused.value.__cause__ is None and not isinstance(refused.value, ValueError)
+
+
+def test_kafka_variables_become_librdkafka_settings_and_signatures_are_required() -> None:
+    settings = Settings.from_env(REQUIRED | {
+        "KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
+        "KAFKA_SSL_CA_LOCATION": "/etc/ssl/ca.pem", "KAFKA_SASL_USERNAME": ""})  # empty: unset
+    assert settings.kafka == {"bootstrap.servers": "b:9092", "security.protocol": "SASL_SSL",
+                              "sasl.mechanism": "SCRAM-SHA-512",
+                              "ssl.ca.location": "/etc/ssl/ca.pem"}
+    assert settings.require_signatures
+    assert not Settings.from_env(REQUIRED | {"ONEGRID_REQUIRE_SIGNATURES": "false"}
+                                 ).require_signatures
 
 
 def test_a_missing_value_is_named() -> None:

@@ -15,7 +15,7 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/healthz")
 def healthz() -> Response:
-    state = platform_state(store.engine(), store.settings().kafka_bootstrap_servers)
+    state = platform_state(store.engine(), store.settings().kafka)
     response = jsonify(state)
     response.status_code = 200 if state["status"] == "ok" else 503
     response.headers["Cache-Control"] = "no-store"
@@ -25,6 +25,5 @@ def healthz() -> Response:
 @bp.get("/metrics")
 def metrics() -> Response:
     settings = store.settings()
-    state = status(store.session(), settings.kafka_bootstrap_servers,
-                   prefix=settings.topic_prefix)
+    state = status(store.session(), settings.kafka, prefix=settings.topic_prefix)
     return Response(prometheus_text(state), mimetype=CONTENT_TYPE_LATEST)

@@ -13,13 +13,14 @@ from onegrid.demo.datasets import register_all
 from onegrid.demo.feeds import Feeds
 from onegrid.demo.grants import agree_all
 from onegrid.gis.hierarchy import settle
-from onegrid.ingest.feed import producer, publish
+from onegrid.ingest.feed import PublishingKeys, producer, publish
 from onegrid.ingest.topics import ensure_topics
 from onegrid.platform.cli import OneGridGroup, Runtime, pass_runtime, pass_runtime_as
 from onegrid.platform.store.models import TraceEntry
 from onegrid.platform.trace.chain import append
 
 BASE_FEED = "demo.feeds.base"
+KEY_LABEL = "demo feeds"  # the ingest keys the demo's departments sign with
 
 
 @click.group(cls=OneGridGroup, invoke_without_command=True)
@@ -43,7 +44,7 @@ def demo_city(rt: Runtime) -> None:
         datasets = register_all(session)
         agreements = agree_all(session)
     settle(rt.engine)
-    ensure_topics(rt.settings.kafka_bootstrap_servers, datasets, prefix=rt.settings.topic_prefix)
+    ensure_topics(rt.settings.kafka, datasets, prefix=rt.settings.topic_prefix)
     click.echo("demo city ready: " + ", ".join(f"{v} {k}" for k, v in counts.items())
                + f", {len(datasets)} datasets, {agreements} new sharing agreements")
 
@@ -76,19 +77,20 @@ def _loopback(host: str) -> bool:
 @pass_runtime_as("ingest")
 def demo_feeds(rt: Runtime, follow: bool, every: float) -> None:
     """Publish the departments' initial records (once per store), then optionally a trickle."""
-    target = producer(rt.settings.kafka_bootstrap_servers)
+    target = producer(rt.settings.kafka)
+    signer = PublishingKeys(rt.unit_of_work, rt.settings.secret_key, KEY_LABEL)
     count = None
     with rt.unit_of_work() as session:
         feeds = Feeds(session)
         if session.scalar(select(TraceEntry.seq).where(TraceEntry.action == BASE_FEED)) is None:
-            count = publish(target, feeds.base(), label="departmental feeds",
+            count = publish(target, feeds.base(), signer, label="departmental feeds",
                             prefix=rt.settings.topic_prefix)
             append(session, "demo", BASE_FEED, "ingest", {"messages": count})
     if count is not None:
         click.echo(f"published {count:,} departmental records to {rt.settings.topic_prefix}*")
     while follow:
         time.sleep(every)
-        publish(target, feeds.trickle(), quiet=True, prefix=rt.settings.topic_prefix)
+        publish(target, feeds.trickle(), signer, quiet=True, prefix=rt.settings.topic_prefix)
 
 
 COMMANDS = (demo,)

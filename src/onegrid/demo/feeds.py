@@ -47,10 +47,10 @@ class Feeds:
                 "name": attrs["name"],
                 "taxpayer_type": self.rng.choice(("一般纳税人", "小规模纳税人")),
                 "credit_grade": self.rng.choice("ABBBMC"), "tax_status": "正常"}, point)
-        for code, attrs, point in self.rng.sample(businesses, int(len(businesses) * 0.2)):
+        for code, _attrs, point in self.rng.sample(businesses, int(len(businesses) * 0.2)):
             # Tax has a newer phone number for some: a new version, provenance SWJ.
             yield self._envelope("market.business", "SWJ", code, {
-                "name": attrs["name"], "phone": f.phone(self.rng)}, point, days_ago=2)
+                "phone": f.phone(self.rng)}, point, days_ago=2)
         for code, attrs, point in self.rng.sample(businesses, int(len(businesses) * 0.08)):
             yield self._envelope("emergency.hazard_site", "YJGLJ", code, {
                 "name": attrs["name"], "hazard_type": self.rng.choice(
@@ -58,8 +58,10 @@ class Feeds:
                 "risk_level": self.rng.choice(("较大风险", "一般风险", "一般风险", "低风险")),
                 "last_inspection": (self.now - timedelta(days=self.rng.randint(5, 200)))
                 .date().isoformat()}, point)
-            # …and reports the same business, unchanged: merged, no new version.
-            yield self._envelope("market.business", "YJGLJ", code, attrs, point, days_ago=30)
+            # …and reports what it may of the same business, unchanged: merged, no new version.
+            yield self._envelope("market.business", "YJGLJ", code, {
+                "address": attrs["address"], "employees": attrs["employees"]}, point,
+                days_ago=30)
         yield from self._people()
         yield from self._things_and_events()
         yield from self._broken()
@@ -110,8 +112,8 @@ class Feeds:
             yield self._envelope("housing.rental", "ZJJ", code, attrs, point)
             if self.rng.random() < 0.6:  # the police register the same rental with its tenants
                 yield self._envelope("housing.rental", "GAJ", code, {
-                    "address": attrs["address"], "tenants": attrs["tenants"] + self.rng.choice(
-                        (0, 0, 1))}, point, days_ago=1)
+                    "tenants": attrs["tenants"] + self.rng.choice((0, 0, 1))}, point,
+                    days_ago=1)
 
     def _things_and_events(self) -> Iterator[Envelope]:
         for n in range(1, SIZES["facility"] + 1):
@@ -161,6 +163,8 @@ class Feeds:
         code, attrs, point = self._business()
         yield self._envelope("market.business", "SCJG", f.corrupt(code), attrs, point)
         yield self._envelope("market.business", "GAJ", code, attrs, point)  # not a contributor
+        yield self._envelope("market.business", "SWJ", code, {  # not SWJ's to set
+            "legal_person": f.person_name(self.rng)}, point)
         yield self._envelope("market.business", "SCJG", code, attrs, (121.5, 31.2))  # Shanghai
         yield self._envelope("population.resident", "GAJ", f.corrupt(f.resident_id(self.rng)),
                              {"name": f.person_name(self.rng)}, self._point())

@@ -75,8 +75,7 @@ def ingest_run(rt: Runtime, group: str, datasets: tuple[str, ...]) -> None:
 def ingest_status(rt: Runtime, group: str) -> None:
     """Counters per dataset and department, and each dataset's lag behind the broker."""
     with rt.session() as session:
-        state = status(session, rt.settings.kafka_bootstrap_servers, group,
-                       rt.settings.topic_prefix)
+        state = status(session, rt.settings.kafka, group, rt.settings.topic_prefix)
         click.echo(f"{'dataset':28} {'department':10} "
                    + " ".join(f"{c:>12}" for c in COUNTERS))
         for c in state.counters:
@@ -116,8 +115,7 @@ def dlq_replay(rt: Runtime, ids: tuple[int, ...], dataset: str | None) -> None:
     if not ids and not dataset:
         raise click.UsageError("say which: --id N (repeatable) or --dataset NAME")
     with rt.unit_of_work() as session:
-        count = replay(session, feeds.producer(rt.settings.kafka_bootstrap_servers),
-                       list(ids), dataset)
+        count = replay(session, feeds.producer(rt.settings.kafka), list(ids), dataset)
         append(session, "cli", "dlq.replay", f"dataset:{dataset or '*'}",
                {"ids": list(ids), "replayed": count})
     click.echo(f"replayed {count} dead letters")
@@ -130,16 +128,19 @@ def dlq_replay(rt: Runtime, ids: tuple[int, ...], dataset: str | None) -> None:
 @pass_runtime_as("ingest")
 def feed(rt: Runtime, dataset: str, file: Path, department: str | None) -> None:
     """Publish FILE (JSONL envelopes, or CSV with envelope columns, lon/lat and attributes) to
-    DATASET's topic, with a progress bar. The ingest worker validates and stores it."""
+    DATASET's topic, with a progress bar, each message signed with an ingest key of its
+    department labelled "onegrid feed" (created the first time). The ingest worker validates
+    and stores it."""
     with rt.session() as session:
         schema = session.scalar(select(Dataset.attribute_schema).where(Dataset.id == dataset))
     if schema is None:
         raise NotFoundError(f"unknown dataset {dataset!r}: register it first")
     types = {k: v.get("type") for k, v in schema.get("properties", {}).items()
              if isinstance(v, dict)}
-    count = feeds.publish(feeds.producer(rt.settings.kafka_bootstrap_servers),
-                          feeds.read_file(file, dataset, department, types), label=file.name,
-                          prefix=rt.settings.topic_prefix)
+    signer = feeds.PublishingKeys(rt.unit_of_work, rt.settings.secret_key, FEED_KEY_LABEL)
+    count = feeds.publish(feeds.producer(rt.settings.kafka),
+                          feeds.read_file(file, dataset, department, types), signer,
+                          label=file.name, prefix=rt.settings.topic_prefix)
     click.echo(f"published {count:,} records to {topic_for(dataset, rt.settings.topic_prefix)}")
 
 
@@ -157,8 +158,7 @@ def dataset_register(rt: Runtime, specs: tuple[IO[bytes], ...]) -> None:
     with rt.unit_of_work() as session:
         for spec in specs:
             registered = register(session, yaml.safe_load(spec))
-            ensure_topics(rt.settings.kafka_bootstrap_servers, [registered.id],
-                          prefix=rt.settings.topic_prefix)
+            ensure_topics(rt.settings.kafka, [registered.id], prefix=rt.settings.topic_prefix)
             append(session, "cli", "dataset.register", f"dataset:{registered.id}",
                    {"sharing": registered.sharing_class, "contributors": registered.contributors})
             click.echo(f"{registered.id}\t{registered.sharing_class}\t{registered.title}")
@@ -175,3 +175,4 @@ def dataset_list(rt: Runtime) -> None:
 
 
 COMMANDS = (dataset, ingest, dlq, feed)
+FEED_KEY_LABEL = "onegrid feed"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from confluent_kafka import Producer
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from onegrid.ingest.signing import SIGNATURE_HEADER
 from onegrid.ingest.writer import Outcome
 from onegrid.platform.errors import StoreUnavailableError
 from onegrid.platform.store.models import DeadLetter
@@ -16,9 +19,8 @@ class DeadLetterPublisher:
     """Publishes a batch's dead letters and waits for the broker before the batch commits:
     a crash between the two re-publishes (at least once); the table keeps exactly one row."""
 
-    def __init__(self, bootstrap_servers: str) -> None:
-        self.producer = Producer({"bootstrap.servers": bootstrap_servers,
-                                  "enable.idempotence": True, "linger.ms": 5})
+    def __init__(self, kafka: Mapping[str, str]) -> None:
+        self.producer = Producer({**kafka, "enable.idempotence": True, "linger.ms": 5})
 
     def publish(self, outcome: Outcome) -> None:
         for delivery, refusal in outcome.dead_letters:
@@ -47,8 +49,9 @@ def list_dead_letters(session: Session, dataset: str | None = None,
 
 def replay(session: Session, producer: Producer, ids: list[int] | None = None,
            dataset: str | None = None) -> int:
-    """Publish the chosen dead letters again, byte for byte as kept, to the topic they came
-    from (after the dataset or the producer was fixed); marks them replayed. Returns how many.
+    """Publish the chosen dead letters again, byte for byte as kept and with the signature they
+    came with, to the topic they came from (after the dataset or the producer was fixed); marks
+    them replayed. Returns how many.
     A resident ID the dead letter masked stays masked: such a message needs its producer to
     send it again."""
     query = select(DeadLetter).where(DeadLetter.replayed_at.is_(None)).order_by(DeadLetter.id)
@@ -58,7 +61,9 @@ def replay(session: Session, producer: Producer, ids: list[int] | None = None,
         query = query.where(DeadLetter.dataset == dataset)
     letters = list(session.scalars(query.with_for_update()))
     for letter in letters:
-        producer.produce(letter.topic, key=letter.key, value=letter.value)
+        producer.produce(letter.topic, key=letter.key, value=letter.value,
+                         headers=[(SIGNATURE_HEADER, letter.signature)] if letter.signature
+                         else None)
     if producer.flush(30) > 0:
         raise StoreUnavailableError("the broker did not take the replayed messages")
     session.execute(update(DeadLetter).where(DeadLetter.id.in_([x.id for x in letters]))

@@ -11,8 +11,9 @@ import orjson
 
 from onegrid.gis.crs import to_store_datum
 from onegrid.ingest.contract import MAX_MESSAGE_BYTES, Envelope
+from onegrid.ingest.signing import Keyring
 from onegrid.platform.errors import InvalidInputError
-from onegrid.platform.sharing.catalog import DatasetRules, problem
+from onegrid.platform.sharing.catalog import DatasetRules, FieldRights, problem
 from onegrid.platform.sharing.identity import mask, pii_hash, subject_key
 from onegrid.platform.streams import TOPIC_PREFIX, dataset_of, topic_for
 
@@ -55,10 +56,12 @@ class Refusal:
 
 
 def decode(value: bytes | None, topic: str, catalog: dict[str, DatasetRules],
-           pii_key: str, received_at: datetime | None = None, *,
-           prefix: str = TOPIC_PREFIX) -> Report | Refusal:
+           pii_key: str, received_at: datetime | None = None, keyring: Keyring | None = None,
+           signature: bytes | None = None, *, prefix: str = TOPIC_PREFIX) -> Report | Refusal:
     """Check one message against the contract and its dataset's rules; ``received_at`` (by
-    default now) is when the platform read it, which ``occurred_at`` may pass by CLOCK_SKEW;
+    default now) is when the platform read it, which ``occurred_at`` may pass by CLOCK_SKEW.
+    With a ``keyring`` (the worker always passes one), ``signature`` (the message's
+    onegrid-signature header) must be its department's, over ``value``, once it parses.
     ``prefix`` is the deployment's topic prefix (Settings.topic_prefix), which the topic's
     dataset follows."""
     # Until the envelope names them, the topic says the dataset and nobody the department.
@@ -77,6 +80,12 @@ def decode(value: bytes | None, topic: str, catalog: dict[str, DatasetRules],
         return _refuse(exc, value, topic, catalog, prefix)
     except msgspec.DecodeError as exc:
         return Refusal(_not_json(value, exc), dataset_of(topic, prefix))
+    if keyring is not None:
+        unsigned = keyring.refusal(signature, value, envelope.department)
+        if unsigned:
+            return Refusal(unsigned, _no_nul(envelope.dataset), _no_nul(envelope.department),
+                           _resident_ids(msgspec.structs.asdict(envelope), topic, catalog,
+                                         prefix))
     if _NUL_ESCAPE in value:  # a fast search; the walk tells an escaped backslash apart
         fields = msgspec.structs.asdict(envelope)
         where = _nul_at(fields, "")
@@ -187,7 +196,10 @@ def _report(envelope: Envelope, topic: str, catalog: dict[str, DatasetRules],
                                 f"{dataset!r} (allowed: {allowed})")
     key = subject_key(rules.subject_key_kind, envelope.subject_key, pii_key)
     attributes = envelope.attributes
-    wrong = problem(rules.attributes, attributes)
+    rights = rules.rights.get(envelope.department)  # None: the owner, or one who sets all
+    if rights is not None:
+        _within(rights, attributes, envelope.department, rules)
+    wrong = problem(rights.attributes if rights else rules.attributes, attributes)
     if wrong:
         raise InvalidInputError(f"attributes do not match the schema of {dataset!r}: {wrong}")
     # Most datasets have no resident-ID fields, and a comprehension is a function call even
@@ -210,6 +222,22 @@ def _report(envelope: Envelope, topic: str, catalog: dict[str, DatasetRules],
         orjson.dumps({"1": {"department": envelope.department, "record_id": envelope.record_id,
                             "at": occurred_at}}),
         orjson.dumps(hashes) if hashes else NO_HASHES)
+
+
+def _within(rights: FieldRights, attributes: dict[str, Any], department: str,
+            rules: DatasetRules) -> None:
+    """Refuse the whole report when it sets an attribute its contributor may not (the
+    dataset's spec says which it may): docs/ingest.md §1."""
+    denied = attributes.keys() - rights.fields
+    if not denied:
+        return
+    named = sorted(denied & rules.attribute_names)  # a name a producer invented is not
+    others = len(denied) - len(named)               # repeated (it may hold anything)
+    listed = ", ".join(named + ([f"{others} attributes the schema does not name"] if others
+                                else []))
+    raise InvalidInputError(
+        f"department {department!r} may not set {listed} in {rules.id!r}: as a contributor "
+        f"it may set {', '.join(sorted(rights.fields)) or 'none'}")
 
 
 def _json(value: Any) -> bytes:

@@ -1,43 +1,78 @@
 """Publishing records to the ingest topics: what `onegrid feed` and the demo feeds use.
 
-A producer needs nothing from OneGrid but the contract (docs/ingest.md); this is one such
-producer, with a progress bar."""
+A producer needs nothing from OneGrid but the contract and its department's ingest key
+(docs/ingest.md); this is one such producer, with a progress bar, signing as each envelope's
+department."""
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 from confluent_kafka import Producer
+from sqlalchemy.orm import Session
 from tqdm import tqdm
 
-from onegrid.platform.errors import InvalidInputError
+from onegrid.ingest.signing import SIGNATURE_HEADER, signature
+from onegrid.platform.accounts.ingest_keys import publishing_key
+from onegrid.platform.errors import InvalidInputError, NotFoundError
 from onegrid.platform.streams import TOPIC_PREFIX, topic_for
+
+Signer = Callable[[str], tuple[str, str] | None]
+"""A department's code → the (kid, secret) to sign its messages with, or None to send them
+unsigned (a department the store does not know: the worker refuses them anyway)."""
 
 ENVELOPE_COLUMNS = ("record_id", "subject_key", "occurred_at", "crs", "department")
 
 
-def producer(bootstrap_servers: str) -> Producer:
-    return Producer({"bootstrap.servers": bootstrap_servers, "enable.idempotence": True,
+def producer(kafka: Mapping[str, str]) -> Producer:
+    """A producer with the clients' librdkafka settings (``kafka``: Settings.kafka)."""
+    return Producer({**kafka, "enable.idempotence": True,
                      "linger.ms": 20, "batch.num.messages": 10000,
                      "queue.buffering.max.messages": 500000, "compression.type": "lz4"})
 
 
-def publish(target: Producer, envelopes: Iterable[dict[str, Any]], total: int | None = None,
-            label: str = "publishing", quiet: bool = False, prefix: str = TOPIC_PREFIX) -> int:
+class PublishingKeys:
+    """A Signer for the platform's own producers: per department, its newest active key
+    labelled ``label`` (platform/accounts/ingest_keys.publishing_key), created and committed
+    before its first message is sent, so the worker knows it when the message arrives."""
+
+    def __init__(self, unit_of_work: Callable[[], AbstractContextManager[Session]],
+                 secret_key: str, label: str) -> None:
+        self.unit_of_work, self.secret_key, self.label = unit_of_work, secret_key, label
+        self.keys: dict[str, tuple[str, str] | None] = {}
+
+    def __call__(self, department: str) -> tuple[str, str] | None:
+        if department not in self.keys:
+            try:
+                with self.unit_of_work() as session:
+                    self.keys[department] = publishing_key(session, department,
+                                                           self.secret_key, self.label)
+            except NotFoundError:
+                self.keys[department] = None
+        return self.keys[department]
+
+
+def publish(target: Producer, envelopes: Iterable[dict[str, Any]], signer: Signer,
+            total: int | None = None, label: str = "publishing", quiet: bool = False,
+            prefix: str = TOPIC_PREFIX) -> int:
     """Publish each envelope to its dataset's topic (under ``prefix``), keyed by its subject
-    key; returns count."""
+    key and signed as its department by ``signer``; returns count."""
     count = 0
     for envelope in tqdm(envelopes, total=total, desc=label, unit="msg", disable=quiet,
                          leave=False):
         value = json.dumps(envelope, ensure_ascii=False).encode()
+        key = signer(str(envelope.get("department")))
+        headers: list[tuple[str, str | bytes | None]] | None = \
+            [(SIGNATURE_HEADER, signature(*key, value))] if key else None
         while True:
             try:
                 target.produce(topic_for(envelope["dataset"], prefix), key=envelope["subject_key"],
-                               value=value)
+                               value=value, headers=headers)
                 break
             except BufferError:  # the local queue is full: let the broker catch up
                 target.poll(0.5)

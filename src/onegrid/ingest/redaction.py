@@ -16,12 +16,13 @@ if TYPE_CHECKING:  # the writer imports this module
 
 def redacted(delivery: Delivery, refusal: Refusal) -> tuple[Delivery, Refusal]:
     """The message and its refusal as the dead-letter table and topic keep them: each resident
-    ID in the key, the value, the reason, the dataset and the department masked where it
-    stands (mask_resident_ids; with the refusal's declared ones, valid or not); every other
-    byte, the topic, partition and offset as they were."""
+    ID in the key, the value, the signature header, the reason, the dataset and the department
+    masked where it stands (mask_resident_ids; with the refusal's declared ones, valid or not);
+    every other byte, the topic, partition and offset as they were."""
     known = refusal.resident_ids
     return (msgspec.structs.replace(delivery, key=_masked(delivery.key, known),
-                                    value=_masked(delivery.value, known)),
+                                    value=_masked(delivery.value, known),
+                                    signature=_masked(delivery.signature, known)),
             Refusal(mask_resident_ids(refusal.reason, known),
                     mask_resident_ids(refusal.dataset, known),
                     mask_resident_ids(refusal.department, known)))

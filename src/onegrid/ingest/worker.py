@@ -33,7 +33,9 @@ from sqlalchemy import Engine, select, text
 from onegrid.ingest import faults
 from onegrid.ingest.deadletters import DeadLetterPublisher
 from onegrid.ingest.decode import Refusal, Report, decode
+from onegrid.ingest.signing import SIGNATURE_HEADER, Keyring
 from onegrid.ingest.writer import BatchWriter, Delivery, Outcome
+from onegrid.platform.accounts.ingest_keys import ingest_keys, keys_changed
 from onegrid.platform.settings import Settings
 from onegrid.platform.sharing.catalog import DatasetRules, rules
 from onegrid.platform.store.db import session_factory
@@ -57,12 +59,14 @@ class Worker:
         self._catalog: dict[str, DatasetRules] = {}
         self._departments: dict[str, int] = {}
         self._catalog_at = -float("inf")
+        self._keyring = Keyring({}, settings.require_signatures)
+        self._keys_version: tuple[int, int] | None = None
 
     def run(self, on_batch: Callable[[Outcome], None] = lambda _: None) -> None:
         """Consume until ``stopping`` is set (SIGTERM and SIGINT set it when run from the CLI).
         No message ends it: each is stored or becomes a dead letter (writer.py)."""
         consumer = Consumer(self._consumer_config())
-        publisher = DeadLetterPublisher(self.settings.kafka_bootstrap_servers)
+        publisher = DeadLetterPublisher(self.settings.kafka)
         # One batch is written while the next is fetched and decoded: the store and Python
         # each keep a core busy. Offsets reach Kafka only after their batch has committed.
         pending: Future[Outcome] | None = None
@@ -101,7 +105,7 @@ class Worker:
 
     def _consumer_config(self) -> dict[str, object]:
         return {
-            "bootstrap.servers": self.settings.kafka_bootstrap_servers,
+            **self.settings.kafka,
             "group.id": self.group,
             "enable.auto.commit": False,
             "enable.auto.offset.store": False,
@@ -130,14 +134,14 @@ class Worker:
 
     def _decode(self, deliveries: list[Delivery]
                 ) -> tuple[list[tuple[Delivery, Report]], list[tuple[Delivery, Refusal]]]:
-        catalog, prefix = self._catalog, self.settings.topic_prefix
+        catalog, prefix, keyring = self._catalog, self.settings.topic_prefix, self._keys()
         received_at = datetime.now(UTC)  # what each report's occurred_at may not pass
         reports: list[tuple[Delivery, Report]] = []
         refusals: list[tuple[Delivery, Refusal]] = []
         for d in deliveries:
             try:
                 result = decode(d.value, d.topic, catalog, self.settings.pii_key, received_at,
-                                prefix=prefix)
+                                keyring, d.signature, prefix=prefix)
             except Exception as exc:  # decode refuses what it can name; this is a fault of ours
                 faults.log_failure(exc, f"decoding {d.topic}[{d.partition}]@{d.offset}")
                 result = Refusal(faults.reason(exc), dataset_of(d.topic, prefix))
@@ -172,6 +176,17 @@ class Worker:
                 log.warning("the catalog was not read again: %s", faults.passing(exc))
             self._catalog_at = time.monotonic()
         return self._catalog
+
+    def _keys(self) -> Keyring:
+        """The ingest keys, read again whenever one was created or revoked since (one small
+        query a batch): a new key's first message and a revoked key's next are judged right."""
+        with session_factory(self.engine)() as session:
+            version = keys_changed(session)
+            if version != self._keys_version:
+                self._keyring = Keyring(ingest_keys(session, self.settings.secret_key),
+                                        self.settings.require_signatures)
+                self._keys_version = version
+        return self._keyring
 
     def _seek_to_stored(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         waits = faults.waits(self.stopping)
@@ -211,5 +226,16 @@ def _delivery(message: Message) -> Delivery:
     topic, partition, offset = message.topic(), message.partition(), message.offset()
     # a message the consumer returns without an error (_is_data) always has all three
     assert topic is not None and partition is not None and offset is not None
-    return Delivery(topic, partition, offset, message.key(), message.value())
+    return Delivery(topic, partition, offset, message.key(), message.value(),
+                    _signature(message))
+
+
+def _signature(message: Message) -> bytes | None:
+    """The message's first onegrid-signature header with a value, if any."""
+    headers = message.headers()
+    if isinstance(headers, list):  # as the consumer returns them: [(name, bytes or None)]
+        for name, value in headers:
+            if name == SIGNATURE_HEADER and isinstance(value, bytes):
+                return value
+    return None
 

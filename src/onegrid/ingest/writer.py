@@ -59,6 +59,7 @@ class Delivery(msgspec.Struct, frozen=True, gc=False):
     offset: int
     key: bytes | None
     value: bytes | None
+    signature: bytes | None = None  # its onegrid-signature header (ingest/signing.py)
 
 
 @dataclass
@@ -305,7 +306,7 @@ class BatchWriter:
         self.conn.execute(insert(DeadLetter).values([
             {"topic": d.topic, "partition": d.partition, "offset": d.offset, "key": d.key,
              "value": d.value, "reason": r.reason, "dataset": r.dataset,
-             "department": r.department} for d, r in refusals
+             "department": r.department, "signature": d.signature} for d, r in refusals
         ]).on_conflict_do_nothing())
         for _, r in refusals:
             outcome.add(r.dataset, r.department, received=1, dead_letters=1)

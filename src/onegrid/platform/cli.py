@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from onegrid.platform.accounts.departments import add_department, list_departments
+from onegrid.platform.accounts.ingest_keys import create_key, list_keys, revoke_key
 from onegrid.platform.errors import OneGridError
 from onegrid.platform.operations.health import platform_state
 from onegrid.platform.settings import Settings
@@ -122,8 +123,7 @@ def health(rt: Runtime, wait: float, url: str | None) -> None:
     """Print the store's and the broker's state as JSON; exit 1 unless both answer."""
     deadline = time.monotonic() + wait
     while True:
-        state = _http_state(url) if url else platform_state(rt.engine,
-                                                            rt.settings.kafka_bootstrap_servers)
+        state = _http_state(url) if url else platform_state(rt.engine, rt.settings.kafka)
         if state.get("status") == "ok" or time.monotonic() >= deadline:
             break
         time.sleep(0.5)
@@ -195,6 +195,51 @@ def department_list(rt: Runtime) -> None:
     with rt.session() as session:
         for dep in list_departments(session):
             click.echo(f"{dep.code}\t{dep.name}\t{dep.name_en}")
+
+
+@department.group("key", cls=OneGridGroup)
+def department_key() -> None:
+    """Ingest keys: a department's producers sign every message with one (docs/ingest.md §2)."""
+
+
+@department_key.command("create")
+@click.argument("code")
+@click.option("--label", default="", help="What the key is for (a system, a host).")
+@pass_runtime_as("owner")
+def department_key_create(rt: Runtime, code: str, label: str) -> None:
+    """Create an ingest key for department CODE; the last line printed is `<kid> <secret>`.
+    The secret is shown this once: give it to the department's producer."""
+    with rt.unit_of_work() as session:
+        key, secret = create_key(session, code, rt.settings.secret_key, label)
+        append(session, "cli", "ingest_key.create", f"department:{code}",
+               {"kid": key.kid, "label": label})
+    click.echo(f"ingest key for {code}: sign each message's value with HMAC-SHA256 under the "
+               "secret (docs/ingest.md §2)")
+    click.echo(f"{key.kid} {secret}")
+
+
+@department_key.command("list")
+@click.argument("code")
+@pass_runtime
+def department_key_list(rt: Runtime, code: str) -> None:
+    """List department CODE's ingest keys (never their secrets), oldest first."""
+    with rt.session() as session:
+        for key in list_keys(session, code):
+            state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
+            click.echo(f"{key.kid}\t{state}\tcreated {key.created_at:%Y-%m-%d %H:%M}"
+                       f"\t{key.label}")
+
+
+@department_key.command("revoke")
+@click.argument("kid")
+@pass_runtime_as("owner")
+def department_key_revoke(rt: Runtime, kid: str) -> None:
+    """Revoke ingest key KID for good: ingest refuses what it signs from its next batch on."""
+    with rt.unit_of_work() as session:
+        key = revoke_key(session, kid)
+        append(session, "cli", "ingest_key.revoke", f"ingest_key:{kid}",
+               {"department_id": key.department_id})
+    click.echo(f"revoked {kid}")
 
 
 @click.group(cls=OneGridGroup)
@@ -324,7 +369,7 @@ def trace_checkpoint(rt: Runtime, every: float | None) -> None:
     checkpoint."""
     path = Path(rt.settings.trace_checkpoints_file)
     checkpointer = Checkpointer(rt.session, signing_key(Path(rt.settings.trace_key_file)), path,
-                                TopicCopy(rt.settings.kafka_bootstrap_servers))
+                                TopicCopy(rt.settings.kafka))
     if every is None:
         checkpoint = checkpointer.checkpoint()
         click.echo(f"checkpoint: entry {checkpoint.seq} ({checkpoint.head_hash}), "

@@ -68,6 +68,16 @@ class Settings:
     screen: ScreenRules = field(default_factory=ScreenRules)
     dedup: DedupRule = field(default_factory=DedupRule)
     web: WebRules = field(default_factory=WebRules)
+    # librdkafka settings from KAFKA_* variables (KAFKA_SECURITY_PROTOCOL → security.protocol),
+    # bootstrap.servers aside: every Kafka client takes them through ``kafka``
+    kafka_client: Mapping[str, str] = field(default_factory=dict)
+    require_signatures: bool = True  # off only for a development store (docs/ingest.md §2)
+
+    @property
+    def kafka(self) -> dict[str, str]:
+        """The librdkafka configuration every confluent-kafka client OneGrid creates starts
+        from: the servers and whatever KAFKA_* variables set (SASL, TLS …)."""
+        return {**self.kafka_client, "bootstrap.servers": self.kafka_bootstrap_servers}
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -133,6 +143,8 @@ class Settings:
                               read("ONEGRID_LOGIN_LIMIT_ADDRESS", "30/minute", _rate)),
                 cookie_secure=read("ONEGRID_COOKIE_SECURE", "0", _flag),
                 proxy_hops=read("ONEGRID_PROXY_HOPS", "0", _hops)),
+            kafka_client=_librdkafka(env),
+            require_signatures=read("ONEGRID_REQUIRE_SIGNATURES", "true", _flag),
         )
 
 
@@ -187,10 +199,19 @@ def _rate(value: str) -> str:
     return value
 
 
+def _librdkafka(env: Mapping[str, str]) -> dict[str, str]:
+    """librdkafka's properties from KAFKA_* variables: the rest of the name in lower case, "_"
+    read as "." (KAFKA_SASL_MECHANISM → sasl.mechanism); KAFKA_BOOTSTRAP_SERVERS is kept apart."""
+    return {name.removeprefix("KAFKA_").lower().replace("_", "."): value
+            for name, value in env.items()
+            if name.startswith("KAFKA_") and name != "KAFKA_BOOTSTRAP_SERVERS" and value}
+
+
 def _flag(value: str) -> bool:
-    if value not in ("0", "1"):
-        raise ValueError("expected 0 or 1")
-    return value == "1"
+    lowered = value.strip().lower()
+    if lowered not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+        raise ValueError("expected true or false")
+    return lowered in ("true", "1", "yes", "on")
 
 
 def _hops(value: str) -> int:

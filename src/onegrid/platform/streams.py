@@ -7,7 +7,7 @@ ONEGRID_TOPIC_PREFIX says otherwise) and its id."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
@@ -28,9 +28,10 @@ def dataset_of(topic: str, prefix: str = TOPIC_PREFIX) -> str:
     return topic.removeprefix(prefix)
 
 
-def create_topics(bootstrap_servers: str, names: Iterable[str], partitions: int) -> None:
-    """Create those of ``names`` the broker lacks; one created meanwhile by another is fine."""
-    admin = AdminClient({"bootstrap.servers": bootstrap_servers})
+def create_topics(kafka: Mapping[str, str], names: Iterable[str], partitions: int) -> None:
+    """Create those of ``names`` the broker lacks (``kafka``: the clients' librdkafka
+    settings, Settings.kafka); one created meanwhile by another is fine."""
+    admin = AdminClient(dict(kafka))
     existing = admin.list_topics(timeout=10).topics
     wanted = [NewTopic(n, num_partitions=partitions) for n in names if n not in existing]
     for future in (admin.create_topics(wanted).values() if wanted else ()):

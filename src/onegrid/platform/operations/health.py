@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from confluent_kafka.admin import AdminClient
 from sqlalchemy import Engine
 
@@ -9,15 +11,16 @@ from onegrid.platform.errors import StoreUnavailableError
 from onegrid.platform.store.db import ping
 
 
-def broker_state(bootstrap_servers: str, timeout_s: float = 3.0) -> dict[str, object]:
-    """``{"ok": True, "brokers": n}`` when a Kafka-protocol broker answers within the timeout."""
-    admin = AdminClient({"bootstrap.servers": bootstrap_servers, "socket.timeout.ms": 2000,
-                         "log_level": 0}, logger=_quiet)
+def broker_state(kafka: Mapping[str, str], timeout_s: float = 3.0) -> dict[str, object]:
+    """``{"ok": True, "brokers": n}`` when a Kafka-protocol broker answers within the timeout
+    (``kafka``: the clients' librdkafka settings, Settings.kafka)."""
+    admin = AdminClient({**kafka, "socket.timeout.ms": 2000, "log_level": 0}, logger=_quiet)
     try:
         metadata = admin.list_topics(timeout=timeout_s)
         return {"ok": True, "brokers": len(metadata.brokers)}
     except Exception as exc:  # KafkaException or a timeout: either way the broker is not there
-        return {"ok": False, "error": f"the broker at {bootstrap_servers} does not answer: {exc}"}
+        return {"ok": False, "error": f"the broker at {kafka['bootstrap.servers']} does not "
+                                      f"answer: {exc}"}
 
 
 def store_state(engine: Engine) -> dict[str, object]:
@@ -27,9 +30,9 @@ def store_state(engine: Engine) -> dict[str, object]:
         return {"ok": False, "error": exc.detail}
 
 
-def platform_state(engine: Engine, bootstrap_servers: str) -> dict[str, object]:
+def platform_state(engine: Engine, kafka: Mapping[str, str]) -> dict[str, object]:
     """Both checks; ``status`` is "ok" only when the store and the broker both answer."""
-    store, broker = store_state(engine), broker_state(bootstrap_servers)
+    store, broker = store_state(engine), broker_state(kafka)
     healthy = bool(store["ok"] and broker["ok"])
     return {"status": "ok" if healthy else "unavailable", "store": store, "broker": broker}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from confluent_kafka import Consumer, TopicPartition
@@ -23,23 +23,23 @@ class Status:
     lag: dict[str, int]  # per dataset: messages on the broker not yet stored
 
 
-def status(session: Session, bootstrap_servers: str, group: str = INGEST_GROUP,
+def status(session: Session, kafka: Mapping[str, str], group: str = INGEST_GROUP,
            prefix: str = TOPIC_PREFIX) -> Status:
     """Counters, and the lag of the registered datasets' topics (under ``prefix``, the
-    deployment's Settings.topic_prefix): the topics the ingest workers consume."""
+    deployment's Settings.topic_prefix): the topics the ingest workers consume. ``kafka``: the
+    clients' librdkafka settings (Settings.kafka)."""
     counters = list(session.scalars(
         select(IngestCounter).order_by(IngestCounter.dataset, IngestCounter.department)))
     stored = {(t, p): o for t, p, o in session.execute(text(
         "SELECT topic, partition, next_offset FROM ingest_offset WHERE consumer_group = :g"),
         {"g": group})}
     datasets = {topic_for(d, prefix): d for d in session.scalars(select(Dataset.id))}
-    return Status(counters, _lag(bootstrap_servers, stored, datasets))
+    return Status(counters, _lag(kafka, stored, datasets))
 
 
-def _lag(bootstrap_servers: str, stored: dict[tuple[str, int], int],
+def _lag(kafka: Mapping[str, str], stored: dict[tuple[str, int], int],
          datasets: dict[str, str]) -> dict[str, int]:
-    consumer = Consumer({"bootstrap.servers": bootstrap_servers, "group.id": "onegrid-metrics",
-                         "enable.auto.commit": False})
+    consumer = Consumer({**kafka, "group.id": "onegrid-metrics", "enable.auto.commit": False})
     try:
         topics = consumer.list_topics(timeout=5).topics
         lag: dict[str, int] = {}

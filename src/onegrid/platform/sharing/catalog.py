@@ -4,7 +4,8 @@ A dataset is registered once from a YAML (or JSON) spec; see docs/ingest.md for 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import jsonschema_rs
@@ -29,7 +30,11 @@ SPEC_SCHEMA = {
                "maxLength": 64},
         "title": {"type": "string", "minLength": 1},
         "owner": {"type": "string"},
-        "contributors": {"type": "array", "items": {"type": "string"}},
+        # a list (each may set every attribute) or {code: [the attributes it may set] or "*"}
+        "contributors": {"oneOf": [
+            {"type": "array", "items": {"type": "string"}},
+            {"type": "object", "additionalProperties": {"oneOf": [
+                {"type": "array", "items": {"type": "string"}}, {"const": "*"}]}}]},
         "subject_key": {"enum": list(SUBJECT_KEY_KINDS)},
         "geometry": {"enum": [*GEOMETRY_TYPES, None]},
         "sharing": {"enum": list(SHARING_CLASSES)},
@@ -49,6 +54,15 @@ FORMATS = {"resident-id": is_resident_id, "credit-code": is_credit_code}
 
 
 @dataclass(frozen=True)
+class FieldRights:
+    """The attributes one contributor may set, and the schema its reports are checked against:
+    the dataset's, less the required attributes it may not set (they are the owner's to say)."""
+
+    fields: frozenset[str]
+    attributes: jsonschema_rs.Validator
+
+
+@dataclass(frozen=True)
 class DatasetRules:
     """What ingest needs to know about one dataset, compiled once."""
 
@@ -59,6 +73,9 @@ class DatasetRules:
     geometry_type: str | None
     attributes: jsonschema_rs.Validator  # the attribute schema, compiled
     resident_id_fields: tuple[str, ...]
+    # per contributor limited to some attributes; the owner and the others may set every one
+    rights: Mapping[str, FieldRights] = field(default_factory=dict)
+    attribute_names: frozenset[str] = frozenset()  # the schema's properties
 
     def may_contribute(self, department: str) -> bool:
         return department == self.owner or department in self.contributors
@@ -94,17 +111,44 @@ def register(session: Session, spec: dict[str, Any]) -> Dataset:
         raise InvalidInputError(f"dataset spec: {wrong}")
     compile_attribute_schema(spec["schema"])
     owner = get_department(session, spec["owner"])
+    fields = _contributor_fields(spec)
     contributors = sorted(set(spec.get("contributors", [])) - {owner.code})
     for code in contributors:
         get_department(session, code)
     values = {"title": spec["title"], "owner_department_id": owner.id,
-              "contributors": contributors, "attribute_schema": spec["schema"],
+              "contributors": contributors,
+              "contributor_fields": {c: f for c, f in fields.items() if c != owner.code},
+              "attribute_schema": spec["schema"],
               "subject_key_kind": spec["subject_key"], "geometry_type": spec.get("geometry"),
               "sharing_class": spec["sharing"],
               "pii_fields": sorted(set(spec.get("personal_information", [])))}
     stmt = (insert(Dataset).values(id=spec["id"], **values)
             .on_conflict_do_update(index_elements=[Dataset.id], set_=values).returning(Dataset))
     return session.scalars(stmt, execution_options={"populate_existing": True}).one()
+
+
+def _contributor_fields(spec: dict[str, Any]) -> dict[str, list[str]]:
+    """The spec's contributors limited to some attributes: {code: sorted attributes}; each must
+    be one the schema names."""
+    contributors = spec.get("contributors", [])
+    if not isinstance(contributors, dict):
+        return {}
+    known = set(spec["schema"].get("properties", {}))
+    limited = {code: sorted(set(fields)) for code, fields in contributors.items()
+               if fields != "*"}
+    for code, fields in limited.items():
+        unknown = [name for name in fields if name not in known]
+        if unknown:
+            raise InvalidInputError(f"dataset spec: contributor {code} is given attributes the "
+                                    f"schema does not name: {', '.join(unknown)}")
+    return limited
+
+
+def _rights(schema: dict[str, Any], fields: dict[str, list[str]]) -> dict[str, FieldRights]:
+    required = schema.get("required", [])
+    return {code: FieldRights(frozenset(names), compile_attribute_schema(
+        {**schema, "required": [name for name in required if name in names]}))
+        for code, names in fields.items()}
 
 
 def rules(session: Session) -> dict[str, DatasetRules]:
@@ -118,4 +162,6 @@ def rules(session: Session) -> dict[str, DatasetRules]:
         resident_id_fields=tuple(name for name, prop in
                                  ds.attribute_schema.get("properties", {}).items()
                                  if isinstance(prop, dict) and prop.get("format") == "resident-id"),
+        rights=_rights(ds.attribute_schema, ds.contributor_fields),
+        attribute_names=frozenset(ds.attribute_schema.get("properties", {})),
     ) for ds, owner in rows}

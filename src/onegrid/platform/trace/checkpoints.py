@@ -12,7 +12,7 @@ import base64
 import binascii
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -133,10 +133,10 @@ def keep(checkpoint: Checkpoint, path: Path) -> None:
 class TopicCopy:
     """The checkpoints' copy on the topic: one partition, so readers see them in order."""
 
-    def __init__(self, bootstrap_servers: str) -> None:
-        self.bootstrap_servers = bootstrap_servers
-        self.producer = Producer({"bootstrap.servers": bootstrap_servers,
-                                  "enable.idempotence": True})
+    def __init__(self, kafka: Mapping[str, str]) -> None:
+        """``kafka``: the clients' librdkafka settings (Settings.kafka)."""
+        self.kafka = kafka
+        self.producer = Producer({**kafka, "enable.idempotence": True})
         self.topic_ready = False
 
     def send(self, checkpoint: Checkpoint, timeout: float = 10) -> None:
@@ -150,7 +150,7 @@ class TopicCopy:
 
         try:
             if not self.topic_ready:
-                create_topics(self.bootstrap_servers, [CHECKPOINT_TOPIC], partitions=1)
+                create_topics(self.kafka, [CHECKPOINT_TOPIC], partitions=1)
                 self.topic_ready = True
             self.producer.produce(CHECKPOINT_TOPIC, key=b"trace", value=checkpoint.line(),
                                   on_delivery=delivered)

@@ -30,7 +30,12 @@ from onegrid.platform.store.models.governance import (
     BurdenEvent,
     GridTask,
 )
-from onegrid.platform.store.models.ingest import DeadLetter, IngestCounter, IngestOffset
+from onegrid.platform.store.models.ingest import (
+    DeadLetter,
+    IngestCounter,
+    IngestKey,
+    IngestOffset,
+)
 from onegrid.platform.store.models.issues import (
     CATEGORY_KINDS,
     ISSUE_SOURCES,
@@ -56,6 +61,6 @@ __all__ = ["ACCESS_STATES", "ADMISSION_LEVELS", "AREA_LEVELS", "CATEGORY_KINDS",
            "GrantRequest",
            "AdmissionItem", "ApiToken", "Area", "Base", "BurdenEvent", "CollectionRequest",
            "CollectionTask", "Dataset", "DeadLetter", "Department", "GridCell", "GridTask",
-           "IngestCounter", "IngestOffset", "Issue", "IssueCategory", "IssuePhoto", "IssueReport",
-           "Record", "RecordVersion", "Responsibility", "TraceEntry", "User",
+           "IngestCounter", "IngestKey", "IngestOffset", "Issue", "IssueCategory", "IssuePhoto",
+           "IssueReport", "Record", "RecordVersion", "Responsibility", "TraceEntry", "User",
            "user_grid"]

@@ -49,6 +49,9 @@ class Dataset(Base):
     title: Mapped[str] = mapped_column(Text)
     owner_department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
     contributors: Mapped[list[str]] = mapped_column(ARRAY(String(32)), default=list)
+    # {contributor: [the attributes it may set]}; a contributor it does not name may set every
+    # attribute (the spec's list form; docs/ingest.md §1)
+    contributor_fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
     attribute_schema: Mapped[dict[str, Any]] = mapped_column(default=dict)
     subject_key_kind: Mapped[str] = mapped_column(String(32))
     geometry_type: Mapped[str | None] = mapped_column(String(32))

@@ -1,10 +1,20 @@
-"""The ingest side's own bookkeeping: consumed offsets, dead letters and counters."""
+"""The ingest side's own bookkeeping: consumed offsets, dead letters, counters and the keys
+departments sign their messages with."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onegrid.platform.store.models.base import Base, created
@@ -39,6 +49,8 @@ class DeadLetter(Base):
     department: Mapped[str] = mapped_column(String(32), default="")
     received_at: Mapped[datetime] = created()
     replayed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # the message's onegrid-signature header: a replay sends it again with the value
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class IngestCounter(Base):
@@ -53,3 +65,17 @@ class IngestCounter(Base):
     versions: Mapped[int] = mapped_column(BigInteger, default=0)
     dead_letters: Mapped[int] = mapped_column(BigInteger, default=0)
     updated_at: Mapped[datetime] = created()
+
+
+class IngestKey(Base):
+    """A department's key for signing what it publishes (docs/ingest.md §2). ``secret`` is the
+    shared secret encrypted under a key derived from ONEGRID_SECRET_KEY (AES-GCM, bound to the
+    kid and the department: platform/accounts/ingest_keys.py); revoking erases it."""
+
+    __tablename__ = "ingest_key"
+    kid: Mapped[str] = mapped_column(String(32), primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    label: Mapped[str] = mapped_column(Text, default="")
+    secret: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = created()
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -15,6 +15,8 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON SEQUENCES FROM {web}, {i
 -- privileges); writing it takes a line below.
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO {web};
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO {web};
+-- ...but not the departments' sealed ingest keys: only ingest verifies signatures.
+REVOKE SELECT ON ingest_key FROM {web};
 
 -- What the web writes: the issue loop (reports, photos, steps), grid tasks by admission,
 -- grant and collection requests and their decisions, tokens, the burden ledger, the trace.
@@ -38,5 +40,9 @@ GRANT SELECT ON dataset, department, area, grid_cell, app_user, record,
 -- their replay), issues opened by hotline tickets, the trace. Nothing by default.
 GRANT INSERT, UPDATE ON record, ingest_offset, ingest_counter, dead_letter, issue TO {ingest};
 GRANT INSERT ON record_version, issue_report, burden_event, trace_entry TO {ingest};
+-- The departments' ingest keys, to verify what they sign; the platform's own producers (`onegrid
+-- feed`, the demo's feeds, which run as ingest) add the key they sign with. Revoking a key is
+-- the owner's (`onegrid department key revoke`).
+GRANT SELECT, INSERT ON ingest_key TO {ingest};
 GRANT USAGE ON SEQUENCE record_id_seq, record_change_seq, dead_letter_id_seq, issue_id_seq,
     issue_report_id_seq, burden_event_id_seq TO {ingest};

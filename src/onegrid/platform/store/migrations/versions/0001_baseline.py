@@ -152,6 +152,7 @@ def _data() -> None:
     sa.Column('title', sa.Text(), nullable=False),
     sa.Column('owner_department_id', sa.Integer(), nullable=False),
     sa.Column('contributors', postgresql.ARRAY(sa.String(length=32)), nullable=False),
+    sa.Column('contributor_fields', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
     sa.Column('attribute_schema', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
     sa.Column('subject_key_kind', sa.String(length=32), nullable=False),
     sa.Column('geometry_type', sa.String(length=32), nullable=True),
@@ -257,9 +258,22 @@ def _ingest() -> None:
     sa.Column('department', sa.String(length=32), nullable=False),
     sa.Column('received_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('replayed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('signature', sa.LargeBinary(), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('topic', 'partition', 'offset')
     )
+    # a department's keys for signing what it publishes (platform/accounts/ingest_keys.py)
+    op.create_table('ingest_key',
+    sa.Column('kid', sa.String(length=32), nullable=False),
+    sa.Column('department_id', sa.Integer(), nullable=False),
+    sa.Column('label', sa.Text(), nullable=False),
+    sa.Column('secret', sa.LargeBinary(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['department_id'], ['department.id'], ),
+    sa.PrimaryKeyConstraint('kid')
+    )
+    op.create_index(op.f('ix_ingest_key_department_id'), 'ingest_key', ['department_id'], unique=False)
 
 
 def _issues() -> None:
