@@ -164,6 +164,9 @@ def connection(engine: Engine) -> Iterator[Connection]:
     """A connection inside a transaction that is rolled back after the test."""
     with engine.connect() as conn:
         outer = conn.begin()
+        # a pooled connection may keep a temporary table (ingest's staging) that another test
+        # made as another role: each test starts without
+        conn.exec_driver_sql("DISCARD TEMP")
         yield conn
         outer.rollback()
 

@@ -55,7 +55,7 @@ def test_the_bench_beside_a_running_platform_worker_leaves_the_platform_alone(
     builds its database, runs two reduced mixes (the second fails at its end) and removes what
     it made. The platform's records, dead letters, datasets and counters stay as they were,
     and its worker goes on."""
-    env = {**os.environ, **environment(settings)}
+    env = {**os.environ, **environment(settings), "ONEGRID_REQUIRE_SIGNATURES": "false"}
     env.pop("ONEGRID_TOPIC_PREFIX", None)
     _publish(settings, dataset, 5)
     groups_before = _bench_groups(kafka_admin)

@@ -142,10 +142,12 @@ def dataset(engine: Engine, settings: Settings, kafka_admin: AdminClient) -> Ite
 
 @pytest.fixture
 def own_prefix(settings: Settings, kafka_admin: AdminClient) -> Iterator[Settings]:
-    """The settings with a topic prefix of the test's own: its workers and topics see nobody
-    else's on the shared broker. The topics under it are deleted afterwards."""
+    """The settings with a topic prefix of the test's own, taking unsigned messages: its
+    workers and topics see nobody else's on the shared broker. The topics under it are deleted
+    afterwards."""
     prefix = f"test.{uuid.uuid4().hex[:8]}."
-    yield replace(settings, topic_prefix=prefix)
+    # unsigned messages, as a development store takes them (signatures: test_signing.py)
+    yield replace(settings, topic_prefix=prefix, require_signatures=False)
     delete_topics(kafka_admin, lambda name: name.startswith(prefix))
 
 

@@ -66,7 +66,7 @@ def test_tickets_the_loop_refuses_do_not_stop_the_worker(own_prefix, engine, dat
                                                          hotline) -> None:
     """Before, each of these tickets failed its batch, the worker exited, and its restart
     failed on the same batch: ingest stopped for every dataset."""
-    ensure_topics(own_prefix.kafka_bootstrap_servers, [HOTLINE, dataset.id],
+    ensure_topics(own_prefix.kafka, [HOTLINE, dataset.id],
                   prefix=own_prefix.topic_prefix)
     business = topic_for(dataset.id, own_prefix.topic_prefix)
     rng = random.Random(12)
@@ -162,7 +162,9 @@ def test_the_worker_goes_on_when_its_store_connections_are_cut_mid_run(settings,
     rng = random.Random(13)
     name = f"test-{uuid.uuid4().hex[:8]}"
     own = create_engine(settings.ingest_database_url, connect_args={"application_name": name})
-    worker = Worker(replace(settings, ingest_batch=100), own, name, datasets=[dataset.id])
+    # unsigned messages, as a development store takes them (signatures: test_signing.py)
+    worker = Worker(replace(settings, ingest_batch=100, require_signatures=False), own, name,
+                    datasets=[dataset.id])
     with running(worker) as thread, engine.connect() as conn:
         for w in range(waves):
             produce(settings, dataset.topic, [encode(dataset.message(

@@ -179,13 +179,19 @@ class Worker:
 
     def _keys(self) -> Keyring:
         """The ingest keys, read again whenever one was created or revoked since (one small
-        query a batch): a new key's first message and a revoked key's next are judged right."""
-        with session_factory(self.engine)() as session:
-            version = keys_changed(session)
-            if version != self._keys_version:
-                self._keyring = Keyring(ingest_keys(session, self.settings.secret_key),
-                                        self.settings.require_signatures)
-                self._keys_version = version
+        query a batch): a new key's first message and a revoked key's next are judged right.
+        While the store does not answer, the last ones read (the batch's write waits for it)."""
+        try:
+            with session_factory(self.engine)() as session:
+                version = keys_changed(session)
+                if version != self._keys_version:
+                    self._keyring = Keyring(ingest_keys(session, self.settings.secret_key),
+                                            self.settings.require_signatures)
+                    self._keys_version = version
+        except Exception as exc:
+            if faults.passing(exc) is None:
+                raise
+            log.warning("the ingest keys were not read again: %s", faults.passing(exc))
         return self._keyring
 
     def _seek_to_stored(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
