@@ -109,8 +109,9 @@ def test_db_upgrade_says_when_the_database_is_not_in_the_expected_collation(
         conn.execute(text(f"CREATE DATABASE \"{name}\" TEMPLATE template0 "
                           "LC_COLLATE 'C.UTF-8'"))
     try:
+        elsewhere = url.set(database=name).render_as_string(hide_password=False)
         result = CliRunner().invoke(main, ["db", "upgrade", "--revision", "0001"], env={
-            "DATABASE_URL": url.set(database=name).render_as_string(hide_password=False)})
+            "DATABASE_URL": elsewhere, "ONEGRID_OWNER_DATABASE_URL": elsewhere})
         assert result.exit_code == 0, result.output
         assert "collation is 'C.UTF-8'" in result.stderr and "LC_COLLATE 'C'" in result.stderr
     finally:

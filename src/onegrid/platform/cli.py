@@ -220,7 +220,7 @@ def department_key_create(rt: Runtime, code: str, label: str) -> None:
 
 @department_key.command("list")
 @click.argument("code")
-@pass_runtime
+@pass_runtime_as("owner")
 def department_key_list(rt: Runtime, code: str) -> None:
     """List department CODE's ingest keys (never their secrets), oldest first."""
     with rt.session() as session:
