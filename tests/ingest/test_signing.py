@@ -56,10 +56,11 @@ def worker(settings: Settings, ingest_engine: Engine, dataset: Dataset) -> Itera
         yield worker
 
 
-def message(dataset: str, department: str, record_id: str, **attributes: Any) -> bytes:
+def message(dataset: str, department: str, record_id: str,
+            occurred_at: str = "2026-11-20T08:00:00+08:00", **attributes: Any) -> bytes:
     return json.dumps({
         "dataset": dataset, "department": department, "record_id": record_id,
-        "subject_key": KEY, "occurred_at": "2026-11-20T08:00:00+08:00", "crs": "EPSG:4490",
+        "subject_key": KEY, "occurred_at": occurred_at, "crs": "EPSG:4490",
         "geometry": {"type": "Point", "coordinates": [120.6550, 28.0140]},
         "attributes": attributes}, ensure_ascii=False).encode()
 
@@ -106,22 +107,28 @@ def outcome(engine: Engine, dataset: str, dead: int,
 
 def test_only_a_message_signed_with_its_own_department_s_key_is_stored(
         settings, engine, dataset: Dataset, keys, worker) -> None:
-    """kafka-python, as an attacker's client, against the default settings."""
+    """kafka-python, as an attacker's client, against the default settings: unsigned, another
+    department's key, a wrong MAC, an unknown kid, a revoked key and a date in 2099 are dead
+    letters; the one signed right is stored."""
     ds = dataset.id
     scjg_kid, scjg_secret = keys["SCJG"]
     forged = message(ds, "SCJG", "forged-by-swj", name="假冒商贸", legal_person="李四")
     tampered = message(ds, "SCJG", "tampered", name="篡改商贸")
     good = message(ds, "SCJG", "good", name="温州示例鞋业有限公司", legal_person="张伟")
     revoked = message(ds, "SCJG", "revoked", name="吊销密钥商贸")
+    future = message(ds, "SCJG", "from-2099", "2099-01-01T00:00:00+08:00", name="未来商贸")
     send(settings, ds, [
         (message(ds, "SCJG", "unsigned", name="无签名商贸"), []),
         (forged, signed(keys["SWJ"], forged)),  # SWJ's own key, claiming to be SCJG
         (tampered, signed((scjg_kid, "ogk_guessed-secret"), tampered)),  # SCJG's kid, wrong MAC
         (tampered, signed(("0123456789abcdef", scjg_secret), tampered)),  # a kid nobody has
         (revoked, signed(keys["revoked"], revoked)),
+        (future, signed(keys["SCJG"], future)),  # signed right, dated to freeze the record
         (good, signed(keys["SCJG"], good)),
     ])
-    reasons, record = outcome(engine, ds, dead=5)
+    reasons, record = outcome(engine, ds, dead=6)
+    assert reasons["from-2099"].startswith(
+        "occurred_at '2099-01-01T00:00:00+08:00' is in the future")
     assert "the message is unsigned" in reasons["unsigned"]
     assert (f"ingest key '{keys['SWJ'][0]}' is SWJ's, but the message says it is from "
             "department 'SCJG'") in reasons["forged-by-swj"]
