@@ -42,7 +42,7 @@ def keys(engine: Engine, settings: Settings) -> dict[str, tuple[str, str]]:
     with Session(engine) as session:
         made = {name: create_key(session, code, settings.secret_key)
                 for name, code in (("SCJG", "SCJG"), ("SWJ", "SWJ"), ("revoked", "SCJG"))}
-        revoke_key(session, made["revoked"][0].kid)
+        revoke_key(session, made["revoked"][0].kid, "test")
         session.commit()
         return {name: (key.kid, secret) for name, (key, secret) in made.items()}
 

@@ -236,9 +236,7 @@ def department_key_list(rt: Runtime, code: str) -> None:
 def department_key_revoke(rt: Runtime, kid: str) -> None:
     """Revoke ingest key KID for good: ingest refuses what it signs from its next batch on."""
     with rt.unit_of_work() as session:
-        key = revoke_key(session, kid)
-        append(session, "cli", "ingest_key.revoke", f"ingest_key:{kid}",
-               {"department_id": key.department_id})
+        revoke_key(session, kid, "cli")
     click.echo(f"revoked {kid}")
 
 
@@ -289,9 +287,7 @@ def _day(at: datetime | None) -> str:
 def token_revoke(rt: Runtime, token_id: int) -> None:
     """Revoke a token by its id (see `onegrid token list`)."""
     with rt.unit_of_work() as session:
-        row = revoke_token(session, token_id)
-        append(session, "cli", "token.revoke", f"token:{token_id}",
-               {"revoked_at": row.revoked_at})
+        revoke_token(session, token_id, "cli")
     click.echo(f"token {token_id} revoked")
 
 
