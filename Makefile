@@ -6,7 +6,7 @@ ONEGRID := $(ENV) $(VENV)/bin/onegrid
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test setup services stop clean status logs lint bench
+.PHONY: help run test setup services stop clean status logs lint bench cluster cluster-test cluster-stop
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -52,3 +52,15 @@ stop: ## stop every local service
 
 clean: ## stop and wipe the local state (database, broker, logs, secrets)
 	@deploy/local.sh clean
+
+CLUSTER_DIR ?= $(CURDIR)/.cluster
+
+cluster: ## HA on this machine: etcd, Patroni (3 PostgreSQL nodes), PgBouncer, the platform (port 8200)
+	@deploy/bootstrap.sh test
+	@ONEGRID_CLUSTER_DIR=$(CLUSTER_DIR) deploy/cluster.sh up
+
+cluster-test: cluster ## the failover tests, against `make cluster`
+	@ONEGRID_STATE_DIR=$(CLUSTER_DIR) $(ENV) --admin $(VENV)/bin/python -m pytest tests/cluster -s -p no:cacheprovider
+
+cluster-stop: ## stop the cluster (`deploy/cluster.sh clean` deletes its state)
+	@ONEGRID_CLUSTER_DIR=$(CLUSTER_DIR) deploy/cluster.sh stop

@@ -5,6 +5,8 @@
 #   stop           stop everything this folder started
 #   status         what runs
 #   clean          stop, then delete the state (and the cluster, wherever it lives)
+#   secrets        make the state's secrets (deploy/cluster.sh uses them too)
+#   roles          the store's roles and database on the server at ONEGRID_PG_PORT
 # The supervisor restarts a program that dies and logs the restart in logs/supervisord.log.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -256,6 +258,8 @@ SQL
 
 case ${1:-} in
   up) up ;;
+  secrets) mkdir -p "$state"; secret_env ;;
+  roles) secret_env; store_roles ;;
   start) shift; up
     # Only loopback while demo accounts keep the published password (onegrid demo guard).
     "$root/deploy/with-env.sh" "$venv/bin/onegrid" demo guard --host "$web_host"
@@ -272,5 +276,5 @@ case ${1:-} in
     [[ $pg_home != "$state" ]] && rm -rf "$pg_home"
     echo "cleaned" ;;
   status) if supervisor_running; then "${ctl[@]}" status || true; else echo "not running"; fi ;;
-  *) sed -n "2,9p" "$0"; exit 2 ;;
+  *) sed -n "2,11p" "$0"; exit 2 ;;
 esac

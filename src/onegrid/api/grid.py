@@ -54,7 +54,8 @@ def _shared_records(user: User) -> list[GridRecord]:
     asker = Asker(department, f"user:{user.username}", PATROL_PURPOSE, str(request.url_rule),
                   via="grid")
     with store.unit_of_work() as db:
-        return pull(db, asker, GridRecords(tuple(sorted(grid.code for grid in user.grids))))
+        return pull(db, asker, GridRecords(tuple(sorted(grid.code for grid in user.grids))),
+                    store.read_session())
 
 
 @bp.post("/grid/issues")

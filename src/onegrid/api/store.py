@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from onegrid.platform.errors import StoreUnavailableError
 from onegrid.platform.settings import Settings
-from onegrid.platform.store import db
+from onegrid.platform.store import db, replica
 
 _KEY = "onegrid"
 
@@ -25,10 +25,17 @@ class StatementTimeoutError(StoreUnavailableError, code="statement-timeout",
     """A query ran past ONEGRID_STATEMENT_TIMEOUT_MS and PostgreSQL cancelled it."""
 
 
+# How long a read waits for the replica to replay what the primary had written when the read
+# began (store/replica.py) before it reads from the primary instead.
+REPLICA_WAIT_S = 0.5
+
+
 def init_app(app: Flask, settings: Settings) -> None:
     engine = db.engine_for(settings.database_url)
+    reader = db.engine_for(settings.database_read_url) if settings.database_read_url else None
     app.extensions[_KEY] = {"settings": settings, "engine": engine,
-                            "sessions": db.session_factory(engine)}
+                            "sessions": db.session_factory(engine),
+                            "readers": db.session_factory(reader) if reader else None}
     app.teardown_appcontext(_close_session)
 
 
@@ -52,6 +59,28 @@ def unit_of_work() -> AbstractContextManager[Session]:
     its services inside ``with store.unit_of_work() as db:``, which commits when the block ends
     normally and rolls back when it raises."""
     return db.unit_of_work(session())
+
+
+def read_session() -> Session:
+    """This request's session for a read path's query: on the replica (DATABASE_READ_URL) once
+    it has replayed all the primary had written when asked, so the caller reads its own writes;
+    else, or without a replica, the request's session."""
+    if "db_read_session" not in g:
+        g.db_read_session = _replica_session() or session()
+    return cast(Session, g.db_read_session)
+
+
+def _replica_session() -> Session | None:
+    readers = current_app.extensions[_KEY]["readers"]
+    if readers is None:
+        return None
+    lsn = replica.written(session())
+    made = cast(Session, readers())
+    event.listen(made, "after_begin", _time_limit(settings().web.statement_timeout_ms))
+    if replica.replayed(made, lsn, REPLICA_WAIT_S):
+        return made
+    made.close()
+    return None
 
 
 def new_session() -> Session:
@@ -85,7 +114,8 @@ def unavailable(err: DBAPIError) -> StoreUnavailableError | None:
 
 
 def _close_session(_exc: BaseException | None) -> None:
-    db_session = g.pop("db_session", None)
-    if db_session is not None:
-        db_session.rollback()
-        db_session.close()
+    for name in ("db_read_session", "db_session"):
+        db_session = g.pop(name, None)
+        if db_session is not None:
+            db_session.rollback()
+            db_session.close()

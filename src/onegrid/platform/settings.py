@@ -58,6 +58,9 @@ class Settings:
     owner_database_url: str = ""
     ingest_database_url: str = ""
     admin_database_url: str = ""
+    # A replica (through PgBouncer) for the read paths: records, OGC, tiles, the grid page.
+    # Unset: they read from database_url (store/replica.py says how a caller reads its writes).
+    database_read_url: str = ""
     grid_size_m: int = 500
     tile_url: str = ""
     kafka_max_poll_ms: int = 10_000
@@ -102,6 +105,7 @@ class Settings:
             owner_database_url=owner,
             ingest_database_url=_psycopg(env.get("ONEGRID_INGEST_DATABASE_URL") or url),
             admin_database_url=_psycopg(env.get("ONEGRID_ADMIN_DATABASE_URL") or owner),
+            database_read_url=_psycopg(env.get("DATABASE_READ_URL") or ""),
             kafka_bootstrap_servers=env["KAFKA_BOOTSTRAP_SERVERS"],
             secret_key=env["ONEGRID_SECRET_KEY"],
             pii_key=env["ONEGRID_PII_KEY"],
