@@ -58,8 +58,9 @@ class Settings:
     owner_database_url: str = ""
     ingest_database_url: str = ""
     admin_database_url: str = ""
-    # A replica (through PgBouncer) for the read paths: records, OGC, tiles, the grid page.
-    # Unset: they read from database_url (store/replica.py says how a caller reads its writes).
+    # A replica (through PgBouncer) for the read paths: records, OGC, tiles, the grid page, the
+    # screen's figures. Unset: they read from database_url (store/replica.py says how a caller
+    # still reads its own writes).
     database_read_url: str = ""
     grid_size_m: int = 500
     tile_url: str = ""

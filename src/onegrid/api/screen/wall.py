@@ -41,7 +41,7 @@ def page() -> str:
 @require("operator")
 def state() -> Response:
     """Everything on the wall but the map and the feed, computed now from the store."""
-    db, moment, screen_rules = store.session(), now(), rules()
+    db, moment, screen_rules = store.read_session(), now(), rules()
     return jsonify(
         kpis=kpis(db, moment, screen_rules),
         league=[asdict(row) for row in league(db, moment - screen_rules.resolve_window, moment)],
@@ -55,14 +55,14 @@ def state() -> Response:
 @require("operator")
 def area() -> Response:
     """One area of the drill-down (the city without ?code=): breadcrumbs and children."""
-    return jsonify(area_view(store.session(), request.args.get("code") or None))
+    return jsonify(area_view(store.read_session(), request.args.get("code") or None))
 
 
 @bp.get("/screen/open-grids.json")
 @require("operator")
 def open_grids() -> Response:
     """{grid code: open issues}: the choropleth's numbers (the shapes come as vector tiles)."""
-    return jsonify(open_by_grid(store.session()))
+    return jsonify(open_by_grid(store.read_session()))
 
 
 @bp.post("/screen/dispatch")

@@ -1,8 +1,9 @@
 """Reading from a replica while every caller still reads its own writes.
 
-A read path (records, OGC items, tiles, the grid page) may run its query on a streaming replica
-(Settings.database_read_url). Replication is asynchronous to the reader: a replica may not yet
-have replayed a commit the primary acknowledged a moment ago, such as the caller's own. So
+A read path (records, OGC items, tiles, the grid page, the screen's figures) may run its query
+on a streaming replica (Settings.database_read_url). Replication is asynchronous to the
+reader: a replica may not yet have replayed a commit the primary acknowledged a moment ago,
+such as the caller's own. So
 before a request reads from the replica, it asks the primary how far its WAL has been written
 (one round trip, on the session the request already holds for the grant check) and waits,
 briefly, until the replica has replayed that far; if it has not within ``wait_s``, the request
