@@ -216,44 +216,15 @@ up() {
   fi
 }
 
-as_admin() { # database: runs stdin's SQL as the bootstrap superuser
-  PGPASSWORD=$ONEGRID_PG_PASSWORD PGOPTIONS='-c client_min_messages=warning' \
-    psql -qAt -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U onegrid -d "$1" >/dev/null
-}
-
-# Least privilege (docs/architecture.md, The store): onegrid_owner owns the store and runs the
+# Least privilege (docs/architecture.md, The store: roles): onegrid_owner owns the store and runs the
 # migrations; the web and ingest log in as roles that own nothing (`onegrid db upgrade` grants
 # them platform/store/sql/roles.sql); the bootstrap superuser `onegrid` only administers. Run
 # on every `up`, so a cluster made before the roles existed gets them, and the store its owner.
 store_roles() {
-  as_admin postgres <<SQL
-SELECT format('CREATE ROLE %I', r) FROM unnest(ARRAY['onegrid_owner', 'onegrid_web',
-  'onegrid_ingest']) AS r WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = r) \gexec
-ALTER ROLE onegrid_owner LOGIN NOSUPERUSER NOCREATEROLE PASSWORD '$ONEGRID_OWNER_PASSWORD';
-ALTER ROLE onegrid_web LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB PASSWORD '$ONEGRID_WEB_PASSWORD';
-ALTER ROLE onegrid_ingest LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB PASSWORD '$ONEGRID_INGEST_PASSWORD';
--- LC_COLLATE 'C': keys compare as bytes (onegrid.platform.store.db.COLLATION says why)
-SELECT 'CREATE DATABASE onegrid TEMPLATE template0 LC_COLLATE ''C'' OWNER onegrid_owner'
-  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'onegrid') \gexec
-ALTER DATABASE onegrid OWNER TO onegrid_owner;
-SQL
-  # PostGIS is no trusted extension: only a superuser may create it. Then what the superuser
-  # owned in a store made before the roles (tables, sequences, views, functions; not PostGIS's
-  # own) passes to the owner; a sequence that belongs to a column follows its table.
-  as_admin onegrid <<'SQL'
-CREATE EXTENSION IF NOT EXISTS postgis;
-SELECT format('ALTER TABLE %s OWNER TO onegrid_owner', c.oid::regclass)
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
-  AND c.relowner = 'onegrid'::regrole
-  AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
-                  AND d.objid = c.oid AND d.deptype IN ('e', 'a', 'i')) \gexec
-SELECT format('ALTER FUNCTION %s OWNER TO onegrid_owner', p.oid::regprocedure)
-FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-WHERE n.nspname = 'public' AND p.proowner = 'onegrid'::regrole
-  AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
-                  AND d.objid = p.oid AND d.deptype = 'e') \gexec
-SQL
+  PGPASSWORD=$ONEGRID_PG_PASSWORD PGOPTIONS='-c client_min_messages=warning' \
+    psql -qAt -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U onegrid -d postgres \
+    -v owner_password="$ONEGRID_OWNER_PASSWORD" -v web_password="$ONEGRID_WEB_PASSWORD" \
+    -v ingest_password="$ONEGRID_INGEST_PASSWORD" -f "$root/deploy/sql/store-roles.sql" >/dev/null
 }
 
 case ${1:-} in
