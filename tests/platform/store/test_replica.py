@@ -1,4 +1,4 @@
-"""store/replica.py on a primary (the replica's waits are tested on `make cluster`: tests/cluster)."""
+"""store/replica.py on a primary (its waits for a replica: tests/cluster, `make cluster-test`)."""
 
 from __future__ import annotations
 
