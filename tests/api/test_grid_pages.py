@@ -94,7 +94,7 @@ def test_a_worker_flags_a_request_into_the_burden_ledger_with_the_department(cli
 def test_a_department_pushing_a_task_not_admitted_gets_422_with_the_reason(client, db) -> None:
     _sign_in(client, "scjg1")
     response = _post(client, "/tasks", {"task_type": "FORM_STATS", "title": "报表",
-                                         "grid_code": spot(db, 34).grid_code})
+                                         "area_code": spot(db, 34).grid_code})
     assert response.status_code == 422
     assert "not on the admission list" in response.get_json()["detail"]
     assert client.get("/issues").status_code == 200
@@ -105,7 +105,7 @@ def test_a_released_task_shows_on_the_page_and_its_flag_names_the_department(cli
     staff = db.scalars(select(User).where(User.username == "yjglj1")).one()
     always = WorkingHours(parse_periods("00:00-23:59:59"), parse_weekdays("1-7"))
     task = push_task(db, department_code="YJGLJ", task_type="FIRE_CHECK",
-                     grid_code=here.grid_code, title="沿街店铺消防检查", detail="", by=staff,
+                     area_code=here.grid_code, title="沿街店铺消防检查", detail="", by=staff,
                      hours=always).task
     assert task is not None
     _sign_in(client, here.worker)
