@@ -153,3 +153,20 @@ def test_the_map_shows_only_what_grid_workers_are_granted_and_traces_each_view(
         TraceEntry.action == "data.pull", TraceEntry.actor == f"user:{here.worker}")).all()
     assert [v.detail["datasets"] for v in views][-1] == {"market.business": 1,
                                                          "population.resident": 1}
+
+
+def test_the_first_office_hands_an_unowned_issue_on_from_its_page(client, db) -> None:
+    here = spot(db, 37)
+    _sign_in(client, here.worker)
+    reported = _post(client, "/grid/issues", {"client_id": str(uuid.uuid4()),
+                                              "category": "C0401", "description": "古树倾斜",
+                                              "lon": here.lon, "lat": here.lat})
+    assert reported.status_code == 201
+    issue_id = reported.get_json()["id"]
+    _sign_in(client, "wgzx1")  # the grid centre: the grid worker's office received it
+    assert 'id="step-hand_over"' in client.get(f"/issues/{issue_id}").get_data(as_text=True)
+    handed = _post(client, f"/issues/{issue_id}/hand_over", {"department": "ZJJ", "note": "古树"})
+    assert handed.status_code == 302
+    _sign_in(client, "zjj1")
+    page = client.get(f"/issues/{issue_id}").get_data(as_text=True)
+    assert 'id="step-hand_over"' not in page and "issue.hand_over" in page

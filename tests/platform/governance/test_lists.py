@@ -6,9 +6,11 @@ from __future__ import annotations
 import csv
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import func, select
 
 from onegrid.platform.governance.listfiles import ListFileError
@@ -34,12 +36,20 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
     return path
 
 
-def write_xlsx(path: Path, header: list[str], rows: list[list[object]]) -> Path:
+def write_xlsx(path: Path, header: list[str], rows: list[list[Any]]) -> Path:
     book = Workbook()
+    sheet = book.active
+    assert isinstance(sheet, Worksheet)
     for row in [header, *rows]:
-        book.active.append(row)
+        sheet.append(row)
     book.save(path)
     return path
+
+
+def entry(db, kind: str, key: str, at: datetime) -> dict[str, Any]:
+    """The entry for ``key`` in the version of ``kind`` in force at ``at`` ({} without one)."""
+    found = entry_in_force(db, kind, key, at)
+    return (found[1] if found else None) or {}
 
 
 def test_an_event_before_the_new_effective_date_uses_the_old_version(db, tmp_path) -> None:
@@ -48,13 +58,13 @@ def test_an_event_before_the_new_effective_date_uses_the_old_version(db, tmp_pat
                      [["E0502", "占道经营", "SCJG", "CGJ", "district", "新三定方案"]])
     version, new = import_file(db, "responsibility", file, tomorrow, "test")
     assert new
-    before = entry_in_force(db, "responsibility", "E0502", NOW)
-    after = entry_in_force(db, "responsibility", "E0502", tomorrow)
-    assert before is not None and before[1] is not None and before[1]["lead"] == "CGJ"
-    assert after is not None and after == (version, after[1]) and after[1]["lead"] == "SCJG"
-    assert after[1]["supporting"] == ["CGJ"]
+    assert entry(db, "responsibility", "E0502", NOW)["lead"] == "CGJ"
+    assert entry(db, "responsibility", "E0502", tomorrow) == {
+        "category": "E0502", "matter": "占道经营", "lead": "SCJG", "supporting": ["CGJ"],
+        "level": "district", "basis": "新三定方案"}
+    assert in_force(db, "responsibility", tomorrow) == version
     # the new version lists only E0502: from tomorrow on every other matter has no entry
-    assert entry_in_force(db, "responsibility", "E0102", tomorrow)[1] is None
+    assert entry(db, "responsibility", "E0102", tomorrow) == {}
 
 
 def test_the_same_file_for_the_same_day_adds_no_version(db, tmp_path) -> None:
@@ -72,9 +82,9 @@ def test_an_xlsx_with_chinese_headers_and_words_is_read(db, tmp_path) -> None:
                       [["GAS_CHECK", "燃气安全入户检查", "配合事项", "社区"],
                        ["FORM_STATS", "报表填报", "取消事项", None]])
     version, _ = import_file(db, "admission", file, NOW, "test")
-    found = entry_in_force(db, "admission", "GAS_CHECK", NOW)
-    assert found is not None and found[0] == version
-    assert (found[1]["kind"], found[1]["level"]) == ("assistance", "community")
+    found = entry(db, "admission", "GAS_CHECK", NOW)
+    assert in_force(db, "admission", NOW) == version
+    assert (found["kind"], found["level"]) == ("assistance", "community")
 
 
 def test_categories_follow_gbt_30428_2_codes_and_a_new_version_changes_the_sla(db, tmp_path
@@ -84,11 +94,9 @@ def test_categories_follow_gbt_30428_2_codes_and_a_new_version_changes_the_sla(d
                       [["事件", 1, "市容环境", 2, "暴露垃圾", 1, 12],
                        ["部件", "01", "公用设施", "06", "路灯", 4, 72]])
     import_file(db, "categories", file, NOW + timedelta(hours=1), "test")
-    later = entry_in_force(db, "categories", "E0102", NOW + timedelta(hours=2))
-    earlier = entry_in_force(db, "categories", "E0102", NOW)
-    assert later is not None and later[1] is not None and later[1]["response_hours"] == 1
-    assert earlier is not None and earlier[1] is not None and earlier[1]["response_hours"] == 2
-    assert entry_in_force(db, "categories", "C0106", NOW + timedelta(hours=2))[1] is not None
+    assert entry(db, "categories", "E0102", NOW + timedelta(hours=2))["response_hours"] == 1
+    assert entry(db, "categories", "E0102", NOW)["response_hours"] == 2
+    assert entry(db, "categories", "C0106", NOW + timedelta(hours=2))["major_code"] == "01"
 
 
 def test_bad_rows_are_named_by_row_and_column_and_nothing_is_written(db, tmp_path) -> None:

@@ -91,7 +91,7 @@ _DECISION_DOC = """{verb} a pending application (the area's admission reviewer o
         content: {{application/json: {{schema: {{$ref: '#/components/schemas/Decision'}}}}}}
       responses:
         '200':
-          description: the decided application (approved: the admission list version with it)
+          description: the decided application (if approved, with the admission list version)
           content:
             application/json: {{schema: {{$ref: '#/components/schemas/AdmissionApplication'}}}}
       problems: [400, 401, 403, 404, 409, 413, 503]

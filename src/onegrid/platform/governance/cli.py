@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -46,8 +47,9 @@ def list_import(rt: Runtime, kind: str, file: Path, effective: datetime) -> None
                    + ("" if new else ": the same as imported before, nothing added"))
 
 
-def _line(version: ListVersion) -> str:
-    return (f"{version.id}\t{version.effective_at.isoformat(timespec='minutes')}"
+def _line(version: ListVersion, zone: str) -> str:
+    effective = version.effective_at.astimezone(ZoneInfo(zone))
+    return (f"{version.id}\t{effective.isoformat(timespec='minutes')}"
             f"\t{version.source}\t{version.imported_by}")
 
 
@@ -55,10 +57,11 @@ def _line(version: ListVersion) -> str:
 @click.argument("kind", type=KIND)
 @pass_runtime
 def list_versions(rt: Runtime, kind: str) -> None:
-    """The versions of KIND in the order they take force: id, effective, source, by."""
+    """The versions of KIND in the order they take force: id, effective (in the city's zone),
+    source, by."""
     with rt.session() as session:
         for version in versions(session, kind):
-            click.echo(_line(version))
+            click.echo(_line(version, rt.settings.working_hours.zone))
 
 
 @list_.command("diff")
