@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from onegrid.platform.governance.ledger import burden_totals
 from onegrid.platform.store.models import TraceEntry
+from tests.places import spot
 
 APPLICATION = {"task_type": "API_GAS", "name": "燃气安全入户检查", "kind": "assistance",
                "level": "community", "reason": "老旧小区瓶装燃气用户需入户",
@@ -64,3 +66,24 @@ def test_the_lists_versions_are_listed_and_an_unknown_list_is_a_problem(client, 
     assert client.get("/api/v1/lists/admission/diff?old=x",
                       headers=token("GAJ")).status_code == 400
     assert client.get("/api/v1/lists/admission/versions").status_code == 401
+
+
+def test_a_push_reaches_its_level_or_above_and_a_refusal_is_a_422_in_the_ledger(
+        client, db: Session, token) -> None:
+    grid = spot(db, 60).grid_code
+    community, street = grid[:-3], grid[:-6]  # generated codes extend the parent's by three
+    before = burden_totals(db)["task_refused_admission"]
+
+    def push(task_type: str, area: str):
+        return client.post("/api/v1/tasks", headers=token("MZJ"),
+                           json={"task_type": task_type, "area": area, "title": "探访"})
+
+    for area in (street, community):
+        pushed = push("ELDERLY_VISIT", area)  # the demo's list: community at the lowest
+        assert pushed.status_code == 201 and pushed.json["area"] == area
+    for task_type, reason in (("ELDERLY_VISIT", "not to a grid"), ("API_NEVER", "not on the")):
+        refused = push(task_type, grid)
+        assert refused.status_code == 422 and reason in refused.json["detail"]
+        assert refused.headers["Content-Type"] == "application/problem+json"
+    assert push("ELDERLY_VISIT", "330302").status_code == 400  # a district is no target
+    assert burden_totals(db)["task_refused_admission"] == before + 2

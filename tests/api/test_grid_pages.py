@@ -105,8 +105,8 @@ def test_a_released_task_shows_on_the_page_and_its_flag_names_the_department(cli
     staff = db.scalars(select(User).where(User.username == "yjglj1")).one()
     always = WorkingHours(parse_periods("00:00-23:59:59"), parse_weekdays("1-7"))
     task = push_task(db, department_code="YJGLJ", task_type="FIRE_CHECK",
-                     area_code=here.grid_code, title="沿街店铺消防检查", detail="", by=staff,
-                     hours=always).task
+                     area_code=here.grid_code, title="沿街店铺消防检查", detail="",
+                     actor=staff.username, user_id=staff.id, hours=always).task
     assert task is not None
     _sign_in(client, here.worker)
     assert "沿街店铺消防检查" in client.get("/grid").get_data(as_text=True)

@@ -99,7 +99,8 @@ def new_task() -> ResponseReturnValue:
                              task_type=required(form, "task_type"),
                              area_code=required(form, "area_code"),
                              title=required(form, "title"), detail=form.get("detail", ""),
-                             by=user, hours=store.settings().working_hours)
+                             actor=user.username, user_id=user.id,
+                             hours=store.settings().working_hours)
     # Raised after the unit of work: a refusal is committed too, a line in the burden ledger.
     if decision.task is None:
         raise NotAdmittedError(decision.refusal)

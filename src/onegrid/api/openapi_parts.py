@@ -139,6 +139,12 @@ SCHEMAS: dict[str, Any] = {
         "type": "object", "required": ["admission_applications"],
         "properties": {"admission_applications": {
             "type": "array", "items": {"$ref": "#/components/schemas/AdmissionApplication"}}}},
+    "TaskIn": {"type": "object", "required": ["task_type", "area", "title"],
+               "properties": {"task_type": _STR, "title": _STR, "detail": _STR,
+                              "area": {**_STR, "description": "a street, community or grid code"}}},
+    "Task": {"type": "object", "required": ["id", "task_type", "area", "release_at"],
+             "properties": {"id": _INT, "task_type": _STR, "area": _STR, "release_at": _DT,
+                            "admission_version": _INT}},
     "ListVersion": {"type": "object", "required": ["id", "effective_at", "source"],
                     "properties": {"id": _INT, "effective_at": _DT, "source": _STR,
                                    "imported_by": _STR}},

@@ -118,6 +118,15 @@ def test_bad_rows_are_named_by_row_and_column_and_nothing_is_written(db, tmp_pat
     assert db.scalar(select(func.count()).select_from(ListVersion)) == count
 
 
+def test_a_broken_workbook_or_another_format_is_a_clear_error(db, tmp_path) -> None:
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a zip")
+    with pytest.raises(ListFileError, match="not a readable XLSX workbook"):
+        import_file(db, "admission", broken, NOW, "test")
+    with pytest.raises(ListFileError, match="read .csv or .xlsx files, not .xls"):
+        import_file(db, "admission", tmp_path / "old.xls", NOW, "test")
+
+
 def test_a_file_without_a_required_column_is_refused(db, tmp_path) -> None:
     file = write_csv(tmp_path / "a.csv", ["task_type", "name"], [["X", "x"]])
     with pytest.raises(ListFileError, match=r"lacks the columns kind \(事项类别\)"):

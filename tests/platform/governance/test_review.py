@@ -43,7 +43,8 @@ def _areas(db, rank: int) -> dict[str, str]:
 def _push(db, task_type: str, area: str, now: datetime | None = None):
     staff = db.scalars(select(User).where(User.username == "yjglj1")).one()
     return push_task(db, department_code="YJGLJ", task_type=task_type, area_code=area,
-                     title="入户检查", detail="", by=staff, hours=HOURS, now=now)
+                     title="入户检查", detail="", actor=staff.username, user_id=staff.id,
+                     hours=HOURS, now=now)
 
 
 def _trace(db, target: str) -> list[str]:

@@ -1,5 +1,6 @@
-"""Admission review (准入审核) and the versioned lists, for departments: apply to push a new
-item down, decide as the district's reviewer, read the lists' versions and what changed."""
+"""Admission review (准入审核), pushes and the versioned lists, for departments: apply to push a
+new item down, decide as the district's reviewer, push an admitted task to a street, community
+or grid, read the lists' versions and what changed."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from onegrid.api.features import json_response
 from onegrid.api.params import body_text, json_body
 from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.governance import review
+from onegrid.platform.governance.admission import NotAdmittedError, push_task
 from onegrid.platform.governance.lists import check_kind, diff, versions
 from onegrid.platform.store.models import AdmissionApplication, ListVersion
 
@@ -110,6 +112,41 @@ def refuse(application_id: int) -> Response:
 
 approve.__doc__ = _DECISION_DOC.format(verb="Approve")
 refuse.__doc__ = _DECISION_DOC.format(verb="Refuse")
+
+
+@bp.post("/tasks")
+def push() -> Response:
+    """Push an admitted task down.
+    ---
+    post:
+      tags: [admission]
+      summary: Push a task of the admission list in force to a street, community or grid
+      description: Only duty and assistance items in force, to their level or above; a refusal
+        is 422 and a line in the burden ledger.
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: '#/components/schemas/TaskIn'}}}
+      responses:
+        '201':
+          description: the task, released to the grassroots at the next working period
+          content: {application/json: {schema: {$ref: '#/components/schemas/Task'}}}
+      problems: [400, 401, 403, 404, 413, 422, 503]
+    """
+    who, body = caller(), json_body()
+    detail = body.get("detail", "")
+    with store.unit_of_work() as db:
+        decision = push_task(db, department_code=who.department.code,
+                             task_type=body_text(body, "task_type"),
+                             area_code=body_text(body, "area"), title=body_text(body, "title"),
+                             detail=detail if isinstance(detail, str) else "", actor=who.actor,
+                             hours=store.settings().working_hours)
+    # Raised after the unit of work: a refusal is committed too, a line in the burden ledger.
+    if decision.task is None:
+        raise NotAdmittedError(decision.refusal)
+    task = decision.task
+    return json_response({"id": task.id, "task_type": task.task_type,
+                          "area": body_text(body, "area"), "release_at": task.release_at,
+                          "admission_version": task.admission_version_id}, status=201)
 
 
 def _version(version: ListVersion | None) -> dict[str, Any] | None:

@@ -82,11 +82,12 @@ def admission_list(session: Session, at: datetime | None = None) -> list[Admissi
 
 
 def push_task(session: Session, *, department_code: str, task_type: str, area_code: str,
-              title: str, detail: str, by: User, hours: WorkingHours,
-              now: datetime | None = None) -> TaskDecision:
+              title: str, detail: str, actor: str, hours: WorkingHours,
+              user_id: int | None = None, now: datetime | None = None) -> TaskDecision:
     """Queue an admitted task for a street, community or grid, released at the next working
     period; refuse (in the burden ledger and the trace) an item not admitted now or a target
-    below its level."""
+    below its level. ``actor`` names who pushes in the trace (a username, ``dept:CODE``);
+    ``user_id`` the signed-in person, if any."""
     now = now or datetime.now(UTC)
     department = get_department(session, department_code)
     area = area_by_code(session, area_code)
@@ -100,28 +101,21 @@ def push_task(session: Session, *, department_code: str, task_type: str, area_co
         reason = (f"{task_type!r} may be pushed down to a {admitted[1].level} at the lowest, "
                   f"not to a {area.level}")
     else:
-        return _queue(session, admitted[0], department.id, task_type, area.id, area_code, title,
-                      detail, by, hours.next_start(now))
+        task = GridTask(task_type=task_type, admission_version_id=admitted[0],
+                        department_id=department.id, area_id=area.id, title=title,
+                        detail=detail, status="open", created_by=user_id,
+                        release_at=hours.next_start(now))
+        session.add(task)
+        session.flush()
+        append(session, actor, "task.pushed", f"task:{task.id}",
+               {"task_type": task_type, "area": area_code, "release_at": task.release_at,
+                "admission_version": admitted[0]})
+        return TaskDecision(task)
     record_burden(session, "task_refused_admission", department.code,
-                  {"task_type": task_type, "area": area_code, "title": title,
-                   "by": by.username})
-    append(session, by.username, "task.refused", f"area:{area_code}",
+                  {"task_type": task_type, "area": area_code, "title": title, "by": actor})
+    append(session, actor, "task.refused", f"area:{area_code}",
            {"task_type": task_type, "reason": reason})
     return TaskDecision(None, reason)
-
-
-def _queue(session: Session, version_id: int, department_id: int, task_type: str,
-           area_id: int, area_code: str, title: str, detail: str, by: User,
-           release_at: datetime) -> TaskDecision:
-    task = GridTask(task_type=task_type, admission_version_id=version_id,
-                    department_id=department_id, area_id=area_id, title=title, detail=detail,
-                    status="open", created_by=by.id, release_at=release_at)
-    session.add(task)
-    session.flush()
-    append(session, by.username, "task.pushed", f"task:{task.id}",
-           {"task_type": task_type, "area": area_code, "release_at": task.release_at,
-            "admission_version": version_id})
-    return TaskDecision(task)
 
 
 def complete_task(session: Session, task_id: int, by: User) -> GridTask:

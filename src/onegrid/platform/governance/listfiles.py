@@ -10,8 +10,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zipfile import BadZipFile
 
 from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
 
 from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.store.models import (
@@ -114,8 +116,15 @@ def read_rows(path: Path) -> list[dict[str, str]]:
     first sheet of an XLSX, as {header: cell text}; the first row is the header."""
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
-        table = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        try:
+            book = load_workbook(path, read_only=True, data_only=True)
+        except (BadZipFile, InvalidFileException, KeyError) as exc:
+            raise ListFileError(f"{path.name} is not a readable XLSX workbook ({exc})") from None
+        try:  # read-only workbooks keep their file open until closed
+            table = [[_cell(v) for v in row]
+                     for row in book.worksheets[0].iter_rows(values_only=True)]
+        finally:
+            book.close()
     elif suffix == ".csv":
         raw = path.read_bytes()
         try:
