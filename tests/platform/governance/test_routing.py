@@ -76,7 +76,7 @@ def test_a_category_not_in_the_version_in_force_is_refused(db, tmp_path) -> None
     file = write_csv(tmp_path / "c.csv", header,
                      [["event", "06", "扩展事件", "10", "共享单车乱停", "4", "24"]])
     import_file(db, "categories", file, NOW + timedelta(days=1), "test")
-    with pytest.raises(InvalidInputError, match="not on the categories list in force"):
+    with pytest.raises(InvalidInputError, match="unknown category 'E0610'"):
         _report(db, "E0610", 43)
 
 

@@ -58,8 +58,8 @@ def report_issue(session: Session, *, client_id: uuid.UUID | str, category: str,
     now = datetime.now(UTC)
     kind = category_in_force(session, category, now)
     if kind is None:
-        raise InvalidInputError(f"unknown category {category!r}: not on the categories list in "
-                                "force (see /open311/v2/services.json)")
+        # not on the categories list in force at the report
+        raise InvalidInputError(f"unknown category {category!r} (see /open311/v2/services.json)")
     client_id = client_uuid(client_id, source)
     # One intake per category at a time, so two reports of one thing cannot both open an issue.
     session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"issue:{category}"})
