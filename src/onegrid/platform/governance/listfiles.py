@@ -46,7 +46,8 @@ class Column:
     required: bool = True
 
 
-def one_of(values: tuple[str, ...]) -> Callable[[str], str]:
+def among(values: tuple[str, ...]) -> Callable[[str], str]:
+    """A check that a cell (an English value or its Chinese word) is one of ``values``."""
     def check(cell: str) -> str:
         value = WORDS.get(cell, cell.lower())
         if value not in values:
@@ -80,7 +81,7 @@ def key_code(cell: str) -> str:
 COLUMNS: dict[str, tuple[Column, ...]] = {
     # GB/T 30428.2: a component (部件) or event (事件) by class (大类) and subclass (小类).
     "categories": (
-        Column("kind", "类型", one_of(CATEGORY_KINDS)),
+        Column("kind", "类型", among(CATEGORY_KINDS)),
         Column("major_code", "大类代码", two_digits), Column("major_name", "大类名称"),
         Column("major_name_en", "大类英文名称", required=False),
         Column("minor_code", "小类代码", two_digits), Column("name", "小类名称"),
@@ -91,14 +92,14 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("category", "事项编码", key_code), Column("matter", "事项名称"),
         Column("lead", "牵头部门", required=False),
         Column("supporting", "配合部门", codes, required=False),
-        Column("level", "层级", one_of(RESPONSIBILITY_LEVELS), required=False),
+        Column("level", "层级", among(RESPONSIBILITY_LEVELS), required=False),
         Column("basis", "依据", required=False)),
     # 准入清单: what may be pushed down, of which kind, and the lowest level it may reach.
     "admission": (
         Column("task_type", "事项编码", key_code), Column("name", "事项名称"),
         Column("name_en", "英文名称", required=False),
-        Column("kind", "事项类别", one_of(ADMISSION_KINDS)),
-        Column("level", "最低层级", one_of(ADMISSION_LEVELS), required=False),
+        Column("kind", "事项类别", among(ADMISSION_KINDS)),
+        Column("level", "最低层级", among(ADMISSION_LEVELS), required=False),
         Column("basis", "依据", required=False)),
 }
 
