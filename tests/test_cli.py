@@ -144,3 +144,27 @@ def test_the_demo_refuses_to_listen_beyond_loopback_with_its_published_password(
     assert refused.exit_code == 1 and "published password" in refused.output
     assert run("demo", "guard", "--host", "127.0.0.1").exit_code == 0
     assert run("demo", "guard", "--host", "::1").exit_code == 0
+
+
+@pytest.mark.usefixtures("city")
+def test_list_import_then_diff_shows_each_change_and_a_bad_file_names_row_and_column(
+        run, tmp_path) -> None:
+    # committed for the session: dated 2099, so no other test's events fall under them
+    old, new, bad = (tmp_path / name for name in ("old.csv", "new.csv", "bad.csv"))
+    old.write_text("task_type,name,kind,level\nCLI_A,甲,duty,grid\nCLI_B,乙,duty,grid\n")
+    new.write_text("事项编码,事项名称,事项类别,最低层级\nCLI_A,甲,履职事项,社区\nCLI_C,丙,配合事项,街道\n")
+    bad.write_text("task_type,name,kind,level\nCLI_D,丁,duty,county\n")
+    for file, day in ((old, "2099-01-01"), (new, "2099-02-01")):
+        imported = run("list", "import", "admission", str(file), "--effective", day)
+        assert imported.exit_code == 0 and f"in force from {day} 00:00" in imported.output
+    assert "nothing added" in run("list", "import", "admission", str(new),
+                                  "--effective", "2099-02-01").output
+    result = run("list", "diff", "admission")
+    assert result.exit_code == 0
+    assert result.output.splitlines()[1:] == ["+ CLI_C\t丙", "- CLI_B\t乙",
+                                              "~ CLI_A\tlevel: grid → community"]
+    assert "2099-02-01" in run("list", "versions", "admission").output.splitlines()[-1]
+    refused = run("list", "import", "admission", str(bad), "--effective", "2099-03-01")
+    assert refused.exit_code == 1
+    assert "row 2, column level (最低层级): 'county' is not one of street, community, grid" in \
+        refused.output

@@ -1,5 +1,6 @@
-"""The shared data API under /api/v1: catalog, records, grants and collection requests."""
+"""The shared data API under /api/v1: catalog, records, grants and collection requests,
+admission review and the lists."""
 
-from onegrid.api.shared import catalog, records, requests
+from onegrid.api.shared import admission, catalog, records, requests
 
-BLUEPRINTS = (catalog.bp, records.bp, requests.bp)
+BLUEPRINTS = (catalog.bp, records.bp, requests.bp, admission.bp)

@@ -44,7 +44,7 @@ class CollectionTask(Base):
     __tablename__ = "collection_task"
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     field: Mapped[str] = mapped_column(Text, unique=True)
-    task_type: Mapped[str] = mapped_column(ForeignKey("admission_item.task_type"))
+    task_type: Mapped[str] = mapped_column(String(32))
     grid_codes: Mapped[list[str]] = mapped_column(ARRAY(Text))
     deadline: Mapped[date] = mapped_column(Date)
     departments: Mapped[list[str]] = mapped_column(ARRAY(String(32)))
