@@ -12,6 +12,7 @@ that standard lag monitors see the group's progress."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import threading
@@ -32,7 +33,7 @@ from sqlalchemy import Engine, select, text
 
 from onegrid.ingest import faults
 from onegrid.ingest.deadletters import DeadLetterPublisher
-from onegrid.ingest.decode import Refusal, Report, decode
+from onegrid.ingest.decode import Horizon, Refusal, Report, decode
 from onegrid.ingest.signing import SIGNATURE_HEADER, Keyring
 from onegrid.ingest.writer import BatchWriter, Delivery, Outcome
 from onegrid.platform.accounts.ingest_keys import ingest_keys, keys_changed
@@ -67,6 +68,10 @@ class Worker:
         No message ends it: each is stored or becomes a dead letter (writer.py)."""
         consumer = Consumer(self._consumer_config())
         publisher = DeadLetterPublisher(self.settings.kafka)
+        # What start-up made (modules, the catalog, SQLAlchemy's registries) lives as long as
+        # the worker: frozen, the collector no longer walks it each time batches' dicts set it
+        # off (decoding a message cost ≈ 2 µs more without it, a tenth of its CPU).
+        gc.freeze()
         # One batch is written while the next is fetched and decoded: the store and Python
         # each keep a core busy. Offsets reach Kafka only after their batch has committed.
         pending: Future[Outcome] | None = None
@@ -135,7 +140,7 @@ class Worker:
     def _decode(self, deliveries: list[Delivery]
                 ) -> tuple[list[tuple[Delivery, Report]], list[tuple[Delivery, Refusal]]]:
         catalog, prefix, keyring = self._catalog, self.settings.topic_prefix, self._keys()
-        received_at = datetime.now(UTC)  # what each report's occurred_at may not pass
+        received_at = Horizon(datetime.now(UTC))  # what each report's occurred_at may not pass
         reports: list[tuple[Delivery, Report]] = []
         refusals: list[tuple[Delivery, Refusal]] = []
         for d in deliveries:
