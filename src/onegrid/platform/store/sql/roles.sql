@@ -23,9 +23,10 @@ REVOKE SELECT ON ingest_key FROM {web};
 GRANT INSERT, UPDATE ON issue, grid_task, grant_request, collection_request, collection_task,
     api_token TO {web};
 GRANT INSERT ON issue_report, issue_photo, burden_event, trace_entry TO {web};
--- Signing out ends every copy of the session cookie by moving the user's generation on; the
+-- Signing out ends every copy of the session cookie by moving the user's generation on;
+-- replacing a one-time password at first sign-in sets the new hash and clears the demand. The
 -- web changes nothing else of a user.
-GRANT UPDATE (session_generation) ON app_user TO {web};
+GRANT UPDATE (session_generation, password_hash, must_change_password) ON app_user TO {web};
 GRANT USAGE ON SEQUENCE issue_id_seq, issue_report_id_seq, issue_photo_id_seq, grid_task_id_seq,
     grant_request_id_seq, collection_request_id_seq, collection_task_id_seq, api_token_id_seq,
     burden_event_id_seq TO {web};
