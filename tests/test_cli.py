@@ -209,3 +209,15 @@ def test_user_commands_change_one_user_each_and_are_traced(run, engine: Engine,
         actions = conn.execute(text("SELECT action FROM trace_entry WHERE target = "
                                     "'user:cli.zheng' ORDER BY seq")).scalars().all()
     assert actions == ["user.add", "user.assign", "user.reset_password", "user.disable"]
+
+
+@pytest.mark.usefixtures("city")
+def test_passwords_never_overwrite_a_file(run, engine: Engine, tmp_path) -> None:
+    taken = tmp_path / "taken.csv"
+    taken.write_text("someone else's\n")
+    result = run("user", "add", "cli.feng", "--name", "冯", "--role", "operator",
+                 "--passwords", str(taken))
+    assert result.exit_code == 1 and "exists: name a new file" in result.output
+    assert taken.read_text() == "someone else's\n"
+    with engine.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM app_user WHERE username = 'cli.feng'")) == 0

@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from onegrid.platform.errors import InvalidInputError
+
 _BYTES = 12  # 16 characters of URL-safe base64: 96 bits
 
 
@@ -36,7 +38,10 @@ def handed_over(path: Path, passwords: Mapping[str, str]) -> Iterator[Path]:
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(["username", "one_time_password"])
     writer.writerows(passwords.items())
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise InvalidInputError(f"{path} exists: name a new file for the passwords") from None
     with os.fdopen(descriptor, "w", encoding="utf-8") as out:
         out.write(text.getvalue())
     try:
