@@ -69,7 +69,8 @@ def report() -> ResponseReturnValue:
                              description=required(form, "description"),
                              lon=number(form, "lon"), lat=number(form, "lat"),
                              reporter_user_id=user.id, source="grid",
-                             rule=store.settings().dedup)
+                             rule=store.settings().dedup,
+                             hours=store.settings().working_hours)
         if photo is not None:
             store_photo(db, issue.id, "report", photo)
     return jsonify(id=issue.id, status=issue.status, report_count=issue.report_count), 201

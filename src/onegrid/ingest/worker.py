@@ -78,7 +78,8 @@ class Worker:
         topics: list[str] = []
         with self.engine.connect() as conn, ThreadPoolExecutor(1) as store:
             writer = BatchWriter(conn, self.group, lambda: self._departments,
-                                 self.settings.dedup, self.stopping)
+                                 self.settings.dedup, self.stopping,
+                                 self.settings.working_hours)
             try:
                 while not self.stopping.is_set():
                     wanted = self._topics()

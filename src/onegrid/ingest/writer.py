@@ -32,6 +32,7 @@ from onegrid.ingest import faults
 from onegrid.ingest.bridges import run_bridges
 from onegrid.ingest.decode import NO_HASHES, Refusal, Report
 from onegrid.ingest.redaction import redacted
+from onegrid.platform.governance.working_time import WorkingHours
 from onegrid.platform.loop.dedup import DEFAULT_RULE, DedupRule
 from onegrid.platform.store.models import DeadLetter, IngestCounter
 from onegrid.platform.store.sqlfiles import statements
@@ -96,11 +97,13 @@ class BatchWriter:
     def __init__(self, conn: Connection, consumer_group: str,
                  department_ids: Callable[[], dict[str, int]],
                  dedup: DedupRule = DEFAULT_RULE,
-                 stopping: threading.Event | None = None) -> None:
+                 stopping: threading.Event | None = None,
+                 hours: WorkingHours | None = None) -> None:
         self.conn = conn
         self.group = consumer_group
         self.department_ids = department_ids
         self.dedup = dedup  # for the bridges: a hotline ticket merges as the web's reports do
+        self.hours = hours  # and its issue's SLA counts by the city's working calendar
         self.stopping = stopping  # ends the waits for the store (the worker's stop)
         self._batches = 0
         self._prepare()
@@ -270,7 +273,7 @@ class BatchWriter:
             raise RuntimeError(f"{len(reports) - stored - len(refusals)} reports of the batch "
                                "were neither stored nor refused")
         run_bridges(self.conn, (r for seq, (_, r) in enumerate(reports) if seq not in outside),
-                    self.dedup)
+                    self.dedup, self.hours)
         if self.conn.in_nested_transaction():  # else the commit empties it (ON COMMIT)
             # TRUNCATE gives the table new files and catalog rows: only for a batch written in
             # a caller's transaction, where the next batch would see this one's rows.

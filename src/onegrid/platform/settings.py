@@ -18,9 +18,11 @@ from onegrid.platform.errors import ConfigurationError
 from onegrid.platform.governance.working_time import (
     DEFAULT_DAYS,
     DEFAULT_PERIODS,
+    LocalDays,
     WorkingHours,
     parse_periods,
     parse_weekdays,
+    read_local_days,
 )
 from onegrid.platform.loop.dedup import DedupRule
 from onegrid.platform.screen.rules import ScreenRules
@@ -124,7 +126,8 @@ class Settings:
             working_hours=WorkingHours(
                 periods=read("ONEGRID_WORKING_PERIODS", DEFAULT_PERIODS, parse_periods),
                 weekdays=read("ONEGRID_WORKING_DAYS", DEFAULT_DAYS, parse_weekdays),
-                zone=zone),
+                zone=zone,
+                local=read("ONEGRID_LOCAL_CALENDAR", "", _local_days)),
             screen=ScreenRules(
                 warning_sigma=read("ONEGRID_WARNING_SIGMA", "3", _measure),
                 warning_min_issues=read("ONEGRID_WARNING_MIN_ISSUES", "3", _count),
@@ -210,6 +213,11 @@ def _librdkafka(env: Mapping[str, str]) -> dict[str, str]:
     return {name.removeprefix("KAFKA_").lower().replace("_", "."): value
             for name, value in env.items()
             if name.startswith("KAFKA_") and name != "KAFKA_BOOTSTRAP_SERVERS" and value}
+
+
+def _local_days(path: str) -> LocalDays:
+    """The city's own days off and working days (a CSV file), none when no file is named."""
+    return read_local_days(path) if path else LocalDays()
 
 
 def _flag(value: str) -> bool:
