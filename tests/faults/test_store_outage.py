@@ -49,6 +49,7 @@ class Store:
     dataset: str
     engine: Engine
     token: str
+    group: str = f"faults-{uuid.uuid4().hex[:8]}"  # each test's worker goes on where the last left
 
     @property
     def topic(self) -> str:
@@ -129,11 +130,11 @@ def _answers(url: str) -> bool:
 
 @pytest.fixture
 def worker(store: Store, tmp_path: Path) -> Iterator[subprocess.Popen]:
-    """`onegrid ingest run` in a group of the test's own."""
+    """`onegrid ingest run`, in the module's group."""
     with (tmp_path / "ingest.log").open("ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "onegrid.cli", "ingest", "run", "--group",
-             f"faults-{uuid.uuid4().hex[:8]}", "--dataset", store.dataset],
+            [sys.executable, "-m", "onegrid.cli", "ingest", "run", "--group", store.group,
+             "--dataset", store.dataset],
             env={**store.env, "ONEGRID_INGEST_BATCH": "200"}, stdout=log,
             stderr=subprocess.STDOUT)
         try:
