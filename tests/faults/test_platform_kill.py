@@ -85,6 +85,10 @@ def platform() -> Iterator[Platform]:
                                   ONEGRID_PORT=str(port), ONEGRID_WEB_WORKERS="2")
         local = str(ROOT / "deploy" / "local.sh")
         subprocess.run([local, "up"], env=env, check=True, capture_output=True)
+        # the platform's secrets are those `up` generated into the state folder, as `make`'s
+        secrets = (cluster.home / "state" / "secret.env").read_text().splitlines()
+        env.update(line.partition("=")[::2] for line in secrets
+                   if line.startswith(("ONEGRID_SECRET_KEY=", "ONEGRID_PII_KEY=")))
         try:
             onegrid(env, "db", "upgrade")
             onegrid(env, "demo", "city")
