@@ -8,7 +8,8 @@ envelopes at ``--rate`` a second (half of them re-reports, a third of those chan
 reader asks the API and the pages a few times a second, and samples the resident memory (RSS)
 of the web (its master and workers) and of the worker every 10 s. The target: each grows by
 less than 10 % from the end of the warm-up (the first tenth of the run, at least 30 s, and the
-worker caught up with what was published while it joined) to the end. It also checks that ingest kept up (lag at the end, events stored a second).
+worker caught up with what was published while it joined) to the end. It also checks that
+ingest kept up (the lag at the end) and that the web answered without a server error.
 
 Beside the platform without touching it (bench/common.py): its database, its topic under
 onegrid.bench., its consumer group; all removed when it ends, however it ends."""
