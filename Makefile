@@ -6,7 +6,7 @@ ONEGRID := $(ENV) $(VENV)/bin/onegrid
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test setup services stop clean status logs lint bench cluster cluster-test cluster-stop
+.PHONY: help run test faults soak setup services stop clean status logs lint bench cluster cluster-test cluster-stop
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -30,6 +30,19 @@ test: ## the same set-up (services only), then the whole test suite
 	@deploy/local.sh up
 	@$(ONEGRID) health --wait 60 >/dev/null
 	@$(ENV) --admin $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+faults: ## the whole fault suite (tests/faults/; `make test` runs its short cases)
+	@deploy/bootstrap.sh test
+	@deploy/local.sh up
+	@$(ONEGRID) health --wait 60 >/dev/null
+	@$(ENV) --admin $(VENV)/bin/python -m pytest tests/faults -m faults $(PYTEST_ARGS)
+
+SOAK_MINUTES ?= 20
+SOAK_RATE ?= 1000
+
+soak: ## opt-in: SOAK_MINUTES (20) at SOAK_RATE (1,000) events/s; web and ingest memory growth
+	@deploy/local.sh up >/dev/null
+	@$(ENV) --admin $(VENV)/bin/python -m bench.soak --minutes $(SOAK_MINUTES) --rate $(SOAK_RATE)
 
 lint: ## ruff, then mypy (--strict on src/; see [tool.mypy] in pyproject.toml)
 	@deploy/bootstrap.sh test

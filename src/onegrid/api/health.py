@@ -7,6 +7,7 @@ from flask import Blueprint, Response, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from onegrid.api import store
+from onegrid.platform.errors import StoreUnavailableError
 from onegrid.platform.operations.health import platform_state
 from onegrid.platform.operations.metrics import prometheus_text, status
 
@@ -19,6 +20,8 @@ def healthz() -> Response:
     response = jsonify(state)
     response.status_code = 200 if state["status"] == "ok" else 503
     response.headers["Cache-Control"] = "no-store"
+    if response.status_code == 503:  # as every other answer of a store or broker away
+        response.headers["Retry-After"] = str(StoreUnavailableError.retry_after)
     return response
 
 

@@ -35,7 +35,7 @@ from onegrid.ingest import faults
 from onegrid.ingest.deadletters import DeadLetterPublisher
 from onegrid.ingest.decode import Horizon, Refusal, Report, decode
 from onegrid.ingest.signing import SIGNATURE_HEADER, Keyring
-from onegrid.ingest.writer import BatchWriter, Delivery, Outcome
+from onegrid.ingest.writer import BatchWriter, Delivery, Outcome, StoreRewoundError
 from onegrid.platform.accounts.ingest_keys import ingest_keys, keys_changed
 from onegrid.platform.settings import Settings
 from onegrid.platform.sharing.catalog import DatasetRules, rules
@@ -85,7 +85,7 @@ class Worker:
                     wanted = self._topics()
                     if wanted != topics:  # a dataset was registered: its batch done, join it
                         if pending:
-                            on_batch(self._finish(consumer, pending))
+                            self._finish(consumer, pending, on_batch)
                             pending = None
                         topics = self._subscribe(consumer, wanted)
                     if not topics:
@@ -94,13 +94,13 @@ class Worker:
                     messages = consumer.consume(self.settings.ingest_batch, timeout=0.5)
                     deliveries = [_delivery(m) for m in messages if _is_data(m)]
                     batch = self._decode(deliveries) if deliveries else None
-                    if pending:
-                        on_batch(self._finish(consumer, pending))
-                        pending = None
+                    if pending and not self._finish(consumer, pending, on_batch):
+                        batch = None  # read again from the store's offsets, this one too
+                    pending = None
                     if batch:
                         pending = store.submit(writer.write, *batch, publisher.publish)
                 if pending:
-                    on_batch(self._finish(consumer, pending))
+                    self._finish(consumer, pending, on_batch)
             finally:
                 consumer.close()
                 publisher.close()
@@ -157,15 +157,31 @@ class Worker:
                 refusals.append((d, result))
         return reports, refusals
 
-    @staticmethod
-    def _finish(consumer: Consumer, written: Future[Outcome]) -> Outcome:
-        outcome = written.result()  # raises only when stopped while the store was away
+    def _finish(self, consumer: Consumer, written: Future[Outcome],
+                on_batch: Callable[[Outcome], None]) -> bool:
+        """The batch's end: its offsets to Kafka too, and ``on_batch``; False when the store
+        had lost batches before it (nothing of it written): the consumer then reads every
+        partition again from the store's offsets, and what it fetched meanwhile is dropped."""
+        try:
+            outcome = written.result()  # raises only when stopped while the store was away
+        except StoreRewoundError as exc:
+            log.warning("the store lost batches it had committed (a crash before they reached "
+                        "its disk, or a restore): %s; reading again from its offsets", exc)
+            stored = self._wait_for_stored_offsets()
+            for tp in consumer.assignment():
+                tp.offset = stored.get((tp.topic, tp.partition), OFFSET_BEGINNING)
+                try:
+                    consumer.seek(tp)
+                except KafkaException as seek:  # not fetched yet: it starts where stored
+                    log.info("%s[%d] not sought: %s", tp.topic, tp.partition, seek)
+            return False
         try:
             consumer.commit(offsets=[TopicPartition(t, p, o) for (t, p), o in
                                      outcome.resume_at.items()], asynchronous=True)
         except KafkaException as exc:  # only lag monitors read them: the store has them
             log.warning("the broker did not take the group's offsets: %s", exc)
-        return outcome
+        on_batch(outcome)
+        return True
 
     def _rules(self) -> dict[str, DatasetRules]:
         """The catalog's rules, read again every catalog_ttl_s; while the store does not
@@ -201,22 +217,24 @@ class Worker:
         return self._keyring
 
     def _seek_to_stored(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        stored = self._wait_for_stored_offsets()
+        for tp in partitions:
+            tp.offset = stored.get((tp.topic, tp.partition), OFFSET_BEGINNING)
+        consumer.assign(partitions)
+        log.info("assigned %s", ", ".join(f"{tp.topic}[{tp.partition}]@{tp.offset}"
+                                          for tp in partitions))
+
+    def _wait_for_stored_offsets(self) -> dict[tuple[str, int], int]:
         waits = faults.waits(self.stopping)
         while True:
             try:
-                stored = self._stored_offsets()
-                break
+                return self._stored_offsets()
             except Exception as exc:
                 if faults.passing(exc) is None:
                     raise
                 log.warning("the stored offsets were not read (%s); trying again",
                             faults.passing(exc))
                 next(waits)
-        for tp in partitions:
-            tp.offset = stored.get((tp.topic, tp.partition), OFFSET_BEGINNING)
-        consumer.assign(partitions)
-        log.info("assigned %s", ", ".join(f"{tp.topic}[{tp.partition}]@{tp.offset}"
-                                          for tp in partitions))
 
     def _stored_offsets(self) -> dict[tuple[str, int], int]:
         with self.engine.connect() as conn:
