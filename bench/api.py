@@ -90,7 +90,7 @@ def serve(command: list[str], env: dict[str, str], probe: str) -> Iterator[None]
         yield
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=30)  # gunicorn lets its workers finish what they serve
 
 
 def measure(urls: list[str], headers: dict[str, str]) -> tuple[float, float, float]:
