@@ -28,7 +28,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from bench.api import DATASET, load, queries, serve
-from bench.common import bench_database, bench_settings, line
+from bench.common import bench_database, bench_settings, cpu_sample, line
 from onegrid.demo.city import DEMO_PASSWORD
 from onegrid.platform.settings import Settings
 from onegrid.platform.sharing.tokens import create_token
@@ -117,7 +117,7 @@ def run(settings: Settings, engine: Engine, streams: int, rate: float, seconds: 
                "--log-level", "warning", "--no-access-log"]
     with ExitStack() as stack:
         stack.enter_context(serve(gunicorn, env, f"{site}/healthz"))
-        stack.enter_context(serve(uvicorn, env, f"{stream}/screen/feed"))
+        service = stack.enter_context(serve(uvicorn, env, f"{stream}/screen/feed"))
         grids, _ = queries(engine, int(rate * seconds) + 20)
         with Session(engine) as session:
             _, token = create_token(session, "ZHZX", "bench")
@@ -128,12 +128,16 @@ def run(settings: Settings, engine: Engine, streams: int, rate: float, seconds: 
         latencies(urls[:20], auth, rate)  # warm-up: every worker's first requests
         idle = statistics.median(latencies(urls[20:], auth, rate))
         with walls(stream, signed_in(site), streams) as streaming:
+            before, started = cpu_sample([service.pid]), time.monotonic()
             loaded = statistics.median(latencies(urls[20:], auth, rate))
+            spent = cpu_sample([service.pid]) - before
             still = sum(streaming)
+        share = spent.processes / (time.monotonic() - started)
         line("load average (1 min) at the end", f"{os.getloadavg()[0]:.1f}")
         line(f"API p50, idle ({rate:.0f} req/s)", f"{idle:.1f} ms")
         line(f"API p50, {streams} walls open ({rate:.0f} req/s)", f"{loaded:.1f} ms")
         line("streams open at the end", f"{still} of {streams}")
+        line(f"stream service's CPU with {streams} walls", f"{share:.0%} of a core")
         ratio = loaded / idle
         line("p50 ratio loaded / idle",
              f"{ratio:.2f}  (target ≤ {TARGET}: {'met' if ratio <= TARGET else 'NOT met'})")
