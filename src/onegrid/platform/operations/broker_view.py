@@ -13,7 +13,8 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import TopicPartition
+from confluent_kafka.admin import AdminClient, OffsetSpec
 
 Marks = Mapping[int, tuple[int, int]]
 """Per partition: the first offset the broker keeps and the one after its last (its watermarks,
@@ -34,34 +35,43 @@ class BrokerSnapshot:
             {"ok": False, "error": self.error}
 
 
-def client(kafka: Mapping[str, str], timeout_s: float) -> Consumer:
-    """A consumer that joins no group: it only asks for metadata and watermarks."""
-    return Consumer({**kafka, "group.id": "onegrid-metrics", "enable.auto.commit": False,
-                     "socket.timeout.ms": max(int(timeout_s * 1000), 10),
-                     "log_level": 0}, logger=_QUIET)
+def client(kafka: Mapping[str, str], timeout_s: float) -> AdminClient:
+    """An admin client: it only asks for metadata and offsets."""
+    return AdminClient({**kafka, "socket.timeout.ms": max(int(timeout_s * 1000), 10),
+                        "log_level": 0}, logger=_QUIET)
 
 
-def read(consumer: Consumer, servers: str, prefix: str, timeout_s: float) -> BrokerSnapshot:
-    """The broker's topics under ``prefix`` and their watermarks, each call bounded by
-    ``timeout_s``; a snapshot saying it does not answer when it does not."""
+def read(admin: AdminClient, servers: str, prefix: str, timeout_s: float) -> BrokerSnapshot:
+    """The broker's topics under ``prefix`` and their watermarks (two batched lookups for all
+    partitions), each call bounded by ``timeout_s``; a snapshot saying it does not answer when
+    it does not."""
     try:
-        metadata = consumer.list_topics(timeout=timeout_s)
-        topics = {name: {p: consumer.get_watermark_offsets(TopicPartition(name, p),
-                                                            timeout=timeout_s)
-                         for p in meta.partitions}
-                  for name, meta in metadata.topics.items() if name.startswith(prefix)}
+        metadata = admin.list_topics(timeout=timeout_s)
+        partitions = [TopicPartition(name, p) for name, meta in metadata.topics.items()
+                      if name.startswith(prefix) for p in meta.partitions]
+        low = _offsets(admin, partitions, OffsetSpec.earliest(), timeout_s)
+        high = _offsets(admin, partitions, OffsetSpec.latest(), timeout_s)
+        topics: dict[str, dict[int, tuple[int, int]]] = {}
+        for tp in partitions:
+            key = (tp.topic, tp.partition)
+            topics.setdefault(tp.topic, {})[tp.partition] = (low[key], high[key])
         return BrokerSnapshot(True, brokers=len(metadata.brokers), topics=topics)
     except Exception as exc:  # KafkaException or a timeout: either way the broker is not there
         return BrokerSnapshot(False, f"the broker at {servers} does not answer: {exc}")
 
 
+def _offsets(admin: AdminClient, partitions: list[TopicPartition], spec: OffsetSpec,
+             timeout_s: float) -> dict[tuple[str, int], int]:
+    if not partitions:
+        return {}
+    futures = admin.list_offsets({tp: spec for tp in partitions}, request_timeout=timeout_s)
+    return {(tp.topic, tp.partition): future.result(timeout=timeout_s).offset
+            for tp, future in futures.items()}
+
+
 def read_once(kafka: Mapping[str, str], prefix: str, timeout_s: float = 3.0) -> BrokerSnapshot:
     """One look with a client of its own (a command's, which runs once)."""
-    consumer = client(kafka, timeout_s)
-    try:
-        return read(consumer, kafka["bootstrap.servers"], prefix, timeout_s)
-    finally:
-        consumer.close()
+    return read(client(kafka, timeout_s), kafka["bootstrap.servers"], prefix, timeout_s)
 
 
 class BrokerView:
@@ -102,14 +112,14 @@ class BrokerView:
     def _refresh(self) -> None:
         while True:
             try:
-                consumer = client(self.kafka, self.timeout_s)
+                admin = client(self.kafka, self.timeout_s)
                 break
             except Exception as exc:  # a setting librdkafka refuses: say so on every look
                 self._latest = BrokerSnapshot(False, f"no broker client: {exc}")
                 self._first.set()
                 time.sleep(self.every_s)
         while True:
-            self._latest = read(consumer, self.kafka["bootstrap.servers"], self.prefix,
+            self._latest = read(admin, self.kafka["bootstrap.servers"], self.prefix,
                                 self.timeout_s)
             self._first.set()
             time.sleep(self.every_s)
