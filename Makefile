@@ -23,7 +23,7 @@ run: setup ## serve the platform at http://127.0.0.1:8000 (supervised, in the ba
 	@$(ONEGRID) health --wait 60 --url http://127.0.0.1:$${ONEGRID_PORT:-8000}/healthz >/dev/null
 	@echo "OneGrid is serving at http://127.0.0.1:$${ONEGRID_PORT:-8000}  (make logs to follow, make stop to stop)"
 
-RUN_PROGRAMS ?= web ingest feeds checkpoints
+RUN_PROGRAMS ?= web stream ingest feeds checkpoints
 
 test: ## the same set-up (services only), then the whole test suite
 	@deploy/bootstrap.sh test

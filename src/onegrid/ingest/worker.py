@@ -8,7 +8,8 @@ subscribes again when it changes.
 Offsets live in PostGIS beside the data (the broker may forget them: Tansu keeps nothing across
 a restart); on assignment the worker seeks to what the store says, and each batch advances them
 in the same transaction as its data. Offsets are also committed to Kafka afterwards, only so
-that standard lag monitors see the group's progress."""
+that standard lag monitors see the group's progress. A partition whose log ends before its
+stored offset (a broker that lost its log) is held, never read past (broker_loss.py)."""
 
 from __future__ import annotations
 
@@ -29,14 +30,17 @@ from confluent_kafka import (
     Message,
     TopicPartition,
 )
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, select
 
 from onegrid.ingest import faults
+from onegrid.ingest.broker_loss import LossGuard
 from onegrid.ingest.deadletters import DeadLetterPublisher
 from onegrid.ingest.decode import Horizon, Refusal, Report, decode
 from onegrid.ingest.signing import SIGNATURE_HEADER, Keyring
+from onegrid.ingest.topics import PARTITIONS
 from onegrid.ingest.writer import BatchWriter, Delivery, Outcome, StoreRewoundError
 from onegrid.platform.accounts.ingest_keys import ingest_keys, keys_changed
+from onegrid.platform.operations.ingest_state import StoredOffset, stored_offsets
 from onegrid.platform.settings import Settings
 from onegrid.platform.sharing.catalog import DatasetRules, rules
 from onegrid.platform.store.db import session_factory
@@ -62,6 +66,7 @@ class Worker:
         self._catalog_at = -float("inf")
         self._keyring = Keyring({}, settings.require_signatures)
         self._keys_version: tuple[int, int] | None = None
+        self._guard = LossGuard(engine, group, settings.kafka, PARTITIONS)
 
     def run(self, on_batch: Callable[[Outcome], None] = lambda _: None) -> None:
         """Consume until ``stopping`` is set (SIGTERM and SIGINT set it when run from the CLI).
@@ -87,12 +92,16 @@ class Worker:
                         if pending:
                             self._finish(consumer, pending, on_batch)
                             pending = None
+                        self._guard.create_missing(consumer, wanted)
                         topics = self._subscribe(consumer, wanted)
                     if not topics:
                         self.stopping.wait(0.5)
                         continue
+                    self._guard.check(consumer, topics)
                     messages = consumer.consume(self.settings.ingest_batch, timeout=0.5)
-                    deliveries = [_delivery(m) for m in messages if _is_data(m)]
+                    deliveries = self._guard.admit([
+                        _delivery(m) for m in messages
+                        if not (m.error() and self._guard.fault(consumer, m)) and _is_data(m)])
                     batch = self._decode(deliveries) if deliveries else None
                     if pending and not self._finish(consumer, pending, on_batch):
                         batch = None  # read again from the store's offsets, this one too
@@ -115,7 +124,9 @@ class Worker:
             "group.id": self.group,
             "enable.auto.commit": False,
             "enable.auto.offset.store": False,
-            "auto.offset.reset": "earliest",
+            # every partition starts where the store says (a new one at its beginning): a
+            # fetch out of the log's range is a lost log to report, never a reason to move
+            "auto.offset.reset": "error",
             # Tansu holds a group's first join until this timeout: keep it short (README).
             "max.poll.interval.ms": self.settings.kafka_max_poll_ms,
             "session.timeout.ms": min(6000, self.settings.kafka_max_poll_ms),
@@ -169,7 +180,8 @@ class Worker:
                         "its disk, or a restore): %s; reading again from its offsets", exc)
             stored = self._wait_for_stored_offsets()
             for tp in consumer.assignment():
-                tp.offset = stored.get((tp.topic, tp.partition), OFFSET_BEGINNING)
+                at = stored.get((tp.topic, tp.partition))
+                tp.offset = at.next_offset if at else OFFSET_BEGINNING
                 try:
                     consumer.seek(tp)
                 except KafkaException as seek:  # not fetched yet: it starts where stored
@@ -219,12 +231,15 @@ class Worker:
     def _seek_to_stored(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         stored = self._wait_for_stored_offsets()
         for tp in partitions:
-            tp.offset = stored.get((tp.topic, tp.partition), OFFSET_BEGINNING)
+            at = stored.get((tp.topic, tp.partition))
+            tp.offset = at.next_offset if at else OFFSET_BEGINNING
         consumer.assign(partitions)
+        self._guard.assigned(consumer, partitions, {
+            tp: at.held_reason for tp, at in stored.items() if at.held_reason})
         log.info("assigned %s", ", ".join(f"{tp.topic}[{tp.partition}]@{tp.offset}"
                                           for tp in partitions))
 
-    def _wait_for_stored_offsets(self) -> dict[tuple[str, int], int]:
+    def _wait_for_stored_offsets(self) -> dict[tuple[str, int], StoredOffset]:
         waits = faults.waits(self.stopping)
         while True:
             try:
@@ -236,11 +251,9 @@ class Worker:
                             faults.passing(exc))
                 next(waits)
 
-    def _stored_offsets(self) -> dict[tuple[str, int], int]:
-        with self.engine.connect() as conn:
-            return {(t, p): o for t, p, o in conn.execute(text(
-                "SELECT topic, partition, next_offset FROM ingest_offset "
-                "WHERE consumer_group = :g"), {"g": self.group})}
+    def _stored_offsets(self) -> dict[tuple[str, int], StoredOffset]:
+        with session_factory(self.engine)() as session:
+            return stored_offsets(session, self.group)
 
 
 def _is_data(message: Message) -> bool:

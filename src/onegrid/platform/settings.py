@@ -44,6 +44,10 @@ class WebRules:
     login_limits: tuple[str, str] = ("5/minute", "30/minute")
     cookie_secure: bool = False  # True: Secure always; False: Secure on HTTPS requests
     proxy_hops: int = 0  # proxies in front whose X-Forwarded-* headers are trusted
+    # Where browsers open the screen's live feed, which its own process serves (api/screen/
+    # stream.py): 0, on the site itself at /screen/feed (a proxy in front routes that path to
+    # that process); N, on port N of the site's host (`make run`: 8001).
+    stream_port: int = 0
 
 
 @dataclass(frozen=True)
@@ -150,7 +154,8 @@ class Settings:
                 login_limits=(read("ONEGRID_LOGIN_LIMIT_USER", "5/minute", _rate),
                               read("ONEGRID_LOGIN_LIMIT_ADDRESS", "30/minute", _rate)),
                 cookie_secure=read("ONEGRID_COOKIE_SECURE", "0", _flag),
-                proxy_hops=read("ONEGRID_PROXY_HOPS", "0", _hops)),
+                proxy_hops=read("ONEGRID_PROXY_HOPS", "0", _hops),
+                stream_port=read("ONEGRID_STREAM_PORT", "0", _hops)),
             kafka_client=_librdkafka(env),
             require_signatures=read("ONEGRID_REQUIRE_SIGNATURES", "true", _flag),
         )

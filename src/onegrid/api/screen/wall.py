@@ -10,7 +10,7 @@ from sqlalchemy import select
 from onegrid.api import store
 from onegrid.api.auth import require, signed_in
 from onegrid.api.forms import required
-from onegrid.api.screen.blueprint import bp, now, rules
+from onegrid.api.screen.blueprint import FEED_PATH, bp, now, rules
 from onegrid.platform.accounts.departments import list_departments
 from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.screen.alerts import grid_spikes, overdue_clusters
@@ -29,7 +29,8 @@ def page() -> str:
     departments = [{"code": d.code, "name": d.name, "name_en": d.name_en}
                    for d in list_departments(db)]
     config = {"state": url_for("screen.state"), "area": url_for("screen.area"),
-              "feed": url_for("screen.feed"), "dispatch": url_for("screen.dispatch"),
+              "feed": FEED_PATH, "feedPort": store.settings().web.stream_port,
+              "dispatch": url_for("screen.dispatch"),
               "openGrids": url_for("screen.open_grids"), "tiles": url_for("tiles.list_layers"),
               "datasets": datasets, "departments": departments,
               "tileUrl": store.settings().tile_url}

@@ -237,6 +237,7 @@ def _ingest() -> None:
     sa.Column('partition', sa.Integer(), nullable=False),
     sa.Column('next_offset', sa.BigInteger(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('held_reason', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('consumer_group', 'topic', 'partition')
     )
     op.create_table('ingest_counter',
