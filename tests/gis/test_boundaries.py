@@ -82,6 +82,15 @@ def test_streets_in_web_mercator_are_moved_by_proj_too(db: Session, tmp_path) ->
     assert report.coverage[0].percent > 99.99
 
 
+def test_metres_labelled_as_degrees_are_found_before_anything_else(
+        db: Session, tmp_path) -> None:
+    path = tmp_path / "district.geojson"  # Gauss-Kruger metres, but GeoJSON means degrees
+    write(path, units(GPKG, "streets")[:1], ("code", "name"), "EPSG:4326", "GeoJSON")
+    report = import_boundaries(db, path, "street")
+    assert [f.kind for f in report.findings] == ["off-the-map"]
+    assert "is EPSG:4326 the CRS" in report.findings[0].detail
+
+
 def _faulty_communities(tmp_path) -> tuple:
     """Fengze's communities with one fault each: the first grows into a neighbour, another
     takes a third's code, one lies 5 km east, one is a bow-tie. The codes of each fault's

@@ -79,10 +79,17 @@ def _stage(session: Session, source: Source, report: Report) -> None:
                 session.execute(statement, rows)
     except DBAPIError as exc:
         reason = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
-        raise InvalidInputError(f"{source.path}: PROJ cannot move its coordinates from "
-                                f"{source.crs[:60]} into EPSG:4490: {reason}") from exc
+        raise InvalidInputError(f"PostGIS could not take a feature of {source.path} (a ring "
+                                "that is not closed, or coordinates PROJ cannot move from "
+                                f"{source.crs[:60]} into EPSG:4490): {reason}") from exc
     params = _params(session, level)
     _run(session, "repair", params)
+    off_map = [Finding("off-the-map", [label], f"its corner is at {x}, {y}: is {source.crs} "
+                       "the CRS its coordinates are in?")
+               for label, x, y in _rows(session, "off_map", params)]
+    if off_map:
+        report.findings += off_map
+        return
     report.findings += [Finding(kind, list(units), detail, _point(x, y))
                         for kind, units, detail, x, y in _rows(session, "findings", params)]
     if level != "district":  # a city is the union of its districts: always covered
@@ -124,7 +131,7 @@ def _params(session: Session, level: str) -> dict[str, Any]:
     lon = session.scalar(text("SELECT ST_X(ST_Centroid(ST_Extent(geom))) FROM boundary_unit "
                               "WHERE NOT ST_IsEmpty(geom)"))
     return {"level": level, "parent_level": PARENT_LEVEL[level],
-            "epsg": zone_epsg(lon if lon is not None else 120.0),
+            "epsg": zone_epsg(min(max(lon if lon is not None else 120.0, 75.0), 135.0)),
             "outside_share": OUTSIDE_SHARE, "overlap_share": OVERLAP_SHARE,
             "gap_min_m2": GAP_MIN_M2, "open_states": list(OPEN_STATES)}
 

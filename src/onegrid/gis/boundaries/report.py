@@ -9,6 +9,7 @@ from typing import Any
 # kind: (severity, 中文, English). Errors stop --apply; warnings are listed and let it through.
 KINDS = {
     "no-geometry": ("error", "无面状几何", "no polygon geometry"),
+    "off-the-map": ("error", "坐标不在中国范围内", "coordinates outside China"),
     "repaired-geometry": ("warning", "几何无效，已修复", "invalid geometry, repaired"),
     "no-code": ("error", "缺少编码", "no code"),
     "code-form": ("error", "编码格式错误", "code of the wrong form"),
