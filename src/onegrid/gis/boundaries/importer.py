@@ -5,7 +5,7 @@ Tolerances: two offices never draw a shared border with the same vertices, so a 
 out of its parent, and two siblings may share, up to OUTSIDE_SHARE and OVERLAP_SHARE of the
 (smaller) unit's area; more is an error. A parent covered below COVERAGE_MIN_PERCENT is a
 warning (a lake or a military zone may belong to no unit); its gaps are listed from
-GAP_MIN_M2 up."""
+GAP_LISTED_M2 up."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from onegrid.gis.boundaries.codes import LEVELS, PARENT_LEVEL, form_problem, implied_parent
-from onegrid.gis.boundaries.report import Coverage, Finding, Gap, Report
+from onegrid.gis.boundaries.report import GAP_LISTED_M2, Coverage, Finding, Gap, Report
 from onegrid.gis.boundaries.source import Feature, Fields, Source, read
 from onegrid.gis.hierarchy import ensure_city, refresh_city, zone_epsg
 from onegrid.platform.errors import InvalidInputError
@@ -29,7 +29,6 @@ PACKAGE = "onegrid.gis.boundaries"
 OUTSIDE_SHARE = 0.001  # 0.1 % of the unit's area may lie outside its parent
 OVERLAP_SHARE = 0.001  # siblings may share 0.1 % of the smaller one's area
 COVERAGE_MIN_PERCENT = 99.9
-GAP_MIN_M2 = 100.0  # smaller gaps (slivers between two offices' lines) are only counted
 NO_FIELDS = Fields()  # the columns' usual names
 
 
@@ -93,13 +92,18 @@ def _stage(session: Session, source: Source, report: Report) -> None:
     report.findings += [Finding(kind, list(units), detail, _point(x, y))
                         for kind, units, detail, x, y in _rows(session, "findings", params)]
     if level != "district":  # a city is the union of its districts: always covered
-        for parent, percent, gaps, small in _rows(session, "coverage", params):
-            report.coverage.append(Coverage(parent, round(percent, 3),
-                                            [Gap(g["area_m2"], g["where"]) for g in gaps], small))
-            if percent < COVERAGE_MIN_PERCENT:
-                report.findings.append(Finding("incomplete-coverage", [parent],
-                                               f"covered {percent:.3f} %, {len(gaps) + small} "
-                                               "gaps (listed under coverage)"))
+        _coverage(session, params, report)
+    report.findings.sort(key=lambda f: f.severity != "error")  # errors first, else in order
+
+
+def _coverage(session: Session, params: dict[str, Any], report: Report) -> None:
+    for parent, percent, gaps, small in _rows(session, "coverage", params):
+        report.coverage.append(Coverage(parent, round(percent, 3),
+                                        [Gap(g["area_m2"], g["where"]) for g in gaps], small))
+        if percent < COVERAGE_MIN_PERCENT:
+            report.findings.append(Finding("incomplete-coverage", [parent],
+                                           f"covered {percent:.3f} %, {len(gaps) + small} "
+                                           "gaps (listed under coverage)"))
 
 
 def _row(feature: Feature, level: str, report: Report) -> dict[str, Any]:
@@ -133,7 +137,7 @@ def _params(session: Session, level: str) -> dict[str, Any]:
     return {"level": level, "parent_level": PARENT_LEVEL[level],
             "epsg": zone_epsg(min(max(lon if lon is not None else 120.0, 75.0), 135.0)),
             "outside_share": OUTSIDE_SHARE, "overlap_share": OVERLAP_SHARE,
-            "gap_min_m2": GAP_MIN_M2, "open_states": list(OPEN_STATES)}
+            "gap_min_m2": GAP_LISTED_M2, "open_states": list(OPEN_STATES)}
 
 
 def _write(session: Session, report: Report, city_name: str, actor: str) -> None:

@@ -25,6 +25,7 @@ KINDS = {
     "removed-with-tasks": ("error", "待删除网格仍有任务", "a removed grid still has tasks"),
     "workers-unassigned": ("warning", "网格员将失去网格", "grid workers lose their grid"),
 }
+GAP_LISTED_M2 = 100.0  # smaller gaps (slivers between two offices' lines) are only counted
 LEVEL_NAMES = {"city": "市", "district": "区县", "street": "街道/乡镇", "community": "社区/村",
                "grid": "网格"}
 
@@ -51,7 +52,7 @@ class Gap:
 class Coverage:
     parent: str  # "code name"
     percent: float
-    gaps: list[Gap]  # the gaps of at least GAP_MIN_M2, largest first
+    gaps: list[Gap]  # the gaps of at least GAP_LISTED_M2, largest first
     small_gaps: int  # and how many smaller ones
 
 
@@ -111,7 +112,7 @@ def as_text(report: Report) -> str:
         lines += [f"  缺口 gap {g.area_m2:,.0f} m² at {g.where[0]:.6f}, {g.where[1]:.6f}"
                   for g in cover.gaps]
         if cover.small_gaps:
-            lines.append(f"  and {cover.small_gaps} smaller gaps")
+            lines.append(f"  另有 and {cover.small_gaps} gaps under {GAP_LISTED_M2:g} m²")
     lines.append(f"问题 findings: {len(report.errors)} 错误 errors, "
                  f"{len(report.warnings)} 警告 warnings")
     for finding in report.findings:
