@@ -10,7 +10,7 @@ WHERE s.n = u.n AND u.source IS NOT NULL;
 -- The units of the file's parents that the file no longer lists: a re-import replaces a
 -- parent's children at this level, so these go. Districts are loaded one by one (a city is
 -- the union of its districts), so a district file removes none.
-CREATE TEMP TABLE boundary_removed AS
+CREATE TEMP TABLE boundary_removed ON COMMIT DROP AS
 SELECT a.id, a.code, a.code || ' ' || a.name AS label
 FROM area a JOIN area p ON p.id = a.parent_id
 WHERE a.level = :level AND :level <> 'district'

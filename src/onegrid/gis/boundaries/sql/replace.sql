@@ -3,13 +3,13 @@
 -- one (its grid must exist; an open issue's must be right), is placed again by the store's
 -- one rule (onegrid_grid_of, placement.sql). Only grids hold records and issues.
 
-CREATE TEMP TABLE boundary_record AS
+CREATE TEMP TABLE boundary_record ON COMMIT DROP AS
 SELECT r.id, r.grid_id FROM boundary_shape s JOIN record r ON r.geom && s.geom
 WHERE :level = 'grid'
 UNION
 SELECT r.id, r.grid_id FROM record r WHERE r.grid_id IN (SELECT id FROM boundary_removed);
 
-CREATE TEMP TABLE boundary_issue AS
+CREATE TEMP TABLE boundary_issue ON COMMIT DROP AS
 SELECT i.id, i.grid_id, i.status = ANY(CAST(:open_states AS text[])) AS open,
        (SELECT code FROM area WHERE id = i.grid_id) AS was
 FROM issue i

@@ -1,5 +1,6 @@
--- The file's units, in the store's datum, before anything in `area` changes. Each import makes
--- its own tables (dropped first: a test's savepoint may have kept the last import's).
+-- The file's units, in the store's datum, before anything in `area` changes. The import's
+-- tables go with its transaction (committed or rolled back); dropped first all the same, for a
+-- caller whose transaction goes on (a test's savepoint).
 DROP TABLE IF EXISTS boundary_unit, boundary_removed, boundary_shape, boundary_record,
     boundary_issue;
 
@@ -13,4 +14,4 @@ CREATE TEMP TABLE boundary_unit (
     geom geometry,           -- repaired (ST_MakeValid), polygons only, MultiPolygon
     invalid text,            -- why the source was invalid (NULL: it was valid)
     invalid_at geometry      -- where
-);
+) ON COMMIT DROP;

@@ -3,7 +3,7 @@
 -- the file no longer lists goes in replace.sql. Run only when the report has no errors.
 
 -- The shapes that change (before and after), where records and issues may change grid.
-CREATE TEMP TABLE boundary_shape AS
+CREATE TEMP TABLE boundary_shape ON COMMIT DROP AS
 SELECT g.geom FROM boundary_unit u LEFT JOIN area a ON a.code = u.code,
        LATERAL (VALUES (a.geom), (u.geom)) g(geom)
 WHERE a.id IS NULL OR NOT ST_OrderingEquals(a.geom, u.geom)
