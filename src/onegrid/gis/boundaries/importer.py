@@ -47,7 +47,7 @@ def import_boundaries(session: Session, path: Path, level: str, *, layer: str | 
     try:
         _stage(session, source, report)
         if not report.errors:
-            _write(session, report, city_name or "", actor)
+            _write(session, report, city_name, actor)
         if apply and not report.errors:
             if level == "grid":  # the placement cache near the changed grids, now
                 session.execute(text("SELECT onegrid_refresh_grid_cells()"))
