@@ -22,7 +22,7 @@ KINDS = {
     "overlap": ("error", "与同级重叠", "overlaps a sibling"),
     "incomplete-coverage": ("warning", "上级未全覆盖", "parent not fully covered"),
     "removed-with-children": ("error", "待删除单元仍有下级", "a removed unit still has children"),
-    "removed-with-tasks": ("error", "待删除网格仍有任务", "a removed grid still has tasks"),
+    "removed-with-tasks": ("error", "待删除单元仍有任务", "a removed unit still has tasks"),
     "workers-unassigned": ("warning", "网格员将失去网格", "grid workers lose their grid"),
 }
 GAP_LISTED_M2 = 100.0  # smaller gaps (slivers between two offices' lines) are only counted
