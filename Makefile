@@ -6,7 +6,7 @@ ONEGRID := $(ENV) $(VENV)/bin/onegrid
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test setup services stop clean status logs lint bench
+.PHONY: help run test fuzz setup services stop clean status logs lint bench
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -30,6 +30,12 @@ test: ## the same set-up (services only), then the whole test suite
 	@deploy/local.sh up
 	@$(ONEGRID) health --wait 60 >/dev/null
 	@$(ENV) --admin $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+fuzz: ## schemathesis over every operation of the OpenAPI document, 200 examples each
+	@deploy/bootstrap.sh test
+	@deploy/local.sh up
+	@$(ONEGRID) health --wait 60 >/dev/null
+	@$(ENV) --admin $(VENV)/bin/python -m pytest tests/api/test_openapi.py --fuzz-examples 200 $(PYTEST_ARGS)
 
 lint: ## ruff, then mypy (--strict on src/; see [tool.mypy] in pyproject.toml)
 	@deploy/bootstrap.sh test

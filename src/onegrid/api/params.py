@@ -7,9 +7,22 @@ from datetime import datetime
 from typing import Any
 
 from flask import request
+from werkzeug.routing import IntegerConverter, Map
 
 from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.sharing.records import RecordFilter
+
+BIGINT = 2**63 - 1
+
+
+class RowId(IntegerConverter):
+    """``<int:...>`` in a route: digits up to PostgreSQL's bigint. A larger number names no row,
+    so the route does not match and the answer is a 404, not an error of the store."""
+
+    def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None,
+                 max: int | None = BIGINT, signed: bool = False) -> None:
+        super().__init__(map, fixed_digits, min, max, signed)
+
 
 # Parameters with a meaning of their own; any other one is attribute equality.
 RESERVED = {"grid", "area", "bbox", "updated_since", "datetime", "q", "cursor", "limit",

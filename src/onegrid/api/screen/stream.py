@@ -22,6 +22,27 @@ KEEPALIVE_S = 15.0  # a comment line now and then keeps proxies from closing a q
 @bp.get("/screen/feed")
 @require("operator")
 def feed() -> Response:
+    """The live feed.
+    ---
+    get:
+      tags: [screen]
+      summary: The live feed as Server-Sent Events, from Last-Event-ID (or last_event_id)
+      security: [{session: []}]
+      parameters:
+        - {in: header, name: Last-Event-ID, schema: {type: string}}
+        - {in: query, name: last_event_id, schema: {type: string}}
+      responses:
+        '200':
+          description: an event stream that ends after a while; the browser reconnects
+          content:
+            text/event-stream:
+              schema:
+                type: object
+                properties: {event: {type: string}, id: {type: string}, data: {type: string},
+                             retry: {type: integer}}
+        '302': {$ref: '#/components/responses/sign_in'}
+      problems: [400, 403]
+    """
     screen_rules = rules()
     last_id = request.headers.get("Last-Event-ID", "") or request.args.get("last_event_id", "")
     with store.new_session() as db:
