@@ -188,3 +188,36 @@ def test_schemathesis_follows_the_links_without_a_server_error(
     Workflow.run(settings=settings(max_examples=fuzz_examples, deadline=None, database=None,
                                    derandomize=True, stateful_step_count=6,
                                    suppress_health_check=list(HealthCheck)))
+
+
+BEYOND_BIGINT = str(2**63)
+
+
+def test_hostile_ids_and_numbers_are_4xx_problems(client, token, db: Session, city) -> None:
+    """The inputs schemathesis first found 500s with, each a clear 4xx now."""
+    headers = token("SCJG")
+    for url in (f"/api/v1/grant-requests/{BEYOND_BIGINT}/approve",
+                f"/api/v1/grant-requests/{'9' * 40}/deny"):
+        answer = client.post(url, headers=headers, json={})
+        assert (answer.status_code, answer.mimetype) == (404, "application/problem+json")
+    for url in (f"/open311/v2/requests/{BEYOND_BIGINT}.json",
+                f"/open311/v2/requests.json?service_request_id={BEYOND_BIGINT}"):
+        assert client.get(url).status_code == 404
+    assert client.get("/open311/v2/requests.json?end_date=0001-01-01T00:00:00Z").status_code == 200
+    _sign_in(client, "op1")
+    csrf = {"X-CSRF-Token": _csrf(client)}
+    for form in ({"satisfaction": "很满意"}, {"satisfaction": "9" * 30}):
+        answer = client.post("/issues/1/close", data=form, headers=csrf)
+        assert (answer.status_code, answer.mimetype) == (400, "application/problem+json")
+    assert client.post("/screen/dispatch", data={"issue_id": BEYOND_BIGINT, "department": "SCJG"},
+                       headers=csrf).status_code == 400
+    assert client.post("/logout", headers={"X-CSRF-Token": "令牌"}).status_code == 403
+
+
+@pytest.mark.parametrize("last_id", ["abc", "1-2", f"{BEYOND_BIGINT}-0-0", "1-1-99999999999999999"])
+def test_a_feed_resumed_from_a_strange_event_id_starts_afresh(fuzzed, db: Session,
+                                                              last_id: str) -> None:
+    client = fuzzed.test_client()
+    _sign_in(client, "op1")
+    response = client.get("/screen/feed", headers={"Last-Event-ID": last_id})
+    assert response.status_code == 200 and response.get_data(as_text=True).startswith("retry: ")

@@ -29,7 +29,7 @@ from onegrid.platform.store.models import Issue, IssueCategory, IssueReport
 bp = Blueprint("open311", __name__, url_prefix="/open311")
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 DEFAULT_RANGE = timedelta(days=90)  # the spec's default when no dates are given
-EARLIEST = datetime.min.replace(tzinfo=UTC) + DEFAULT_RANGE  # an end_date early in year 1
+EARLIEST = datetime.min.replace(tzinfo=UTC)  # where the default range stops (end_date in year 1)
 MAX_REQUESTS = 1000
 
 
@@ -241,7 +241,8 @@ def _filtered(query: Select[Issue]) -> Select[Issue]:
             CLOSED_FOR_CITIZENS if "closed" in wanted else ())
         query = query.where(Issue.status.in_(internal))
     end = _date("end_date") or datetime.now(UTC)
-    start = _date("start_date") or max(end - DEFAULT_RANGE, EARLIEST)
+    start = _date("start_date") or (end - DEFAULT_RANGE if end - EARLIEST > DEFAULT_RANGE
+                                    else EARLIEST)
     return query.where(Issue.created_at >= start, Issue.created_at <= end)
 
 
