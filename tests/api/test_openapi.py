@@ -221,3 +221,10 @@ def test_a_feed_resumed_from_a_strange_event_id_starts_afresh(fuzzed, db: Sessio
     _sign_in(client, "op1")
     response = client.get("/screen/feed", headers={"Last-Event-ID": last_id})
     assert response.status_code == 200 and response.get_data(as_text=True).startswith("retry: ")
+
+
+@pytest.mark.parametrize("url", ["/api/v1/datasets/a%00b", "/open311/v2/services/a%00.json",
+                                 "/api/v1/datasets/market.business/records?name=%00"])
+def test_text_holding_nul_is_a_400_wherever_it_is(client, token, url: str) -> None:
+    assert client.get(url, headers=token("SCJG")).status_code == 400
+    assert client.post("/open311/v2/requests.json", data={"api_key": "k\x00"}).status_code == 400

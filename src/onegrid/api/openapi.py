@@ -55,15 +55,19 @@ def _name_operations(document: dict[str, Any]) -> None:
 def _expand_problems(document: dict[str, Any]) -> None:
     """A view's docstring lists the error statuses it answers as ``problems: [400, 404]``;
     each becomes a problem+json response (Open311's own error list under /open311), as the
-    same shorthand in every view would repeat. Every operation may also answer 503 while the
-    database does not: declared here, once."""
+    same shorthand in every view would repeat. Declared here, once: every operation may answer
+    503 while the database does not, and every one that takes input 400 (params.py refuses
+    text holding NUL wherever it is)."""
     for path, item in document["paths"].items():
         kind, down = (("open311_error", "open311_unavailable") if path.startswith("/open311/")
                       else ("problem", "unavailable"))
         for operation in item.values():
             responses = operation["responses"]
+            codes = operation.pop("problems", [])
+            if "parameters" in operation or "requestBody" in operation:
+                codes = [*codes, 400]
             responses.update({str(code): {"$ref": f"#/components/responses/{kind}"}
-                              for code in operation.pop("problems", [])})
+                              for code in codes})
             responses.setdefault("503", {"$ref": f"#/components/responses/{down}"})
 
 
