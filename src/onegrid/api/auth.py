@@ -166,7 +166,29 @@ def _next(user: User) -> str:
 @bp.route("/password", methods=["GET", "POST"])
 def change_password() -> ResponseReturnValue:
     """Replace the password (a one-time one must be, before any other page opens): the current
-    one, then the new one twice. Every other session of the user ends."""
+    one, then the new one twice. Every other session of the user ends.
+    ---
+    get:
+      tags: [pages]
+      summary: The page that replaces the password (302 to sign in when signed out)
+      security: [{session: []}]
+      responses:
+        '200': {$ref: '#/components/responses/page'}
+        '302': {$ref: '#/components/responses/sign_in'}
+    post:
+      tags: [pages]
+      summary: Replace the password; 302 onwards, 400 with the page saying what is wrong
+      security: [{session: []}]
+      requestBody:
+        content:
+          application/x-www-form-urlencoded:
+            schema: {$ref: '#/components/schemas/NewPassword'}
+      responses:
+        '302': {$ref: '#/components/responses/sign_in'}
+        '400': {$ref: '#/components/responses/page'}
+        '429': {$ref: '#/components/responses/page'}
+      problems: [403, 413]
+    """
     user = current_user()
     if user is None:
         return redirect(url_for("auth.login", next=request.path))

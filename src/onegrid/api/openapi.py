@@ -63,7 +63,7 @@ def _expand_problems(document: dict[str, Any]) -> None:
                       else ("problem", "unavailable"))
         for operation in item.values():
             responses = operation["responses"]
-            codes = operation.pop("problems", [])
+            codes = [code for code in operation.pop("problems", []) if code != 503]
             if "parameters" in operation or "requestBody" in operation:
                 codes = [*codes, 400]
             responses.update({str(code): {"$ref": f"#/components/responses/{kind}"}

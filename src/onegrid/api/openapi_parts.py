@@ -127,6 +127,7 @@ SCHEMAS: dict[str, Any] = {
     "Decision": {"type": "object", "properties": {"reason": _STR}},
     # the pages' forms (each also carries csrf_token)
     "SignIn": _form(username=_STR, password=_STR),
+    "NewPassword": _form(current=_STR, new=_STR, repeat=_STR),
     "Form": _form(),
     "GridIssue": _form(client_id=_STR, category=_STR, description=_STR, lon=_NUM, lat=_NUM,
                        photo=_FILE),
