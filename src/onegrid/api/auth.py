@@ -185,7 +185,7 @@ def change_password() -> ResponseReturnValue:
             schema: {$ref: '#/components/schemas/NewPassword'}
       responses:
         '302': {$ref: '#/components/responses/sign_in'}
-        '400': {$ref: '#/components/responses/page'}
+        '400': {$ref: '#/components/responses/page_or_problem'}
         '429': {$ref: '#/components/responses/page'}
       problems: [403, 413]
     """

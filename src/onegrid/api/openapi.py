@@ -66,8 +66,8 @@ def _expand_problems(document: dict[str, Any]) -> None:
             codes = [code for code in operation.pop("problems", []) if code != 503]
             if "parameters" in operation or "requestBody" in operation:
                 codes = [*codes, 400]
-            responses.update({str(code): {"$ref": f"#/components/responses/{kind}"}
-                              for code in codes})
+            for code in codes:  # a status the view declares itself (a page's 400) stays so
+                responses.setdefault(str(code), {"$ref": f"#/components/responses/{kind}"})
             responses.setdefault("503", {"$ref": f"#/components/responses/{down}"})
 
 

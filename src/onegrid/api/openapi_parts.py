@@ -231,6 +231,10 @@ RESPONSES = {"problem": {"description": "a problem (RFC 9457) a person can read"
              "open311": {"description": "Open311 GeoReport v2, as JSON or XML",
                          "content": _OPEN311},
              "page": {"description": "the page", "content": _HTML},
+             "page_or_problem": {"description": "the page saying what is wrong, or a problem "
+                                                "(text holding NUL is refused before any page)",
+                                 "content": {**_HTML, "application/problem+json": {
+                                     "schema": {"$ref": "#/components/schemas/Problem"}}}},
              "sign_in": {"description": "not signed in: to the sign-in page (or, after a form, "
                                         "back to the page)", "headers": _LOCATION},
              "json": {"description": "the data", "content": {"application/json": {
