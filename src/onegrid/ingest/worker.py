@@ -33,6 +33,7 @@ from sqlalchemy import Engine, select, text
 from onegrid.ingest import faults
 from onegrid.ingest.deadletters import DeadLetterPublisher
 from onegrid.ingest.decode import Refusal, Report, decode
+from onegrid.ingest.fairness import gather, readahead
 from onegrid.ingest.signing import SIGNATURE_HEADER, Keyring
 from onegrid.ingest.writer import BatchWriter, Delivery, Outcome
 from onegrid.platform.accounts.ingest_keys import ingest_keys, keys_changed
@@ -85,7 +86,7 @@ class Worker:
                     if not topics:
                         self.stopping.wait(0.5)
                         continue
-                    messages = consumer.consume(self.settings.ingest_batch, timeout=0.5)
+                    messages = gather(consumer, self.settings.ingest_batch, timeout=0.5)
                     deliveries = [_delivery(m) for m in messages if _is_data(m)]
                     batch = self._decode(deliveries) if deliveries else None
                     if pending:
@@ -115,7 +116,7 @@ class Worker:
             "session.timeout.ms": min(6000, self.settings.kafka_max_poll_ms),
             # a topic created after its dataset was registered is assigned within 5 s
             "topic.metadata.refresh.interval.ms": 5000,
-            "fetch.max.bytes": 64 * 1024 * 1024,
+            **readahead(self.settings.ingest_batch),  # a backlog starves no other topic
         }
 
     def _topics(self) -> list[str]:
