@@ -61,6 +61,11 @@ class LossGuard:
             log.warning("holding %s: %s", ", ".join(f"{t}[{p}]" for t, p in self._held),
                         "; ".join(sorted(set(self._held.values()))))
 
+    @property
+    def held(self) -> frozenset[Partition]:
+        """The partitions held now."""
+        return frozenset(self._held)
+
     def admit(self, deliveries: list[Delivery]) -> list[Delivery]:
         """The deliveries of partitions not held (one fetched before its hold waits)."""
         admitted = [d for d in deliveries if (d.topic, d.partition) not in self._held]

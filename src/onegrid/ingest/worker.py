@@ -36,6 +36,7 @@ from onegrid.ingest import faults
 from onegrid.ingest.broker_loss import LossGuard
 from onegrid.ingest.deadletters import DeadLetterPublisher
 from onegrid.ingest.decode import Horizon, Refusal, Report, decode
+from onegrid.ingest.fairness import gather, readahead
 from onegrid.ingest.signing import SIGNATURE_HEADER, Keyring
 from onegrid.ingest.topics import PARTITIONS
 from onegrid.ingest.writer import BatchWriter, Delivery, Outcome, StoreRewoundError
@@ -98,7 +99,8 @@ class Worker:
                         self.stopping.wait(0.5)
                         continue
                     self._guard.check(consumer, topics)
-                    messages = consumer.consume(self.settings.ingest_batch, timeout=0.5)
+                    messages = gather(consumer, self.settings.ingest_batch, timeout=0.5,
+                                      held=self._guard.held)
                     deliveries = self._guard.admit([
                         _delivery(m) for m in messages
                         if not (m.error() and self._guard.fault(consumer, m)) and _is_data(m)])
@@ -132,7 +134,7 @@ class Worker:
             "session.timeout.ms": min(6000, self.settings.kafka_max_poll_ms),
             # a topic created after its dataset was registered is assigned within 5 s
             "topic.metadata.refresh.interval.ms": 5000,
-            "fetch.max.bytes": 64 * 1024 * 1024,
+            **readahead(self.settings.ingest_batch),  # a backlog starves no other topic
         }
 
     def _topics(self) -> list[str]:
