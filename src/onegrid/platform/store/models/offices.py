@@ -25,7 +25,8 @@ CHANNEL_KINDS = ("app", "group")  # 政务APP, 工作群
 PLAN_STATES = ("pending", "approved", "refused")
 ASSESSMENT_LISTS = ("veto", "pledge")  # 一票否决, 责任状
 COMPLAINT_CHANNELS = ("letter", "visit", "web", "phone", "hotline")
-COMPLAINT_STATES = ("received", "verifying", "rectifying", "published", "dismissed")
+COMPLAINT_STATES = ("received", "verifying", "rectifying", "rectified", "published",
+                    "dismissed")
 OUTPUT_KINDS = ("document", "meeting")
 OUTPUT_MEASURES = ("pages", "characters", "minutes", "speakers")
 

@@ -58,6 +58,8 @@ GRANT INSERT ON record_version, issue_report, burden_event, trace_entry TO {inge
 GRANT SELECT, INSERT ON ingest_key TO {ingest};
 GRANT USAGE ON SEQUENCE record_id_seq, record_change_seq, dead_letter_id_seq, issue_id_seq,
     issue_report_id_seq, burden_event_id_seq TO {ingest};
--- A hotline ticket in the burden category files a burden complaint instead of an issue.
+-- A hotline ticket in the burden category files a burden complaint instead of an issue, and
+-- its ledger line (whose id and time the insert reads back).
 GRANT SELECT, INSERT ON burden_complaint TO {ingest};
+GRANT SELECT ON burden_event TO {ingest};
 GRANT USAGE ON SEQUENCE burden_complaint_id_seq TO {ingest};

@@ -579,7 +579,7 @@ def _offices() -> None:
     sa.Column('typical', sa.String(length=7), nullable=True),
     sa.Column('received_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.CheckConstraint("channel IN ('letter', 'visit', 'web', 'phone', 'hotline')", name='channel_allowed'),
-    sa.CheckConstraint("status IN ('received', 'verifying', 'rectifying', 'published', 'dismissed')", name='status_allowed'),
+    sa.CheckConstraint("status IN ('received', 'verifying', 'rectifying', 'rectified', 'published', 'dismissed')", name='status_allowed'),
     sa.ForeignKeyConstraint(['department_id'], ['department.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('ticket')
