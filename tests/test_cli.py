@@ -168,3 +168,14 @@ def test_list_import_then_diff_shows_each_change_and_a_bad_file_names_row_and_co
     assert refused.exit_code == 1
     assert "row 2, column level (最低层级): 'county' is not one of street, community, grid" in \
         refused.output
+
+
+def test_the_offices_registers_answer_on_the_command_line(run) -> None:
+    assert run("department", "add", "CLIOFF", "命令行减负测试局").exit_code == 0
+    added = run("inspection", "item", "veto", "CLIOFF", "2031", "重大事故")
+    assert added.exit_code == 0 and "veto" in added.output
+    assert "CLIOFF\tindicators=0\tinspections=0\tpledge=0\tveto=1" in run(
+        "inspection", "counts", "2031").output
+    assert run("inspection", "indicators", "CLIOFF", "2030", "甲").exit_code == 0
+    more = run("inspection", "indicators", "CLIOFF", "2031", "甲", "乙")
+    assert more.exit_code == 1 and "more than 1 for 2030" in more.output

@@ -10,6 +10,7 @@ from onegrid.ingest.cli import COMMANDS as INGEST
 from onegrid.platform.cli import COMMANDS as PLATFORM
 from onegrid.platform.cli import OneGridGroup, Runtime
 from onegrid.platform.governance.cli import COMMANDS as GOVERNANCE
+from onegrid.platform.offices.cli import COMMANDS as OFFICES
 from onegrid.platform.settings import Settings
 
 
@@ -24,7 +25,7 @@ def main(ctx: click.Context) -> None:
     ctx.call_on_close(ctx.obj.close)
 
 
-for command in (*PLATFORM, *GOVERNANCE, *GIS, *INGEST, *DEMO):
+for command in (*PLATFORM, *GOVERNANCE, *OFFICES, *GIS, *INGEST, *DEMO):
     main.add_command(command)
 
 
