@@ -76,3 +76,12 @@ def test_a_complaint_through_its_steps(client, office) -> None:
     assert client.post(f"{base}/shout", json={}, headers=office).status_code == 400
     figures = client.get("/api/v1/burden-office/counts", headers=office).json
     assert figures["complaints"]["ZJJ"] == {"published": 1}
+
+
+def test_the_office_sets_caps_and_nobody_else(client, token, office) -> None:
+    path = "/api/v1/output-caps/meeting/minutes"
+    assert client.put(path, json={"cap": 90}, headers=token("ZJJ")).status_code == 403
+    assert client.put(path, json={"cap": 90}, headers=office).json == {"cap": 90}
+    assert client.put(path, json={"cap": 0}, headers=office).status_code == 400
+    wrong = client.put("/api/v1/output-caps/meeting/pages", json={"cap": 3}, headers=office)
+    assert wrong.status_code == 400 and "meeting: minutes, speakers" in wrong.json["detail"]

@@ -101,6 +101,8 @@ _OFFICES: dict[str, Any] = {
                      "properties": {"year": _INT, "inspections": _COUNTS,
                                     "complaints": _COUNTS, "documents_and_meetings": _COUNTS}},
 }
+_OFFICES["CapIn"] = {"type": "object", "required": ["cap"],
+                     "properties": {"cap": {"type": "integer", "minimum": 1}}}
 _OFFICES["WorkChannelList"] = _list("work_channels", "WorkChannel")
 
 SCHEMAS: dict[str, Any] = {**_OFFICES,

@@ -322,3 +322,29 @@ def counts() -> Response:
     return json_response({"year": year, "inspections": inspections.counts(db, year),
                           "complaints": complaints.per_department(db),
                           "documents_and_meetings": documents.per_department(db)})
+
+
+@bp.put("/output-caps/<kind>/<measure>")
+def set_cap(kind: str, measure: str) -> Response:
+    """Set a cap on documents or meetings.
+    ---
+    put:
+      tags: [burden office]
+      summary: Cap a measure of documents (pages, characters) or meetings (minutes, speakers),
+        for what is imported from now on (the office only)
+      parameters:
+      - {in: path, name: kind, required: true, schema: {type: string, enum: [document, meeting]}}
+      - {in: path, name: measure, required: true, schema: {type: string}}
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: '#/components/schemas/CapIn'}}}
+      responses:
+        '200':
+          description: the cap in force
+          content: {application/json: {schema: {$ref: '#/components/schemas/CapIn'}}}
+      problems: [400, 401, 403, 413, 503]
+    """
+    who, body = _office(), json_body()
+    with store.unit_of_work() as db:
+        cap = documents.set_cap(db, kind, measure, _whole(body, "cap", 1), who.actor).cap
+    return json_response({"cap": cap})
