@@ -6,7 +6,7 @@ ONEGRID := $(ENV) $(VENV)/bin/onegrid
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test setup services stop clean status logs lint bench cluster cluster-test cluster-stop
+.PHONY: help run test faults soak fuzz setup services stop clean status logs lint bench cluster cluster-test cluster-stop
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -23,13 +23,32 @@ run: setup ## serve the platform at http://127.0.0.1:8000 (supervised, in the ba
 	@$(ONEGRID) health --wait 60 --url http://127.0.0.1:$${ONEGRID_PORT:-8000}/healthz >/dev/null
 	@echo "OneGrid is serving at http://127.0.0.1:$${ONEGRID_PORT:-8000}  (make logs to follow, make stop to stop)"
 
-RUN_PROGRAMS ?= web ingest feeds checkpoints
+RUN_PROGRAMS ?= web stream ingest feeds checkpoints
 
 test: ## the same set-up (services only), then the whole test suite
 	@deploy/bootstrap.sh test
 	@deploy/local.sh up
 	@$(ONEGRID) health --wait 60 >/dev/null
 	@$(ENV) --admin $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+faults: ## the whole fault suite (tests/faults/; `make test` runs its short cases)
+	@deploy/bootstrap.sh test
+	@deploy/local.sh up
+	@$(ONEGRID) health --wait 60 >/dev/null
+	@$(ENV) --admin $(VENV)/bin/python -m pytest tests/faults -m faults $(PYTEST_ARGS)
+
+SOAK_MINUTES ?= 20
+SOAK_RATE ?= 1000
+
+soak: ## opt-in: SOAK_MINUTES (20) at SOAK_RATE (1,000) events/s; web and ingest memory growth
+	@deploy/local.sh up >/dev/null
+	@$(ENV) --admin $(VENV)/bin/python -m bench.soak --minutes $(SOAK_MINUTES) --rate $(SOAK_RATE)
+
+fuzz: ## schemathesis over every operation of the OpenAPI document, 200 examples each
+	@deploy/bootstrap.sh test
+	@deploy/local.sh up
+	@$(ONEGRID) health --wait 60 >/dev/null
+	@$(ENV) --admin $(VENV)/bin/python -m pytest tests/api/test_openapi.py --fuzz-examples 200 $(PYTEST_ARGS)
 
 lint: ## ruff, then mypy (--strict on src/; see [tool.mypy] in pyproject.toml)
 	@deploy/bootstrap.sh test

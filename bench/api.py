@@ -75,7 +75,8 @@ def load(engine: Engine, n: int) -> None:
 
 
 @contextmanager
-def serve(command: list[str], env: dict[str, str], probe: str) -> Iterator[None]:
+def serve(command: list[str], env: dict[str, str], probe: str
+          ) -> Iterator[subprocess.Popen[bytes]]:
     process = subprocess.Popen(command, env={**os.environ, **env},
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -87,10 +88,10 @@ def serve(command: list[str], env: dict[str, str], probe: str) -> Iterator[None]
                 time.sleep(0.5)
         else:
             raise RuntimeError(f"{command[0]} did not start")
-        yield
+        yield process
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=30)  # gunicorn lets its workers finish what they serve
 
 
 def measure(urls: list[str], headers: dict[str, str]) -> tuple[float, float, float]:

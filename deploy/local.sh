@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Local services under one supervisor, all state in $ONEGRID_STATE_DIR (default .state/):
 #   up             PostGIS cluster + Tansu broker (each only when no external URL is configured)
-#   start PROG...  start supervised programs (web, ingest, feeds, checkpoints) once the services are up
+#   start PROG...  start supervised programs (web, stream, ingest, feeds, checkpoints) once the services are up
 #   stop           stop everything this folder started
 #   status         what runs
 #   clean          stop, then delete the state (and the cluster, wherever it lives)
@@ -18,6 +18,7 @@ broker_port=${ONEGRID_BROKER_PORT:-59092}
 web_port=${ONEGRID_PORT:-8000}
 web_host=${ONEGRID_HOST:-127.0.0.1}
 web_workers=${ONEGRID_WEB_WORKERS:-3}
+stream_port=${ONEGRID_STREAM_PORT:-8001}
 run="$state/run" logs="$state/logs"
 conf="$state/supervisord.conf"
 ctl=("$venv/bin/supervisorctl" -c "$conf")
@@ -70,6 +71,7 @@ write_env() {
     echo "ONEGRID_OWNER_DATABASE_URL=$owner"
     echo "KAFKA_BOOTSTRAP_SERVERS=${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:$broker_port}"
     echo "ONEGRID_STATE_DIR=$state"
+    echo "ONEGRID_STREAM_PORT=$stream_port"
   } >"$state/env"
   chmod 600 "$state/env"
   # The bootstrap superuser administers the cluster only: `deploy/with-env.sh --admin` (the
@@ -183,6 +185,8 @@ priority=10"
       program broker "$root/deploy/broker.sh $tansu $broker_port" true "priority=10"
     fi
     program web "$with_env $venv/bin/gunicorn --bind $web_host:$web_port --workers $web_workers --threads 4 --access-logfile - onegrid.api:create_app()" false
+    # the screen's live feed: long-lived streams in one asyncio process, no request thread each
+    program stream "$with_env $venv/bin/uvicorn --factory onegrid.api.screen.stream:create_stream_app --host $web_host --port $stream_port --no-access-log --timeout-graceful-shutdown 5" false
     program ingest "$with_env $venv/bin/onegrid ingest run" false
     program feeds "$with_env $venv/bin/onegrid demo feeds --follow" false
     # signs the trace's head every minute and once more when stopped (SIGTERM): time for that

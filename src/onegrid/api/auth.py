@@ -30,8 +30,13 @@ from limits.strategies import MovingWindowRateLimiter
 
 from onegrid.api import store
 from onegrid.api.i18n import translate
-from onegrid.platform.accounts.passwords import authenticate, sign_out_everywhere
-from onegrid.platform.errors import ForbiddenError, UnauthorizedError
+from onegrid.platform.accounts.passwords import (
+    WrongPasswordError,
+    authenticate,
+    change_own_password,
+    sign_out_everywhere,
+)
+from onegrid.platform.errors import ForbiddenError, InvalidInputError, UnauthorizedError
 from onegrid.platform.settings import WebRules
 from onegrid.platform.store.models import User
 
@@ -72,7 +77,8 @@ def current_user() -> User | None:
     if "user" not in g:
         user_id = session.get("user_id")
         user = store.session().get(User, user_id) if user_id else None
-        current = user is not None and session.get("generation") == user.session_generation
+        current = (user is not None and user.disabled_at is None
+                   and session.get("generation") == user.session_generation)
         g.user = user if current else None
     return cast(User | None, g.user)
 
@@ -86,13 +92,16 @@ def signed_in() -> User:
 
 
 def require(*roles: str) -> Callable[[View[P]], View[P]]:
-    """Send anonymous visitors to the sign-in page; 403 for a signed-in user of another role."""
+    """Send anonymous visitors to the sign-in page, and a user still on a one-time password to
+    the page that changes it; 403 for a signed-in user of another role."""
     def decorate(view: View[P]) -> View[P]:
         @wraps(view)
         def wrapped(*args: P.args, **kwargs: P.kwargs) -> ResponseReturnValue:
             user = current_user()
             if user is None:
                 return redirect(url_for("auth.login", next=request.path))
+            if user.must_change_password:
+                return redirect(url_for("auth.change_password", next=request.path))
             if roles and user.role not in roles:
                 raise ForbiddenError(f"this page is for {' or '.join(roles)}")
             return view(*args, **kwargs)
@@ -102,6 +111,29 @@ def require(*roles: str) -> Callable[[View[P]], View[P]]:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
+    """The sign-in page and form.
+    ---
+    get:
+      tags: [pages]
+      summary: The sign-in page
+      security: []
+      parameters: [{in: query, name: next, schema: {type: string}}]
+      responses: {'200': {$ref: '#/components/responses/page'}}
+    post:
+      tags: [pages]
+      summary: Sign in; 302 to the user's home (or next), 401 for a wrong name or password
+      security: []
+      parameters: [{in: query, name: next, schema: {type: string}}]
+      requestBody:
+        content:
+          application/x-www-form-urlencoded:
+            schema: {$ref: '#/components/schemas/SignIn'}
+      responses:
+        '302': {$ref: '#/components/responses/sign_in'}
+        '401': {$ref: '#/components/responses/page'}
+        '429': {$ref: '#/components/responses/page'}
+      problems: [403, 413]
+    """
     error = ""
     if request.method == "POST":
         username = request.form.get("username", "")
@@ -114,21 +146,87 @@ def login() -> ResponseReturnValue:
             session.clear()  # a fresh session (and CSRF token) for the signed-in user
             session.update(user_id=user.id, generation=user.session_generation,
                            **({"lang": lang} if lang else {}))
-            target = request.args.get("next", "")
-            # Only local paths: never bounce a fresh session to another site.
-            if not target.startswith("/") or target.startswith("//"):
-                target = url_for(HOME[user.role])
-            return redirect(target)
+            if user.must_change_password:
+                return redirect(url_for("auth.change_password", next=request.args.get("next")))
+            return redirect(_next(user))
         limits.failed(username)
         error = translate("bad_login")
     return render_template("login.html", error=error), 401 if error else 200
+
+
+def _next(user: User) -> str:
+    """Where ?next= points, if it is a path of this site (never bounce a fresh session to
+    another one); else the user's home page."""
+    target = request.args.get("next", "")
+    if not target.startswith("/") or target.startswith("//"):
+        return url_for(HOME[user.role])
+    return target
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def change_password() -> ResponseReturnValue:
+    """Replace the password (a one-time one must be, before any other page opens): the current
+    one, then the new one twice. Every other session of the user ends.
+    ---
+    get:
+      tags: [pages]
+      summary: The page that replaces the password (302 to sign in when signed out)
+      security: [{session: []}]
+      responses:
+        '200': {$ref: '#/components/responses/page'}
+        '302': {$ref: '#/components/responses/sign_in'}
+    post:
+      tags: [pages]
+      summary: Replace the password; 302 onwards, 400 with the page saying what is wrong
+      security: [{session: []}]
+      requestBody:
+        content:
+          application/x-www-form-urlencoded:
+            schema: {$ref: '#/components/schemas/NewPassword'}
+      responses:
+        '302': {$ref: '#/components/responses/sign_in'}
+        '400': {$ref: '#/components/responses/page'}
+        '429': {$ref: '#/components/responses/page'}
+      problems: [403, 413]
+    """
+    user = current_user()
+    if user is None:
+        return redirect(url_for("auth.login", next=request.path))
+    error = ""
+    if request.method == "POST":
+        limits = cast(LoginLimits, current_app.extensions["onegrid_login_limits"])
+        if limits.exhausted(user.username):  # the current password is a guess like a sign-in
+            return render_template("password.html", user=user,
+                                   error=translate("too_many_logins")), 429
+        form = request.form
+        try:
+            with store.unit_of_work() as db:
+                change_own_password(db, user, form.get("current", ""), form.get("new", ""),
+                                    form.get("repeat", ""))
+        except WrongPasswordError:
+            limits.failed(user.username)
+            error = translate("bad_password")
+        except InvalidInputError as exc:
+            error = translate(exc.detail)
+        else:
+            session["generation"] = user.session_generation
+            return redirect(_next(user))
+    return render_template("password.html", user=user, error=error), 400 if error else 200
 
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
     """End the user's sessions in the store (every copy of the cookie), clear this one, and ask
     the browser to drop its caches (the grid page's offline copy; static/logout.js does it too,
-    where the browser ignores the header)."""
+    where the browser ignores the header).
+    ---
+    post:
+      tags: [pages]
+      summary: Sign out everywhere; 302 to the sign-in page
+      security: [{session: []}]
+      responses: {'302': {$ref: '#/components/responses/sign_in'}}
+      problems: [403, 413]
+    """
     user = current_user()
     if user is not None:
         with store.unit_of_work() as db:
@@ -141,5 +239,13 @@ def logout() -> ResponseReturnValue:
 
 @bp.get("/")
 def index() -> ResponseReturnValue:
+    """The front door.
+    ---
+    get:
+      tags: [pages]
+      summary: 302 to the signed-in user's home page, or to the sign-in page
+      security: []
+      responses: {'302': {$ref: '#/components/responses/sign_in'}}
+    """
     user = current_user()
     return redirect(url_for(HOME[user.role]) if user else url_for("auth.login"))

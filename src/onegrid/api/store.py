@@ -11,6 +11,7 @@ from flask import Flask, current_app, g
 from psycopg.errors import QueryCanceled
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, SessionTransaction
 
 from onegrid.platform.errors import StoreUnavailableError
@@ -101,16 +102,15 @@ def _time_limit(ms: int) -> Callable[[Session, SessionTransaction, Connection], 
     return begun
 
 
-def unavailable(err: DBAPIError) -> StoreUnavailableError | None:
+def unavailable(err: DBAPIError | PoolTimeoutError) -> StoreUnavailableError | None:
     """What a caller may be told of a query PostgreSQL cancelled (the statement timeout) or a
-    lost connection: both are 503, try again; None for any other database error (a bug)."""
-    if isinstance(err.orig, QueryCanceled):
+    store that does not answer (down, restarting, no free connection): both are 503, try
+    again; None for any other database error (a bug)."""
+    if isinstance(err, DBAPIError) and isinstance(err.orig, QueryCanceled):
         return StatementTimeoutError(f"the query was stopped after "
                                      f"{settings().web.statement_timeout_ms} ms; narrow it "
                                      "(a smaller bbox or limit) or try again later")
-    if err.connection_invalidated:
-        return StoreUnavailableError("the database connection was lost; try again")
-    return None
+    return db.unavailable(err)
 
 
 def _close_session(_exc: BaseException | None) -> None:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from onegrid.platform.accounts.departments import add_department, list_departments
 from onegrid.platform.accounts.ingest_keys import create_key, list_keys, revoke_key
 from onegrid.platform.errors import OneGridError
+from onegrid.platform.operations.broker_view import read_once
 from onegrid.platform.operations.health import platform_state
 from onegrid.platform.settings import Settings
 from onegrid.platform.sharing.tokens import (
@@ -120,15 +121,20 @@ class OneGridGroup(click.Group):
 @click.option("--url", help="Ask a running web server's /healthz instead of checking directly.")
 @pass_runtime
 def health(rt: Runtime, wait: float, url: str | None) -> None:
-    """Print the store's and the broker's state as JSON; exit 1 unless both answer."""
+    """Print the store's, the broker's and ingest's state as JSON; exit 1 unless the store and
+    the broker both answer (a "degraded" ingest, which `onegrid ingest status` explains, still
+    exits 0)."""
     deadline = time.monotonic() + wait
+    answering = ("ok", "degraded")
     while True:
-        state = _http_state(url) if url else platform_state(rt.engine, rt.settings.kafka)
-        if state.get("status") == "ok" or time.monotonic() >= deadline:
+        state = _http_state(url) if url else platform_state(
+            rt.engine, read_once(rt.settings.kafka, rt.settings.topic_prefix),
+            rt.settings.topic_prefix)
+        if state.get("status") in answering or time.monotonic() >= deadline:
             break
         time.sleep(0.5)
     click.echo(json.dumps(state, ensure_ascii=False, indent=2))
-    sys.exit(0 if state.get("status") == "ok" else 1)
+    sys.exit(0 if state.get("status") in answering else 1)
 
 
 def _http_state(url: str) -> dict[str, Any]:
@@ -385,4 +391,10 @@ def trace_public_key(rt: Runtime) -> None:
     click.echo(public_pem(signing_key(Path(rt.settings.trace_key_file))), nl=False)
 
 
-COMMANDS = (health, db, department, token, trace)
+@click.group("import", cls=OneGridGroup)
+def import_() -> None:
+    """A city's own files into the store; each reports what is wrong before anything is
+    written."""
+
+
+COMMANDS = (health, db, department, token, trace, import_)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from onegrid.platform.errors import ConflictError, ForbiddenError, InvalidInputError
 from onegrid.platform.governance.lists import import_file
 from onegrid.platform.governance.offices import office_of, set_office
+from onegrid.platform.governance.working_time import WorkingHours
 from onegrid.platform.loop.dedup import DEFAULT_RULE
 from onegrid.platform.loop.handling import act
 from onegrid.platform.loop.intake import report_issue
@@ -32,7 +33,7 @@ def _report(db, category: str, rank: int, *, worker: bool = False, via: str = ""
     return report_issue(db, client_id=uuid.uuid4(), category=category, description="有情况",
                         lon=here.lon, lat=here.lat,
                         reporter_user_id=_user(db, here.worker).id if worker else None,
-                        source=source, rule=DEFAULT_RULE, via=via)
+                        source=source, rule=DEFAULT_RULE, hours=WorkingHours(), via=via)
 
 
 def _code(db, department_id: int | None) -> str | None:

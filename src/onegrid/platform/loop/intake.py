@@ -23,6 +23,7 @@ from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.governance.ledger import record_burden
 from onegrid.platform.governance.lists import category_in_force, entry_in_force
 from onegrid.platform.governance.offices import ancestor_at, office_of
+from onegrid.platform.governance.working_time import WorkingHours
 from onegrid.platform.loop.dedup import DedupRule
 from onegrid.platform.loop.sla import due_dates
 from onegrid.platform.loop.states import OPEN_STATES
@@ -41,14 +42,16 @@ REPORT_NAMESPACE = uuid.UUID("6f1d0b3e-5c2a-4e0e-9a51-0e6121d00005")  # for non-
 
 def report_issue(session: Session, *, client_id: uuid.UUID | str, category: str,
                  description: str, lon: float, lat: float, reporter_user_id: int | None,
-                 source: str, rule: DedupRule, address: str = "", media_url: str = "",
+                 source: str, rule: DedupRule, hours: WorkingHours, address: str = "",
+                 media_url: str = "",
                  via: str = "") -> Issue:
     """The issue this report belongs to, new or merged, in the caller's transaction.
 
     ``client_id`` is a UUID, or any other stable id of the report (a hotline ticket number),
     which is turned into a UUID per source. ``lon``/``lat`` are in the store's datum
     (EPSG:4490). ``rule`` says which open issue a report merges into (Settings.dedup).
-    ``via`` names the department whose client sent it, for the trace. Raises
+    ``hours`` counts its SLA (Settings.working_hours). ``via`` names the department whose
+    client sent it, for the trace. Raises
     InvalidInputError for an unknown category or source, an empty description, or a point outside
     every grid."""
     if source not in ISSUE_SOURCES:
@@ -77,7 +80,7 @@ def report_issue(session: Session, *, client_id: uuid.UUID | str, category: str,
     grid_id = session.scalar(select(func.onegrid_grid_of(point)))
     if grid_id is None:
         raise InvalidInputError(f"({lon}, {lat}) is outside every grid of the platform")
-    response_due, resolve_due = due_dates(kind, now)
+    response_due, resolve_due = due_dates(kind, now, hours)
     issue = Issue(client_id=client_id, category=category, description=description.strip(),
                   status="reported", source=source, geom=point, address=address,
                   grid_id=grid_id, reporter_id=reporter_user_id, media_url=media_url,

@@ -4,7 +4,7 @@ first answered with what already exists; what is left becomes one shared form (ä
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -37,10 +37,9 @@ class Ask:
 
 
 def working_days_until(deadline: date, hours: WorkingHours, now: datetime) -> int:
-    """Working days after today up to and including ``deadline`` (in the city's zone)."""
-    today = now.astimezone(ZoneInfo(hours.zone)).date()
-    days = (deadline - today).days
-    return sum((today + timedelta(d)).isoweekday() in hours.weekdays for d in range(1, days + 1))
+    """Working days after today up to and including ``deadline`` (in the city's zone, by its
+    working calendar)."""
+    return hours.working_days(now.astimezone(ZoneInfo(hours.zone)).date(), deadline)
 
 
 def existing(session: Session) -> dict[str, list[dict[str, str]]]:

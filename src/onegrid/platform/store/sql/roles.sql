@@ -34,9 +34,10 @@ GRANT INSERT ON group_message, indicator_version, assessment_item, office_output
 GRANT USAGE ON SEQUENCE work_channel_id_seq, group_message_id_seq, inspection_plan_id_seq,
     indicator_version_id_seq, assessment_item_id_seq, burden_complaint_id_seq,
     office_output_id_seq TO {web};
--- Signing out ends every copy of the session cookie by moving the user's generation on; the
+-- Signing out ends every copy of the session cookie by moving the user's generation on;
+-- replacing a one-time password at first sign-in sets the new hash and clears the demand. The
 -- web changes nothing else of a user.
-GRANT UPDATE (session_generation) ON app_user TO {web};
+GRANT UPDATE (session_generation, password_hash, must_change_password) ON app_user TO {web};
 GRANT USAGE ON SEQUENCE issue_id_seq, issue_report_id_seq, issue_photo_id_seq, grid_task_id_seq,
     grant_request_id_seq, collection_request_id_seq, collection_task_id_seq, api_token_id_seq,
     burden_event_id_seq, admission_application_id_seq, list_version_id_seq TO {web};

@@ -105,6 +105,10 @@ def _core() -> None:
     sa.Column('password_hash', sa.Text(), nullable=True),
     sa.Column('session_generation', sa.Integer(), server_default=sa.text('0'), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('must_change_password', sa.Boolean(), server_default=sa.text('false'), nullable=False),
+    sa.Column('disabled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('phone_hash', sa.String(length=64), nullable=True),
+    sa.Column('phone_masked', sa.String(length=24), nullable=True),
     sa.CheckConstraint("role IN ('grid_worker', 'department_staff', 'operator')", name='role_allowed'),
     sa.ForeignKeyConstraint(['department_id'], ['department.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -212,12 +216,13 @@ def _data() -> None:
     op.create_geospatial_index('idx_record_geom', 'record', ['geom'], unique=False, postgresql_using='spgist', postgresql_ops={})
     op.create_index('record_dataset_change_idx', 'record', ['dataset_id', 'change_seq'], unique=False)
     op.create_index('record_grid_page_idx', 'record', ['grid_id', 'id'], unique=False)
-    op.create_table('record_version',
+    op.create_geospatial_table('record_version',
     sa.Column('record_id', sa.BigInteger(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('department_id', sa.Integer(), nullable=False),
     sa.Column('source_record_id', sa.Text(), nullable=False),
     sa.Column('changes', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('geom', Geometry(srid=4490, dimension=2, spatial_index=False, from_text='ST_GeomFromEWKT', name='geometry'), nullable=True),
     sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('recorded_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('dataset_id', sa.String(length=64), nullable=False),
@@ -234,6 +239,7 @@ def _ingest() -> None:
     sa.Column('partition', sa.Integer(), nullable=False),
     sa.Column('next_offset', sa.BigInteger(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('held_reason', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('consumer_group', 'topic', 'partition')
     )
     op.create_table('ingest_counter',
