@@ -249,3 +249,14 @@ def test_passwords_never_overwrite_a_file(run, engine: Engine, tmp_path) -> None
     assert taken.read_text() == "someone else's\n"
     with engine.connect() as conn:
         assert conn.scalar(text("SELECT count(*) FROM app_user WHERE username = 'cli.feng'")) == 0
+
+
+def test_the_offices_registers_answer_on_the_command_line(run) -> None:
+    assert run("department", "add", "CLIOFF", "命令行减负测试局").exit_code == 0
+    added = run("inspection", "item", "veto", "CLIOFF", "2031", "重大事故")
+    assert added.exit_code == 0 and "veto" in added.output
+    assert "CLIOFF\tindicators=0\tinspections=0\tpledge=0\tveto=1" in run(
+        "inspection", "counts", "2031").output
+    assert run("inspection", "indicators", "CLIOFF", "2030", "甲").exit_code == 0
+    more = run("inspection", "indicators", "CLIOFF", "2031", "甲", "乙")
+    assert more.exit_code == 1 and "more than 1 for 2030" in more.output

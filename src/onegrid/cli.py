@@ -11,6 +11,7 @@ from onegrid.platform.accounts.cli import COMMANDS as ACCOUNTS
 from onegrid.platform.cli import COMMANDS as PLATFORM
 from onegrid.platform.cli import OneGridGroup, Runtime
 from onegrid.platform.governance.cli import COMMANDS as GOVERNANCE
+from onegrid.platform.offices.cli import COMMANDS as OFFICES
 from onegrid.platform.settings import Settings
 
 
@@ -36,7 +37,7 @@ def _add(group: click.Group, command: click.Command) -> None:
         group.add_command(command)
 
 
-for command in (*PLATFORM, *ACCOUNTS, *GOVERNANCE, *GIS, *INGEST, *DEMO):
+for command in (*PLATFORM, *ACCOUNTS, *GOVERNANCE, *OFFICES, *GIS, *INGEST, *DEMO):
     _add(main, command)
 
 

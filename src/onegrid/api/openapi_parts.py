@@ -81,7 +81,53 @@ _GRANT_REQUEST = {"type": "object", "required": ["id", "dataset", "status", "fie
                                   "expires_at": _DT, "decided_by": {**_STR, "nullable": True},
                                   "decided_at": _DT_NULL, "reason": _STR}}
 
-SCHEMAS: dict[str, Any] = {
+_STRS = {"type": "array", "items": _STR}
+_COUNTS = {"type": "object", "additionalProperties": {
+    "type": "object", "additionalProperties": _INT}}
+# The burden-reduction office's registers (api/shared/offices.py).
+_OFFICES: dict[str, Any] = {
+    "WorkChannelIn": {"type": "object", "required": ["kind", "name", "department", "levels",
+                                                     "members", "last_active_at"],
+                      "properties": {"kind": {"type": "string", "enum": ["app", "group"]},
+                                     "name": _STR, "department": _STR, "levels": _STRS,
+                                     "members": _INT, "last_active_at": _DT}},
+    "WorkChannel": {"type": "object", "required": ["id", "kind", "name", "zombie"],
+                    "properties": {"id": _INT, "kind": _STR, "name": _STR, "levels": _STRS,
+                                   "members": _INT, "last_active_at": _DT,
+                                   "zombie": {"type": "boolean"}, "zombie_since": _DT_NULL}},
+    "InspectionPlanIn": {"type": "object", "required": ["year", "inspections", "detail"],
+                         "properties": {"year": _INT, "inspections": _INT, "detail": _STR}},
+    "InspectionPlan": {"type": "object", "required": ["id", "year", "status"],
+                       "properties": {"id": _INT, "year": _INT, "inspections": _INT,
+                                      "detail": _STR, "status": _STR,
+                                      "decided_by": {**_STR, "nullable": True},
+                                      "decision_reason": _STR}},
+    "IndicatorsIn": {"type": "object", "required": ["year", "indicators"],
+                     "properties": {"year": _INT, "indicators": _STRS, "department": _STR,
+                                    "increase_reason": _STR}},
+    "Indicators": {"type": "object", "required": ["id", "year", "indicators"],
+                   "properties": {"id": _INT, "year": _INT, "indicators": _STRS,
+                                  "increase_reason": _STR,
+                                  "approved_by": {**_STR, "nullable": True}}},
+    "ComplaintIn": {"type": "object", "required": ["channel", "summary"],
+                    "properties": {"channel": {"type": "string", "enum": [
+                        "letter", "visit", "web", "phone", "hotline"]},
+                        "summary": _STR, "department": _STR}},
+    "ComplaintStep": {"type": "object", "properties": {"text": _STR, "department": _STR}},
+    "Complaint": {"type": "object", "required": ["id", "channel", "status"],
+                  "properties": {"id": _INT, "channel": _STR, "status": _STR,
+                                 "department": {**_STR, "nullable": True}, "summary": _STR,
+                                 "finding": _STR, "rectification": _STR, "result": _STR,
+                                 "typical": {**_STR, "nullable": True}, "received_at": _DT}},
+    "OfficeCounts": {"type": "object", "required": ["year"],
+                     "properties": {"year": _INT, "inspections": _COUNTS,
+                                    "complaints": _COUNTS, "documents_and_meetings": _COUNTS}},
+}
+_OFFICES["CapIn"] = {"type": "object", "required": ["cap"],
+                     "properties": {"cap": {"type": "integer", "minimum": 1}}}
+_OFFICES["WorkChannelList"] = _list("work_channels", "WorkChannel")
+
+SCHEMAS: dict[str, Any] = {**_OFFICES,
     "Problem": {"type": "object", "required": ["type", "title", "status", "detail"],
                 "properties": {"type": _STR, "title": _STR, "status": _INT, "detail": _STR,
                                "instance": _STR}},

@@ -1,4 +1,5 @@
-"""Records that start work elsewhere: a 12345 hotline ticket becomes an issue in the loop.
+"""Records that start work elsewhere: a 12345 hotline ticket becomes an issue in the loop, or,
+in the burden category, a burden complaint for the burden-reduction office.
 
 Runs inside the batch's transaction, so a ticket is stored and its issue opened together;
 report_issue is idempotent on the ticket number, so a re-reported ticket opens nothing new.
@@ -18,6 +19,7 @@ from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.governance.working_time import WorkingHours
 from onegrid.platform.loop.dedup import DEFAULT_RULE, DedupRule
 from onegrid.platform.loop.intake import report_issue
+from onegrid.platform.offices.complaints import BURDEN_CATEGORIES, from_hotline
 
 OTHER = "E0699"  # GB/T 30428.2 "other events": the command centre routes it by hand
 
@@ -25,6 +27,9 @@ OTHER = "E0699"  # GB/T 30428.2 "other events": the command centre routes it by 
 def hotline_ticket(session: Session, report: Report, dedup: DedupRule,
                    hours: WorkingHours) -> None:
     attributes = orjson.loads(report.attributes)
+    if attributes.get("category") in BURDEN_CATEGORIES:
+        from_hotline(session, report.key, attributes.get("description", ""), report.department)
+        return
     assert report.point is not None, "hotline.ticket's rules require a Point geometry"
     lon, lat = report.point
     try:

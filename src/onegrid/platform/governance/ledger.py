@@ -19,6 +19,12 @@ BURDEN_KINDS = (
     "duplicate_merged",                   # a second report merged into an open issue
     "flag_already_have",                  # a worker: "the platform already has this"
     "flag_not_admitted",                  # a worker: "this is not on the admission list"
+    # the burden-reduction office's registers (platform/offices/)
+    "zombie_channel",                     # an app or work group idle past the office's limit
+    "assignment_out_of_hours",            # work assigned in a group outside working hours
+    "indicator_increase_refused",         # more assessment indicators than last year, refused
+    "burden_complaint",                   # a burden complaint received
+    "output_over_cap",                    # a document or meeting above the office's cap
 )
 FLAG_KINDS = ("flag_already_have", "flag_not_admitted")
 

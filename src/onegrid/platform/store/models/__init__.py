@@ -53,6 +53,23 @@ from onegrid.platform.store.models.issues import (
     IssuePhoto,
     IssueReport,
 )
+from onegrid.platform.store.models.offices import (
+    ASSESSMENT_LISTS,
+    CHANNEL_KINDS,
+    COMPLAINT_CHANNELS,
+    COMPLAINT_STATES,
+    OUTPUT_KINDS,
+    OUTPUT_MEASURES,
+    PLAN_STATES,
+    AssessmentItem,
+    BurdenComplaint,
+    GroupMessage,
+    IndicatorVersion,
+    InspectionPlan,
+    OfficeOutput,
+    OutputCap,
+    WorkChannel,
+)
 from onegrid.platform.store.models.sharing import (
     ACCESS_STATES,
     COLLECTION_STATES,
@@ -69,4 +86,9 @@ __all__ = ["ACCESS_STATES", "ADMISSION_KINDS", "ADMISSION_LEVELS", "APPLICATION_
            "CollectionRequest", "CollectionTask", "Dataset", "DeadLetter", "Department",
            "GrantRequest", "GridCell", "GridTask", "IngestCounter", "IngestKey", "IngestOffset",
            "Issue", "IssueCategory", "IssuePhoto", "IssueReport", "ListEntry", "ListVersion",
-           "Record", "RecordVersion", "TraceEntry", "User", "user_grid"]
+           "Record", "RecordVersion", "TraceEntry", "User", "user_grid",
+           # the burden-reduction office's registers (models/offices.py)
+           "ASSESSMENT_LISTS", "CHANNEL_KINDS", "COMPLAINT_CHANNELS", "COMPLAINT_STATES",
+           "OUTPUT_KINDS", "OUTPUT_MEASURES", "PLAN_STATES", "AssessmentItem",
+           "BurdenComplaint", "GroupMessage", "IndicatorVersion", "InspectionPlan",
+           "OfficeOutput", "OutputCap", "WorkChannel"]

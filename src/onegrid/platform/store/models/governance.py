@@ -14,7 +14,7 @@ from onegrid.platform.store.models.base import Base, created, one_of
 LIST_KINDS = ("categories", "responsibility", "admission")
 ADMISSION_LEVELS = ("street", "community", "grid")  # highest first
 ADMISSION_KINDS = ("duty", "assistance", "removed")  # 履职事项, 配合事项, 取消事项
-OFFICE_ROLES = ("command_centre", "admission_reviewer")
+OFFICE_ROLES = ("command_centre", "admission_reviewer", "burden_office")  # 减负办 last
 APPLICATION_STATES = ("pending", "approved", "refused")
 TASK_STATES = ("open", "done")
 

@@ -26,6 +26,14 @@ GRANT INSERT ON issue_report, issue_photo, burden_event, trace_entry TO {web};
 -- Admission review: applications and decisions; an approval adds an admission list version.
 GRANT INSERT, UPDATE ON admission_application TO {web};
 GRANT INSERT ON list_version, list_entry TO {web};
+-- The burden-reduction office's registers (platform/offices/): apps and groups and their
+-- message logs, inspection plans and indicators, complaints, documents and meetings, caps.
+GRANT INSERT, UPDATE ON work_channel, inspection_plan, burden_complaint, output_cap
+    TO {web};
+GRANT INSERT ON group_message, indicator_version, assessment_item, office_output TO {web};
+GRANT USAGE ON SEQUENCE work_channel_id_seq, group_message_id_seq, inspection_plan_id_seq,
+    indicator_version_id_seq, assessment_item_id_seq, burden_complaint_id_seq,
+    office_output_id_seq TO {web};
 -- Signing out ends every copy of the session cookie by moving the user's generation on;
 -- replacing a one-time password at first sign-in sets the new hash and clears the demand. The
 -- web changes nothing else of a user.
@@ -51,3 +59,8 @@ GRANT INSERT ON record_version, issue_report, burden_event, trace_entry TO {inge
 GRANT SELECT, INSERT ON ingest_key TO {ingest};
 GRANT USAGE ON SEQUENCE record_id_seq, record_change_seq, dead_letter_id_seq, issue_id_seq,
     issue_report_id_seq, burden_event_id_seq TO {ingest};
+-- A hotline ticket in the burden category files a burden complaint instead of an issue, and
+-- its ledger line (whose id and time the insert reads back).
+GRANT SELECT, INSERT ON burden_complaint TO {ingest};
+GRANT SELECT ON burden_event TO {ingest};
+GRANT USAGE ON SEQUENCE burden_complaint_id_seq TO {ingest};

@@ -43,6 +43,7 @@ def upgrade() -> None:
     _issues()
     _governance()
     _sharing()
+    _offices()
     for package, name in sqlfiles.SCHEMA:
         sqlfiles.run_script(op.get_bind(), package, name)
 
@@ -391,7 +392,7 @@ def _governance() -> None:
     sa.Column('area_id', sa.Integer(), nullable=False),
     sa.Column('role', sa.String(length=32), nullable=False),
     sa.Column('department_id', sa.Integer(), nullable=False),
-    sa.CheckConstraint("role IN ('command_centre', 'admission_reviewer')", name='role_allowed'),
+    sa.CheckConstraint("role IN ('command_centre', 'admission_reviewer', 'burden_office')", name='role_allowed'),
     sa.ForeignKeyConstraint(['area_id'], ['area.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['department_id'], ['department.id'], ),
     sa.PrimaryKeyConstraint('area_id', 'role')
@@ -501,3 +502,114 @@ def _sharing() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     op.create_index('grant_request_lookup_idx', 'grant_request', ['department_id', 'dataset_id', 'status'], unique=False)
+
+
+def _offices() -> None:
+    op.create_table('work_channel',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('name', sa.Text(), nullable=False),
+    sa.Column('department_id', sa.Integer(), nullable=False),
+    sa.Column('levels', postgresql.ARRAY(sa.Text()), nullable=False),
+    sa.Column('members', sa.Integer(), nullable=False),
+    sa.Column('last_active_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('zombie_since', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.CheckConstraint("kind IN ('app', 'group')", name='kind_allowed'),
+    sa.ForeignKeyConstraint(['department_id'], ['department.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('kind', 'name')
+    )
+    op.create_index(op.f('ix_work_channel_department_id'), 'work_channel', ['department_id'], unique=False)
+    op.create_table('group_message',
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('channel_id', sa.Integer(), nullable=False),
+    sa.Column('sender', sa.Text(), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('is_assignment', sa.Boolean(), nullable=False),
+    sa.Column('out_of_hours', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['channel_id'], ['work_channel.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_index(op.f('ix_group_message_channel_id'), 'group_message', ['channel_id'], unique=False)
+    op.create_table('inspection_plan',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('department_id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('inspections', sa.Integer(), nullable=False),
+    sa.Column('detail', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('decided_by', sa.Text(), nullable=True),
+    sa.Column('decision_reason', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.CheckConstraint("status IN ('pending', 'approved', 'refused')", name='status_allowed'),
+    sa.ForeignKeyConstraint(['department_id'], ['department.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('department_id', 'year')
+    )
+    op.create_table('indicator_version',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('department_id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('indicators', postgresql.ARRAY(sa.Text()), nullable=False),
+    sa.Column('increase_reason', sa.Text(), nullable=False),
+    sa.Column('approved_by', sa.Text(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.ForeignKeyConstraint(['department_id'], ['department.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('department_id', 'year')
+    )
+    op.create_table('assessment_item',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('department_id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('name', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.CheckConstraint("kind IN ('veto', 'pledge')", name='kind_allowed'),
+    sa.ForeignKeyConstraint(['department_id'], ['department.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('kind', 'department_id', 'year', 'name')
+    )
+    op.create_table('burden_complaint',
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('channel', sa.String(length=8), nullable=False),
+    sa.Column('ticket', sa.Text(), nullable=True),
+    sa.Column('department_id', sa.Integer(), nullable=True),
+    sa.Column('summary', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('finding', sa.Text(), nullable=False),
+    sa.Column('rectification', sa.Text(), nullable=False),
+    sa.Column('result', sa.Text(), nullable=False),
+    sa.Column('typical', sa.String(length=7), nullable=True),
+    sa.Column('received_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.CheckConstraint("channel IN ('letter', 'visit', 'web', 'phone', 'hotline')", name='channel_allowed'),
+    sa.CheckConstraint("status IN ('received', 'verifying', 'rectifying', 'rectified', 'published', 'dismissed')", name='status_allowed'),
+    sa.ForeignKeyConstraint(['department_id'], ['department.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('ticket')
+    )
+    op.create_index(op.f('ix_burden_complaint_department_id'), 'burden_complaint', ['department_id'], unique=False)
+    op.create_table('output_cap',
+    sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('measure', sa.String(length=16), nullable=False),
+    sa.Column('cap', sa.Integer(), nullable=False),
+    sa.CheckConstraint("kind IN ('document', 'meeting')", name='kind_allowed'),
+    sa.CheckConstraint("measure IN ('pages', 'characters', 'minutes', 'speakers')", name='measure_allowed'),
+    sa.PrimaryKeyConstraint('kind', 'measure')
+    )
+    op.create_table('office_output',
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('department_id', sa.Integer(), nullable=False),
+    sa.Column('reference', sa.Text(), nullable=False),
+    sa.Column('held_on', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('measures', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('over', postgresql.ARRAY(sa.Text()), nullable=False),
+    sa.CheckConstraint("kind IN ('document', 'meeting')", name='kind_allowed'),
+    sa.ForeignKeyConstraint(['department_id'], ['department.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('kind', 'department_id', 'reference')
+    )
+    op.create_index(op.f('ix_office_output_department_id'), 'office_output', ['department_id'], unique=False)
