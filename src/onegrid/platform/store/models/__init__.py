@@ -4,6 +4,14 @@ Alembic migrations are the schema's source of truth; `onegrid db check` keeps th
 Importing this package registers every table on ``Base.metadata``."""
 
 from onegrid.platform.store.models.base import Base
+from onegrid.platform.store.models.burden import (
+    FORM_LEVELS,
+    FORM_STATES,
+    FREQUENCIES,
+    BurdenForm,
+    BurdenTarget,
+    FieldSynonym,
+)
 from onegrid.platform.store.models.core import (
     AREA_LEVELS,
     TOKEN_SCOPES,
@@ -50,12 +58,18 @@ from onegrid.platform.store.models.issues import (
 from onegrid.platform.store.models.sharing import (
     ACCESS_STATES,
     COLLECTION_STATES,
+    COLLECTION_TASK_STATES,
     CollectionRequest,
+    CollectionSubmission,
     CollectionTask,
+    CollectionTaskArea,
     GrantRequest,
 )
 
-__all__ = ["ACCESS_STATES", "ADMISSION_LEVELS", "AREA_LEVELS", "CATEGORY_KINDS",
+__all__ = ["COLLECTION_TASK_STATES", "FORM_LEVELS", "FORM_STATES", "FREQUENCIES",
+           "BurdenForm", "BurdenTarget", "CollectionSubmission", "CollectionTaskArea",
+           "FieldSynonym",
+           "ACCESS_STATES", "ADMISSION_LEVELS", "AREA_LEVELS", "CATEGORY_KINDS",
            "COLLECTION_STATES", "ISSUE_SOURCES", "ISSUE_STATES", "RESPONSIBILITY_LEVELS",
            "SHARING_CLASSES", "SUBJECT_KEY_KINDS", "TASK_STATES", "TOKEN_SCOPES", "USER_ROLES",
            "GrantRequest",

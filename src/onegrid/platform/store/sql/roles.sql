@@ -22,6 +22,12 @@ REVOKE SELECT ON ingest_key FROM {web};
 -- grant and collection requests and their decisions, tokens, the burden ledger, the trace.
 GRANT INSERT, UPDATE ON issue, grid_task, grant_request, collection_request, collection_task,
     api_token TO {web};
+-- The collection loop: a task's areas and the grid workers' answers, which become records (and
+-- versions) of the requesting department's dataset; the office's forms inventory, synonyms and
+-- targets.
+GRANT INSERT, UPDATE ON collection_task_area, record, burden_form, field_synonym, burden_target
+    TO {web};
+GRANT INSERT ON collection_submission, record_version TO {web};
 GRANT INSERT ON issue_report, issue_photo, burden_event, trace_entry TO {web};
 -- Signing out ends every copy of the session cookie by moving the user's generation on; the
 -- web changes nothing else of a user.
@@ -29,6 +35,7 @@ GRANT UPDATE (session_generation) ON app_user TO {web};
 GRANT USAGE ON SEQUENCE issue_id_seq, issue_report_id_seq, issue_photo_id_seq, grid_task_id_seq,
     grant_request_id_seq, collection_request_id_seq, collection_task_id_seq, api_token_id_seq,
     burden_event_id_seq TO {web};
+GRANT USAGE ON SEQUENCE record_id_seq, record_change_seq, burden_form_id_seq TO {web};
 
 -- Ingest reads the catalog, the hierarchy and placement cache, the records it merges into,
 -- the issues a hotline ticket may join (platform/loop/intake.py) and the trace's last entry.
