@@ -7,6 +7,7 @@ import click
 from onegrid.demo.cli import COMMANDS as DEMO
 from onegrid.gis.cli import COMMANDS as GIS
 from onegrid.ingest.cli import COMMANDS as INGEST
+from onegrid.platform.burden.cli import COMMANDS as BURDEN
 from onegrid.platform.cli import COMMANDS as PLATFORM
 from onegrid.platform.cli import OneGridGroup, Runtime
 from onegrid.platform.settings import Settings
@@ -23,7 +24,7 @@ def main(ctx: click.Context) -> None:
     ctx.call_on_close(ctx.obj.close)
 
 
-for command in (*PLATFORM, *GIS, *INGEST, *DEMO):
+for command in (*PLATFORM, *BURDEN, *GIS, *INGEST, *DEMO):
     main.add_command(command)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from zipfile import BadZipFile
 
 from openpyxl import load_workbook
 
@@ -30,7 +31,7 @@ def csv_rows(text: str) -> list[dict[str, str]]:
 def _xlsx_rows(path: Path) -> list[dict[str, str]]:
     try:
         sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, BadZipFile) as exc:
         raise InvalidInputError(f"{path.name} is not a readable .xlsx workbook") from exc
     rows = sheet.iter_rows(values_only=True)
     header = [str(h or "").strip() for h in next(rows, ())]

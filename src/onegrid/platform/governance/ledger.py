@@ -23,6 +23,7 @@ BURDEN_KINDS = (
     "collection_task_created",            # fields found nowhere sent to grid workers as a form
     "collection_submitted",               # a grid worker's answer, now a shared record
     "collection_task_ended",              # a form closed: every area answered, or its deadline
+    "form_retired",                       # a form of the inventory stopped
 )
 FLAG_KINDS = ("flag_already_have", "flag_not_admitted")
 
