@@ -127,4 +127,9 @@ def test_a_missing_field_is_collected_offline_on_grid_and_answers_the_next_reque
             TraceEntry.target.like("collection-request:%"), TraceEntry.actor.in_(
                 ["dept:ZJJ", "dept:STHJ"])).order_by(TraceEntry.seq.desc()).limit(3)).all()
         assert gate == ["collection.answered", "collection.answered", "collection.accepted"]
+        gate_ledger = session.scalars(select(BurdenEvent.detail["status"].as_string()).where(
+            BurdenEvent.kind == "collection_gate_answered",
+            BurdenEvent.detail["request"].as_integer().in_(
+                [first["id"], answered["id"], readable["id"]])).order_by(BurdenEvent.id)).all()
+        assert gate_ledger == ["accepted", "answered", "answered"]
     assert escaped == []

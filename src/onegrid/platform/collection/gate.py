@@ -13,8 +13,8 @@ from itertools import islice, takewhile
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from onegrid.platform.burden.synonyms import Meanings, meanings
 from onegrid.platform.collection.areas import under
@@ -109,14 +109,25 @@ def _checked(session: Session, department: Department, ask: Ask, hours: WorkingH
     return Request(ask, dataset, subject, deadline, paths)
 
 
+def _grids_under(session: Session, paths: dict[str, str]) -> dict[int, list[str]]:
+    """Each grid under the target areas: the targets it is under (one prefix match per
+    target, on the area path index)."""
+    found: dict[int, list[str]] = {}
+    for code, path in paths.items():
+        for grid_id in session.scalars(select(Area.id).where(
+                Area.level == "grid", under(path, Area.path))):
+            found.setdefault(grid_id, []).append(code)
+    return found
+
+
 def _areas_with_records(session: Session, dataset_id: str, field: str,
-                        paths: dict[str, str]) -> list[str]:
-    """The target areas in which ``dataset_id`` has a record with ``field`` set."""
-    target, grid = aliased(Area), aliased(Area)
-    held = exists().where(Record.dataset_id == dataset_id, Record.attributes.has_key(field),
-                          grid.id == Record.grid_id, under(target.path, grid.path))
-    return list(session.scalars(select(target.code).where(target.code.in_(list(paths)), held)
-                                .order_by(target.code)))
+                        grids: dict[int, list[str]]) -> list[str]:
+    """The target areas in which ``dataset_id`` has a record with ``field`` set: the records
+    are read grid by grid (the record_grid_page_idx index), never the whole dataset."""
+    held = session.scalars(select(Record.grid_id).distinct().where(
+        Record.grid_id.in_(list(grids)), Record.dataset_id == dataset_id,
+        Record.attributes.has_key(field)))
+    return sorted({code for grid_id in held if grid_id is not None for code in grids[grid_id]})
 
 
 def _grant_to_request(dataset: Dataset, field: str) -> dict[str, Any]:
@@ -127,9 +138,9 @@ def _grant_to_request(dataset: Dataset, field: str) -> dict[str, Any]:
 
 
 def _source(session: Session, dataset: Dataset, field: str, view: DatasetView | None,
-            paths: dict[str, str]) -> dict[str, Any] | None:
+            grids: dict[int, list[str]]) -> dict[str, Any] | None:
     """Where ``field`` of ``dataset`` answers the request, or None (no records there)."""
-    areas = _areas_with_records(session, dataset.id, field, paths)
+    areas = _areas_with_records(session, dataset.id, field, grids)
     if not areas:
         return None
     api = f"/api/v1/datasets/{dataset.id}/records"
@@ -148,8 +159,9 @@ def _holders(session: Session, department: Department, req: Request,
                 if (req.subject is None or ds.subject_key_kind == req.subject)
                 and (ds.id in views or ds.sharing_class == "conditional")]
     found: dict[str, list[dict[str, Any]]] = {}
+    grids = _grids_under(session, req.paths)
     for term in dict.fromkeys(req.ask.fields):
-        sources = [_source(session, ds, name, views.get(ds.id), req.paths)
+        sources = [_source(session, ds, name, views.get(ds.id), grids)
                    for ds in datasets if (name := meaning.held_by(ds, term))]
         found[term] = [s for s in sources if s is not None]
     return found
