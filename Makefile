@@ -6,7 +6,7 @@ ONEGRID := $(ENV) $(VENV)/bin/onegrid
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test setup services stop clean status logs lint bench
+.PHONY: help run test faults soak setup services stop clean status logs lint bench cluster cluster-test cluster-stop
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -23,13 +23,26 @@ run: setup ## serve the platform at http://127.0.0.1:8000 (supervised, in the ba
 	@$(ONEGRID) health --wait 60 --url http://127.0.0.1:$${ONEGRID_PORT:-8000}/healthz >/dev/null
 	@echo "OneGrid is serving at http://127.0.0.1:$${ONEGRID_PORT:-8000}  (make logs to follow, make stop to stop)"
 
-RUN_PROGRAMS ?= web ingest feeds checkpoints
+RUN_PROGRAMS ?= web stream ingest feeds checkpoints
 
 test: ## the same set-up (services only), then the whole test suite
 	@deploy/bootstrap.sh test
 	@deploy/local.sh up
 	@$(ONEGRID) health --wait 60 >/dev/null
 	@$(ENV) --admin $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+faults: ## the whole fault suite (tests/faults/; `make test` runs its short cases)
+	@deploy/bootstrap.sh test
+	@deploy/local.sh up
+	@$(ONEGRID) health --wait 60 >/dev/null
+	@$(ENV) --admin $(VENV)/bin/python -m pytest tests/faults -m faults $(PYTEST_ARGS)
+
+SOAK_MINUTES ?= 20
+SOAK_RATE ?= 1000
+
+soak: ## opt-in: SOAK_MINUTES (20) at SOAK_RATE (1,000) events/s; web and ingest memory growth
+	@deploy/local.sh up >/dev/null
+	@$(ENV) --admin $(VENV)/bin/python -m bench.soak --minutes $(SOAK_MINUTES) --rate $(SOAK_RATE)
 
 lint: ## ruff, then mypy (--strict on src/; see [tool.mypy] in pyproject.toml)
 	@deploy/bootstrap.sh test
@@ -52,3 +65,15 @@ stop: ## stop every local service
 
 clean: ## stop and wipe the local state (database, broker, logs, secrets)
 	@deploy/local.sh clean
+
+CLUSTER_DIR ?= $(CURDIR)/.cluster
+
+cluster: ## HA on this machine: etcd, Patroni (3 PostgreSQL nodes), PgBouncer, the platform (port 8200)
+	@deploy/bootstrap.sh test
+	@ONEGRID_CLUSTER_DIR=$(CLUSTER_DIR) deploy/cluster.sh up
+
+cluster-test: cluster ## the failover tests, against `make cluster`
+	@ONEGRID_STATE_DIR=$(CLUSTER_DIR) $(ENV) --admin $(VENV)/bin/python -m pytest tests/cluster -s -p no:cacheprovider
+
+cluster-stop: ## stop the cluster (`deploy/cluster.sh clean` deletes its state)
+	@ONEGRID_CLUSTER_DIR=$(CLUSTER_DIR) deploy/cluster.sh stop

@@ -13,7 +13,11 @@ query is asked the same way of both, one request at a time on a kept-alive conne
   tipg /collections/public.record/items?grid_id=)
 - bbox items: OGC items in a box holding ~2 % of the records, 100 a page (both OGC API).
 
-OneGrid's answer includes appending the pull to the hash-chained trace and committing it."""
+OneGrid's answer includes appending the pull to the hash-chained trace and committing it.
+
+With ``--clients 8 32`` it then asks the grid query of both with that many connections at once,
+each server given the machine's cores as processes (OneGrid: gunicorn's gthread workers with 8
+threads each; tipg: uvicorn workers), and prints requests/s and the ratio."""
 
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import requests
@@ -70,22 +75,23 @@ def load(engine: Engine, n: int) -> None:
 
 
 @contextmanager
-def serve(command: list[str], env: dict[str, str], probe: str) -> Iterator[None]:
+def serve(command: list[str], env: dict[str, str], probe: str
+          ) -> Iterator[subprocess.Popen[bytes]]:
     process = subprocess.Popen(command, env={**os.environ, **env},
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(120):
             try:
-                if requests.get(probe, timeout=2).status_code < 500:
+                if requests.get(probe, timeout=10).status_code < 500:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or still starting
                 time.sleep(0.5)
         else:
             raise RuntimeError(f"{command[0]} did not start")
-        yield
+        yield process
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=30)  # gunicorn lets its workers finish what they serve
 
 
 def measure(urls: list[str], headers: dict[str, str]) -> tuple[float, float, float]:
@@ -102,6 +108,20 @@ def measure(urls: list[str], headers: dict[str, str]) -> tuple[float, float, flo
     total = time.perf_counter() - started
     cuts = statistics.quantiles(times, n=100)
     return cuts[49], cuts[98], len(urls) / total
+
+
+def throughput(urls: list[str], headers: dict[str, str], clients: int) -> float:
+    """Requests/s over ``urls`` asked by ``clients`` connections at once (each its share)."""
+    def ask(share: list[str]) -> None:
+        with requests.Session() as http:
+            for url in share:
+                http.get(url, headers=headers).raise_for_status()
+    shares = [urls[i::clients] for i in range(clients)]
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(ask, [share[:5] for share in shares]))  # connections open, caches warm
+        started = time.perf_counter()
+        list(pool.map(ask, shares))
+    return len(urls) / (time.perf_counter() - started)
 
 
 def report(name: str, ours: tuple[float, float, float], peer: tuple[float, float, float]) -> None:
@@ -128,7 +148,8 @@ def queries(engine: Engine, count: int) -> tuple[list[tuple], list[tuple]]:
     return [tuple(rng.choice(grids)) for _ in range(count)], boxes
 
 
-def run(settings: Settings, engine: Engine, count: int, ports: tuple[int, int]) -> None:
+def run(settings: Settings, engine: Engine, count: int, ports: tuple[int, int],
+        clients: list[int]) -> None:
     with Session(engine) as session:
         _, token = create_token(session, "ZHZX", "bench")
         session.commit()
@@ -154,6 +175,20 @@ def run(settings: Settings, engine: Engine, count: int, ports: tuple[int, int]) 
                         for b in boxes], auth),
                measure([f"{peer}/collections/public.record/items?bbox={bbox(b)}&limit=100"
                         for b in boxes], {}))
+    if not clients:
+        return
+    cores = str(os.cpu_count() or 1)
+    onegrid[4:7] = [cores, "-k", "gthread", "--threads", "8"]
+    tipg += ["--workers", cores]
+    ours_grid = [f"{ours}/api/v1/datasets/{DATASET}/records?grid={c}&limit=100" for c, _ in grids]
+    peer_grid = [f"{peer}/collections/public.record/items?grid_id={i}&limit=100" for _, i in grids]
+    with serve(onegrid, {"DATABASE_URL": url}, f"{ours}/healthz"), \
+            serve(tipg, {"DATABASE_URL": url, "TIPG_DB_SCHEMAS": '["public"]'},
+                  f"{peer}/collections"):
+        for n in clients:
+            mine, theirs = throughput(ours_grid * 2, auth, n), throughput(peer_grid * 2, {}, n)
+            line(f"grid query, {n} connections: OneGrid / tipg req/s",
+                 f"{mine:.0f} / {theirs:.0f}, ratio {mine / theirs:.2f}  (target ≥ 1.00)")
 
 
 def main() -> None:
@@ -161,6 +196,8 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--ports", type=int, nargs=2, default=(58101, 58102))
+    parser.add_argument("--clients", type=int, nargs="*", default=[],
+                        help="also requests/s with this many connections at once, e.g. 8 32")
     args = parser.parse_args()
     settings = Settings.from_env()
     print("preparing a bench database with the demo city …", flush=True)
@@ -171,7 +208,7 @@ def main() -> None:
         with engine.connect() as conn:
             rows = conn.scalar(text("SELECT count(*) FROM record"))
         print(f"{rows:,} records loaded in {time.perf_counter() - started:.0f} s", flush=True)
-        run(settings, engine, args.requests, tuple(args.ports))
+        run(settings, engine, args.requests, tuple(args.ports), args.clients)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Local services under one supervisor, all state in $ONEGRID_STATE_DIR (default .state/):
 #   up             PostGIS cluster + Tansu broker (each only when no external URL is configured)
-#   start PROG...  start supervised programs (web, ingest, feeds, checkpoints) once the services are up
+#   start PROG...  start supervised programs (web, stream, ingest, feeds, checkpoints) once the services are up
 #   stop           stop everything this folder started
 #   status         what runs
 #   clean          stop, then delete the state (and the cluster, wherever it lives)
+#   secrets        make the state's secrets (deploy/cluster.sh uses them too)
+#   roles          the store's roles and database on the server at ONEGRID_PG_PORT
 # The supervisor restarts a program that dies and logs the restart in logs/supervisord.log.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,6 +18,7 @@ broker_port=${ONEGRID_BROKER_PORT:-59092}
 web_port=${ONEGRID_PORT:-8000}
 web_host=${ONEGRID_HOST:-127.0.0.1}
 web_workers=${ONEGRID_WEB_WORKERS:-3}
+stream_port=${ONEGRID_STREAM_PORT:-8001}
 run="$state/run" logs="$state/logs"
 conf="$state/supervisord.conf"
 ctl=("$venv/bin/supervisorctl" -c "$conf")
@@ -68,6 +71,7 @@ write_env() {
     echo "ONEGRID_OWNER_DATABASE_URL=$owner"
     echo "KAFKA_BOOTSTRAP_SERVERS=${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:$broker_port}"
     echo "ONEGRID_STATE_DIR=$state"
+    echo "ONEGRID_STREAM_PORT=$stream_port"
   } >"$state/env"
   chmod 600 "$state/env"
   # The bootstrap superuser administers the cluster only: `deploy/with-env.sh --admin` (the
@@ -181,6 +185,8 @@ priority=10"
       program broker "$root/deploy/broker.sh $tansu $broker_port" true "priority=10"
     fi
     program web "$with_env $venv/bin/gunicorn --bind $web_host:$web_port --workers $web_workers --threads 4 --access-logfile - onegrid.api:create_app()" false
+    # the screen's live feed: long-lived streams in one asyncio process, no request thread each
+    program stream "$with_env $venv/bin/uvicorn --factory onegrid.api.screen.stream:create_stream_app --host $web_host --port $stream_port --no-access-log --timeout-graceful-shutdown 5" false
     program ingest "$with_env $venv/bin/onegrid ingest run" false
     program feeds "$with_env $venv/bin/onegrid demo feeds --follow" false
     # signs the trace's head every minute and once more when stopped (SIGTERM): time for that
@@ -214,48 +220,21 @@ up() {
   fi
 }
 
-as_admin() { # database: runs stdin's SQL as the bootstrap superuser
-  PGPASSWORD=$ONEGRID_PG_PASSWORD PGOPTIONS='-c client_min_messages=warning' \
-    psql -qAt -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U onegrid -d "$1" >/dev/null
-}
-
-# Least privilege (docs/architecture.md, The store): onegrid_owner owns the store and runs the
+# Least privilege (docs/architecture.md, The store: roles): onegrid_owner owns the store and runs the
 # migrations; the web and ingest log in as roles that own nothing (`onegrid db upgrade` grants
 # them platform/store/sql/roles.sql); the bootstrap superuser `onegrid` only administers. Run
 # on every `up`, so a cluster made before the roles existed gets them, and the store its owner.
 store_roles() {
-  as_admin postgres <<SQL
-SELECT format('CREATE ROLE %I', r) FROM unnest(ARRAY['onegrid_owner', 'onegrid_web',
-  'onegrid_ingest']) AS r WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = r) \gexec
-ALTER ROLE onegrid_owner LOGIN NOSUPERUSER NOCREATEROLE PASSWORD '$ONEGRID_OWNER_PASSWORD';
-ALTER ROLE onegrid_web LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB PASSWORD '$ONEGRID_WEB_PASSWORD';
-ALTER ROLE onegrid_ingest LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB PASSWORD '$ONEGRID_INGEST_PASSWORD';
--- LC_COLLATE 'C': keys compare as bytes (onegrid.platform.store.db.COLLATION says why)
-SELECT 'CREATE DATABASE onegrid TEMPLATE template0 LC_COLLATE ''C'' OWNER onegrid_owner'
-  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'onegrid') \gexec
-ALTER DATABASE onegrid OWNER TO onegrid_owner;
-SQL
-  # PostGIS is no trusted extension: only a superuser may create it. Then what the superuser
-  # owned in a store made before the roles (tables, sequences, views, functions; not PostGIS's
-  # own) passes to the owner; a sequence that belongs to a column follows its table.
-  as_admin onegrid <<'SQL'
-CREATE EXTENSION IF NOT EXISTS postgis;
-SELECT format('ALTER TABLE %s OWNER TO onegrid_owner', c.oid::regclass)
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
-  AND c.relowner = 'onegrid'::regrole
-  AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
-                  AND d.objid = c.oid AND d.deptype IN ('e', 'a', 'i')) \gexec
-SELECT format('ALTER FUNCTION %s OWNER TO onegrid_owner', p.oid::regprocedure)
-FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-WHERE n.nspname = 'public' AND p.proowner = 'onegrid'::regrole
-  AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
-                  AND d.objid = p.oid AND d.deptype = 'e') \gexec
-SQL
+  PGPASSWORD=$ONEGRID_PG_PASSWORD PGOPTIONS='-c client_min_messages=warning' \
+    psql -qAt -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U onegrid -d postgres \
+    -v owner_password="$ONEGRID_OWNER_PASSWORD" -v web_password="$ONEGRID_WEB_PASSWORD" \
+    -v ingest_password="$ONEGRID_INGEST_PASSWORD" -f "$root/deploy/sql/store-roles.sql" >/dev/null
 }
 
 case ${1:-} in
   up) up ;;
+  secrets) mkdir -p "$state"; secret_env ;;
+  roles) secret_env; store_roles ;;
   start) shift; up
     # Only loopback while demo accounts keep the published password (onegrid demo guard).
     "$root/deploy/with-env.sh" "$venv/bin/onegrid" demo guard --host "$web_host"
@@ -272,5 +251,5 @@ case ${1:-} in
     [[ $pg_home != "$state" ]] && rm -rf "$pg_home"
     echo "cleaned" ;;
   status) if supervisor_running; then "${ctl[@]}" status || true; else echo "not running"; fi ;;
-  *) sed -n "2,9p" "$0"; exit 2 ;;
+  *) sed -n "2,11p" "$0"; exit 2 ;;
 esac

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 from click.testing import CliRunner
@@ -26,7 +27,8 @@ def run(settings: Settings, tmp_path):
 def test_help_works_without_any_configuration() -> None:
     result = CliRunner().invoke(main, ["--help"], env={"DATABASE_URL": ""})
     assert result.exit_code == 0
-    for command in ("db", "city", "department", "token", "demo", "health", "trace"):
+    for command in ("db", "city", "department", "token", "demo", "health", "trace", "import",
+                    "user"):
         assert command in result.output
 
 
@@ -89,7 +91,10 @@ def test_trace_verify_reports_an_intact_chain(run) -> None:
 
 def test_health_reports_both_services(run) -> None:
     result = run("health")
-    assert result.exit_code == 0 and '"status": "ok"' in result.output
+    state = json.loads(result.output)
+    assert result.exit_code == 0 and state["store"]["ok"] and state["broker"]["ok"]
+    # the session's store may keep other tests' datasets, whose topics they deleted
+    assert state["status"] == ("degraded" if state["ingest"].get("datasets") else "ok")
 
 
 def test_settings_reject_what_is_missing() -> None:
@@ -144,3 +149,103 @@ def test_the_demo_refuses_to_listen_beyond_loopback_with_its_published_password(
     assert refused.exit_code == 1 and "published password" in refused.output
     assert run("demo", "guard", "--host", "127.0.0.1").exit_code == 0
     assert run("demo", "guard", "--host", "::1").exit_code == 0
+
+
+@pytest.mark.usefixtures("city")
+def test_list_import_then_diff_shows_each_change_and_a_bad_file_names_row_and_column(
+        run, tmp_path) -> None:
+    # committed for the session: dated 2099, so no other test's events fall under them
+    old, new, bad = (tmp_path / name for name in ("old.csv", "new.csv", "bad.csv"))
+    old.write_text("task_type,name,kind,level\nCLI_A,甲,duty,grid\nCLI_B,乙,duty,grid\n")
+    new.write_text("事项编码,事项名称,事项类别,最低层级\nCLI_A,甲,履职事项,社区\nCLI_C,丙,配合事项,街道\n")
+    bad.write_text("task_type,name,kind,level\nCLI_D,丁,duty,county\n")
+    for file, day in ((old, "2099-01-01"), (new, "2099-02-01")):
+        imported = run("list", "import", "admission", str(file), "--effective", day)
+        assert imported.exit_code == 0 and f"in force from {day} 00:00" in imported.output
+    assert "nothing added" in run("list", "import", "admission", str(new),
+                                  "--effective", "2099-02-01").output
+    result = run("list", "diff", "admission")
+    assert result.exit_code == 0
+    assert result.output.splitlines()[1:] == ["+ CLI_C\t丙", "- CLI_B\t乙",
+                                              "~ CLI_A\tlevel: grid → community"]
+    assert "2099-02-01" in run("list", "versions", "admission").output.splitlines()[-1]
+    refused = run("list", "import", "admission", str(bad), "--effective", "2099-03-01")
+    assert refused.exit_code == 1
+    assert "row 2, column level (最低层级): 'county' is not one of street, community, grid" in \
+        refused.output
+
+
+USERS_HEADER = "用户名,姓名,角色,部门,工作区域,手机\n"
+
+
+@pytest.mark.usefixtures("city")
+def test_import_users_writes_one_time_passwords_to_a_private_file_never_to_the_screen(
+        run, engine: Engine, tmp_path) -> None:
+    people = tmp_path / "people.csv"
+    people.write_text(USERS_HEADER + "cli.wu,吴敏,网格员,WGZX,330302001001001,13600000001\n"
+                      "cli.he,何平,operator,ZHZX,,\n", "utf-8")
+    handed = tmp_path / "handover" / "passwords.csv"
+    result = run("import", "users", str(people), "--passwords", str(handed))
+    assert result.exit_code == 0, result.output
+    assert str(handed) in result.output and "people.csv: 2 added, 0 updated" in result.output
+    assert handed.stat().st_mode & 0o777 == 0o600
+    lines = handed.read_text().splitlines()
+    assert lines[0] == "username,one_time_password" and len(lines) == 3
+    for line in lines[1:]:
+        assert line.split(",")[1] not in result.output
+    assert "13600000001" not in result.output
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT phone_masked, must_change_password FROM app_user "
+                                   "WHERE username = 'cli.wu'")).one()
+    assert tuple(stored) == ("136****0001", True)
+    again = run("import", "users", str(people), "--passwords", str(handed))
+    assert again.exit_code == 0 and "0 added, 0 updated, 2 unchanged" in again.output
+
+
+@pytest.mark.usefixtures("city")
+def test_a_wrong_file_names_row_and_column_writes_nothing_and_hands_over_nothing(
+        run, engine: Engine, tmp_path) -> None:
+    people = tmp_path / "people.csv"
+    people.write_text(USERS_HEADER + "cli.ok,好,operator,ZHZX,,\ncli.bad,坏,网格员,WGZX,,1\n",
+                      "utf-8")
+    result = run("import", "users", str(people), "--passwords", str(tmp_path / "p.csv"))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "row 3, column E (areas)" in result.output
+    assert "row 3, column F (phone)" in result.output
+    assert not (tmp_path / "p.csv").exists()
+    with engine.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM app_user WHERE username = 'cli.ok'")) == 0
+
+
+@pytest.mark.usefixtures("city")
+def test_user_commands_change_one_user_each_and_are_traced(run, engine: Engine,
+                                                           tmp_path) -> None:
+    first = tmp_path / "first.csv"
+    added = run("user", "add", "cli.zheng", "--name", "郑洁", "--role", "grid_worker",
+                "--department", "WGZX", "--area", "330302001001001", "--phone", "13600000009",
+                "--passwords", str(first))
+    assert added.exit_code == 0 and "13600000009" not in added.output, added.output
+    assert run("user", "add", "cli.zheng", "--name", "又", "--role", "operator").exit_code == 1
+    assigned = run("user", "assign", "cli.zheng", "330302001001002")
+    assert assigned.output.strip() == "cli.zheng: 330302001001001 330302001001002"
+    second = tmp_path / "second.csv"
+    assert run("user", "reset-password", "cli.zheng", "--passwords", str(second)).exit_code == 0
+    assert first.read_text() != second.read_text()
+    assert run("user", "disable", "cli.zheng").output.strip() == "disabled cli.zheng"
+    assert run("user", "disable", "nobody.here").exit_code == 1
+    with engine.connect() as conn:
+        actions = conn.execute(text("SELECT action FROM trace_entry WHERE target = "
+                                    "'user:cli.zheng' ORDER BY seq")).scalars().all()
+    assert actions == ["user.add", "user.assign", "user.reset_password", "user.disable"]
+
+
+@pytest.mark.usefixtures("city")
+def test_passwords_never_overwrite_a_file(run, engine: Engine, tmp_path) -> None:
+    taken = tmp_path / "taken.csv"
+    taken.write_text("someone else's\n")
+    result = run("user", "add", "cli.feng", "--name", "冯", "--role", "operator",
+                 "--passwords", str(taken))
+    assert result.exit_code == 1 and "exists: name a new file" in result.output
+    assert taken.read_text() == "someone else's\n"
+    with engine.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM app_user WHERE username = 'cli.feng'")) == 0

@@ -7,9 +7,11 @@ import click
 from onegrid.demo.cli import COMMANDS as DEMO
 from onegrid.gis.cli import COMMANDS as GIS
 from onegrid.ingest.cli import COMMANDS as INGEST
+from onegrid.platform.accounts.cli import COMMANDS as ACCOUNTS
 from onegrid.platform.burden.cli import COMMANDS as BURDEN
 from onegrid.platform.cli import COMMANDS as PLATFORM
 from onegrid.platform.cli import OneGridGroup, Runtime
+from onegrid.platform.governance.cli import COMMANDS as GOVERNANCE
 from onegrid.platform.settings import Settings
 
 
@@ -24,8 +26,19 @@ def main(ctx: click.Context) -> None:
     ctx.call_on_close(ctx.obj.close)
 
 
-for command in (*PLATFORM, *BURDEN, *GIS, *INGEST, *DEMO):
-    main.add_command(command)
+def _add(group: click.Group, command: click.Command) -> None:
+    """Add ``command``; a group named as one already there (`import`, which several packages
+    extend) adds its sub-commands to it."""
+    present = group.commands.get(str(command.name))
+    if isinstance(present, click.Group) and isinstance(command, click.Group):
+        for sub in command.commands.values():
+            present.add_command(sub)
+    else:
+        group.add_command(command)
+
+
+for command in (*PLATFORM, *ACCOUNTS, *GOVERNANCE, *BURDEN, *GIS, *INGEST, *DEMO):
+    _add(main, command)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ def test_a_revoked_or_unknown_token_is_a_401(client, db: Session, shared, token)
                       ).status_code == 401
     headers = token("MZJ")
     assert client.get("/api/v1/datasets", headers=headers).status_code == 200
-    revoke_token(db, db.scalar(text("SELECT max(id) FROM api_token")))
+    revoke_token(db, db.scalar(text("SELECT max(id) FROM api_token")), "test")
     db.flush()
     assert client.get("/api/v1/datasets", headers=headers).status_code == 401
 

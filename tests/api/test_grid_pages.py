@@ -14,9 +14,9 @@ from sqlalchemy import select
 from onegrid.demo.city import DEMO_PASSWORD
 from onegrid.demo.factories import credit_code
 from onegrid.platform.governance.admission import push_task
-from onegrid.platform.governance.working_time import WorkingHours, parse_periods, parse_weekdays
 from onegrid.platform.store.models import BurdenEvent, IssuePhoto, TraceEntry, User
 from tests.api.conftest import RESIDENT_ID
+from tests.clock import round_the_clock
 from tests.ingest.conftest import envelope
 from tests.places import spot
 
@@ -94,7 +94,7 @@ def test_a_worker_flags_a_request_into_the_burden_ledger_with_the_department(cli
 def test_a_department_pushing_a_task_not_admitted_gets_422_with_the_reason(client, db) -> None:
     _sign_in(client, "scjg1")
     response = _post(client, "/tasks", {"task_type": "FORM_STATS", "title": "报表",
-                                         "grid_code": spot(db, 34).grid_code})
+                                         "area_code": spot(db, 34).grid_code})
     assert response.status_code == 422
     assert "not on the admission list" in response.get_json()["detail"]
     assert client.get("/issues").status_code == 200
@@ -103,10 +103,10 @@ def test_a_department_pushing_a_task_not_admitted_gets_422_with_the_reason(clien
 def test_a_released_task_shows_on_the_page_and_its_flag_names_the_department(client, db) -> None:
     here = spot(db, 35)
     staff = db.scalars(select(User).where(User.username == "yjglj1")).one()
-    always = WorkingHours(parse_periods("00:00-23:59:59"), parse_weekdays("1-7"))
+    always = round_the_clock()  # holidays too: released at once whatever day the test runs
     task = push_task(db, department_code="YJGLJ", task_type="FIRE_CHECK",
-                     grid_code=here.grid_code, title="沿街店铺消防检查", detail="", by=staff,
-                     hours=always).task
+                     area_code=here.grid_code, title="沿街店铺消防检查", detail="",
+                     actor=staff.username, user_id=staff.id, hours=always).task
     assert task is not None
     _sign_in(client, here.worker)
     assert "沿街店铺消防检查" in client.get("/grid").get_data(as_text=True)
@@ -153,3 +153,20 @@ def test_the_map_shows_only_what_grid_workers_are_granted_and_traces_each_view(
         TraceEntry.action == "data.pull", TraceEntry.actor == f"user:{here.worker}")).all()
     assert [v.detail["datasets"] for v in views][-1] == {"market.business": 1,
                                                          "population.resident": 1}
+
+
+def test_the_first_office_hands_an_unowned_issue_on_from_its_page(client, db) -> None:
+    here = spot(db, 37)
+    _sign_in(client, here.worker)
+    reported = _post(client, "/grid/issues", {"client_id": str(uuid.uuid4()),
+                                              "category": "C0401", "description": "古树倾斜",
+                                              "lon": here.lon, "lat": here.lat})
+    assert reported.status_code == 201
+    issue_id = reported.get_json()["id"]
+    _sign_in(client, "wgzx1")  # the grid centre: the grid worker's office received it
+    assert 'id="step-hand_over"' in client.get(f"/issues/{issue_id}").get_data(as_text=True)
+    handed = _post(client, f"/issues/{issue_id}/hand_over", {"department": "ZJJ", "note": "古树"})
+    assert handed.status_code == 302
+    _sign_in(client, "zjj1")
+    page = client.get(f"/issues/{issue_id}").get_data(as_text=True)
+    assert 'id="step-hand_over"' not in page and "issue.hand_over" in page

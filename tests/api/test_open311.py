@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from onegrid.platform.sharing.tokens import create_token
 from onegrid.platform.store.models import TraceEntry
-from tests.liveserver import live_url  # noqa: F401  (fixture)
+from tests.liveserver import live_servers, live_url  # noqa: F401  (fixtures)
 from tests.places import spot
 
 

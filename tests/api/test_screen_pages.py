@@ -1,10 +1,13 @@
 """The screen through Flask's client: operators only, state JSON, drill-down, dispatch, the
-feed as text/event-stream, and the burden report as page, CSV and printable page."""
+burden report as page, CSV and printable page; and the feed as text/event-stream from the
+stream service."""
 
 from __future__ import annotations
 
 import csv
 import io
+import urllib.error
+import urllib.request
 from dataclasses import replace
 from datetime import timedelta
 
@@ -15,6 +18,7 @@ from onegrid.platform.screen.kpis import KPI_NAMES
 from onegrid.platform.screen.rules import ScreenRules
 from onegrid.platform.store.models import Department, TraceEntry
 from tests.api.test_grid_pages import _post, _sign_in
+from tests.liveserver import stream_server
 from tests.places import spot
 from tests.platform.screen.factory import make_issue
 
@@ -87,15 +91,49 @@ def test_dispatch_from_the_screen_assigns_and_traces(operator, db) -> None:
     assert again.status_code == 400
 
 
-def test_the_feed_is_a_bounded_event_stream(app, settings, operator, db) -> None:
+def test_the_feed_is_a_bounded_event_stream_of_its_own_process(app, settings, operator,
+                                                                db) -> None:
+    """The stream service (an ASGI app) with the site's sign-in: operators only, CORS for the
+    site's pages on another port of the same host and for no other origin."""
     quick = ScreenRules(feed_seconds=0.3, feed_poll=0.1)
     app.extensions["onegrid"]["settings"] = replace(settings, screen=quick)
     issue = make_issue(db, 183, "E0502")
-    response = operator.get("/screen/feed")
-    assert response.mimetype == "text/event-stream"
-    body = response.get_data(as_text=True)
+    cookie = operator.get_cookie("session")
+    assert cookie is not None
+
+    def get(url: str, **headers: str) -> tuple[int, dict[str, str], str]:
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, headers=headers),
+                                        timeout=10) as response:
+                return response.status, dict(response.headers), response.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, dict(exc.headers), exc.read().decode()
+    with stream_server(app) as stream:
+        status, headers, body = get(f"{stream}/screen/feed", Cookie=f"session={cookie.value}",
+                                    Origin="http://127.0.0.1:8000")
+        anonymous = get(f"{stream}/screen/feed", Origin="http://127.0.0.1:8000")
+        elsewhere = get(f"{stream}/screen/feed", Cookie=f"session={cookie.value}",
+                        Origin="http://evil.example")
+        _sign_in(operator, "scjg1")
+        staff = operator.get_cookie("session")
+        assert staff is not None
+        forbidden = get(f"{stream}/screen/feed", Cookie=f"session={staff.value}")
+    assert status == 200 and headers["content-type"].startswith("text/event-stream")
+    assert headers["access-control-allow-origin"] == "http://127.0.0.1:8000"
+    assert headers["access-control-allow-credentials"] == "true"
     assert body.startswith("retry: ") and "event: new_issue" in body
     assert f'"issue_id": {issue.id}' in body and body.rstrip().endswith("data: {}")
+    assert anonymous[0] == 401 and anonymous[1]["content-type"] == "application/problem+json"
+    assert "access-control-allow-origin" not in elsewhere[1]
+    assert forbidden[0] == 403
+
+
+def test_the_wall_opens_the_feed_where_the_stream_service_listens(app, settings,
+                                                                   operator) -> None:
+    app.extensions["onegrid"]["settings"] = replace(
+        settings, web=replace(settings.web, stream_port=8001))
+    page = operator.get("/screen").get_data(as_text=True)
+    assert '"feed": "/screen/feed"' in page and '"feedPort": 8001' in page
 
 
 def test_burden_report_page_csv_and_print(operator) -> None:

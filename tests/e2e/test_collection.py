@@ -28,7 +28,7 @@ from onegrid.platform.store.models import (
 )
 from tests.e2e.browser import phone  # noqa: F401  (fixture)
 from tests.e2e.test_grid_worker import _sign_in
-from tests.liveserver import live_url  # noqa: F401  (fixture)
+from tests.liveserver import live_servers, live_url  # noqa: F401  (fixtures)
 from tests.places import spot
 
 pytestmark = pytest.mark.slow

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from onegrid.demo.city import DEMO_PASSWORD
 from onegrid.platform.store.models import Department, Issue, IssuePhoto, User
 from tests.e2e.browser import phone  # noqa: F401  (fixture)
-from tests.liveserver import live_url  # noqa: F401  (fixture)
+from tests.liveserver import live_servers, live_url  # noqa: F401  (fixtures)
 from tests.places import spot
 
 pytestmark = pytest.mark.slow

@@ -21,7 +21,7 @@ from onegrid.platform.screen.rules import ScreenRules
 from onegrid.platform.store.models import Issue, User
 from tests.e2e.browser import wall  # noqa: F401  (fixture)
 from tests.e2e.test_grid_worker import _sign_in
-from tests.liveserver import live_url  # noqa: F401  (fixture)
+from tests.liveserver import live_servers, live_url  # noqa: F401  (fixtures)
 from tests.platform.screen.factory import make_issue, now
 
 pytestmark = pytest.mark.slow
@@ -107,17 +107,19 @@ def test_a_new_issue_reaches_the_wall_within_two_seconds_and_moves_its_kpi(
 
 
 def test_the_event_stream_delivers_a_committed_issue_within_two_seconds(
-        live_url, engine) -> None:  # noqa: F811
+        live_servers, engine) -> None:  # noqa: F811
+    site, stream_url = live_servers
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
-    login = opener.open(f"{live_url}/login").read().decode()
+    login = opener.open(f"{site}/login").read().decode()
     form = re.search(r'name="csrf_token" value="([^"]+)"', login)
     assert form, login
     token = form.group(1)
-    opener.open(f"{live_url}/login", data=urllib.parse.urlencode(
+    opener.open(f"{site}/login", data=urllib.parse.urlencode(
         {"username": "op2", "password": "onegrid-demo", "csrf_token": token}).encode())
     with Session(engine) as session:
         last = session.scalar(select(Issue.id).order_by(Issue.id.desc()).limit(1)) or 0
-    stream = opener.open(f"{live_url}/screen/feed", timeout=10)
+    # the stream service, on another port of the site's host: the sign-in cookie goes along
+    stream = opener.open(f"{stream_url}/screen/feed", timeout=10)
     assert stream.readline().startswith(b"retry:")
     started = time.monotonic()
     issue_id = _commit_issue(engine, 203)

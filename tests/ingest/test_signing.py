@@ -18,6 +18,7 @@ from kafka import KafkaProducer
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from onegrid.ingest.broker_loss import log_marks
 from onegrid.ingest.deadletters import DeadLetterPublisher
 from onegrid.ingest.decode import Refusal
 from onegrid.ingest.feed import producer
@@ -26,8 +27,7 @@ from onegrid.ingest.topics import ensure_topics
 from onegrid.ingest.worker import Worker
 from onegrid.ingest.writer import Delivery
 from onegrid.platform.accounts.ingest_keys import create_key, revoke_key
-from onegrid.platform.operations.health import broker_state
-from onegrid.platform.operations.metrics import status
+from onegrid.platform.operations.broker_view import read_once
 from onegrid.platform.settings import Settings
 from onegrid.platform.streams import topic_for
 from tests.ingest.conftest import Dataset, running
@@ -42,7 +42,7 @@ def keys(engine: Engine, settings: Settings) -> dict[str, tuple[str, str]]:
     with Session(engine) as session:
         made = {name: create_key(session, code, settings.secret_key)
                 for name, code in (("SCJG", "SCJG"), ("SWJ", "SWJ"), ("revoked", "SCJG"))}
-        revoke_key(session, made["revoked"][0].kid)
+        revoke_key(session, made["revoked"][0].kid, "test")
         session.commit()
         return {name: (key.kid, secret) for name, (key, secret) in made.items()}
 
@@ -172,8 +172,8 @@ def test_a_contributor_sets_only_the_fields_the_spec_gives_it(
                       "phone": ("0577-88009999", "SWJ"), "employees": (12, "SWJ")}
 
 
-def test_every_kafka_client_takes_the_kafka_variables(settings: Settings, engine: Engine,
-                                                      db: Session) -> None:
+def test_every_kafka_client_takes_the_kafka_variables(settings: Settings,
+                                                      engine: Engine) -> None:
     """KAFKA_* reach librdkafka in every client OneGrid creates: one it does not know stops
     each of them (so SASL and TLS settings reach them the same way)."""
     env = {"DATABASE_URL": "x", "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
@@ -182,8 +182,8 @@ def test_every_kafka_client_takes_the_kafka_variables(settings: Settings, engine
     assert kafka["no.such.thing"] == "1"
     clients: dict[str, Callable[[], object]] = {
         "topic admin": lambda: ensure_topics(kafka, []),
-        "health": lambda: broker_state(kafka),
-        "metrics": lambda: status(db, kafka),
+        "health, metrics and status": lambda: read_once(kafka, "onegrid.ingest."),
+        "reset-offsets": lambda: log_marks(kafka, "onegrid.ingest.x"),
         "feeds and demo": lambda: producer(kafka),
         "dead letters": lambda: DeadLetterPublisher(kafka),
         "ingest consumer": Worker(replace(settings, kafka_client={"no.such.thing": "1"}),

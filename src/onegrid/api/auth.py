@@ -30,8 +30,13 @@ from limits.strategies import MovingWindowRateLimiter
 
 from onegrid.api import store
 from onegrid.api.i18n import translate
-from onegrid.platform.accounts.passwords import authenticate, sign_out_everywhere
-from onegrid.platform.errors import ForbiddenError, UnauthorizedError
+from onegrid.platform.accounts.passwords import (
+    WrongPasswordError,
+    authenticate,
+    change_own_password,
+    sign_out_everywhere,
+)
+from onegrid.platform.errors import ForbiddenError, InvalidInputError, UnauthorizedError
 from onegrid.platform.settings import WebRules
 from onegrid.platform.store.models import User
 
@@ -72,7 +77,8 @@ def current_user() -> User | None:
     if "user" not in g:
         user_id = session.get("user_id")
         user = store.session().get(User, user_id) if user_id else None
-        current = user is not None and session.get("generation") == user.session_generation
+        current = (user is not None and user.disabled_at is None
+                   and session.get("generation") == user.session_generation)
         g.user = user if current else None
     return cast(User | None, g.user)
 
@@ -86,13 +92,16 @@ def signed_in() -> User:
 
 
 def require(*roles: str) -> Callable[[View[P]], View[P]]:
-    """Send anonymous visitors to the sign-in page; 403 for a signed-in user of another role."""
+    """Send anonymous visitors to the sign-in page, and a user still on a one-time password to
+    the page that changes it; 403 for a signed-in user of another role."""
     def decorate(view: View[P]) -> View[P]:
         @wraps(view)
         def wrapped(*args: P.args, **kwargs: P.kwargs) -> ResponseReturnValue:
             user = current_user()
             if user is None:
                 return redirect(url_for("auth.login", next=request.path))
+            if user.must_change_password:
+                return redirect(url_for("auth.change_password", next=request.path))
             if roles and user.role not in roles:
                 raise ForbiddenError(f"this page is for {' or '.join(roles)}")
             return view(*args, **kwargs)
@@ -114,14 +123,50 @@ def login() -> ResponseReturnValue:
             session.clear()  # a fresh session (and CSRF token) for the signed-in user
             session.update(user_id=user.id, generation=user.session_generation,
                            **({"lang": lang} if lang else {}))
-            target = request.args.get("next", "")
-            # Only local paths: never bounce a fresh session to another site.
-            if not target.startswith("/") or target.startswith("//"):
-                target = url_for(HOME[user.role])
-            return redirect(target)
+            if user.must_change_password:
+                return redirect(url_for("auth.change_password", next=request.args.get("next")))
+            return redirect(_next(user))
         limits.failed(username)
         error = translate("bad_login")
     return render_template("login.html", error=error), 401 if error else 200
+
+
+def _next(user: User) -> str:
+    """Where ?next= points, if it is a path of this site (never bounce a fresh session to
+    another one); else the user's home page."""
+    target = request.args.get("next", "")
+    if not target.startswith("/") or target.startswith("//"):
+        return url_for(HOME[user.role])
+    return target
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def change_password() -> ResponseReturnValue:
+    """Replace the password (a one-time one must be, before any other page opens): the current
+    one, then the new one twice. Every other session of the user ends."""
+    user = current_user()
+    if user is None:
+        return redirect(url_for("auth.login", next=request.path))
+    error = ""
+    if request.method == "POST":
+        limits = cast(LoginLimits, current_app.extensions["onegrid_login_limits"])
+        if limits.exhausted(user.username):  # the current password is a guess like a sign-in
+            return render_template("password.html", user=user,
+                                   error=translate("too_many_logins")), 429
+        form = request.form
+        try:
+            with store.unit_of_work() as db:
+                change_own_password(db, user, form.get("current", ""), form.get("new", ""),
+                                    form.get("repeat", ""))
+        except WrongPasswordError:
+            limits.failed(user.username)
+            error = translate("bad_password")
+        except InvalidInputError as exc:
+            error = translate(exc.detail)
+        else:
+            session["generation"] = user.session_generation
+            return redirect(_next(user))
+    return render_template("password.html", user=user, error=error), 400 if error else 200
 
 
 @bp.post("/logout")

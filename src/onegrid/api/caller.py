@@ -72,6 +72,6 @@ def asker(via: str | None = None) -> Asker:
 
 def pulled(query: Query[T], via: str | None = None) -> T:
     """``query`` pulled as this request's caller, in the request's unit of work (which commits
-    the pull's trace entry)."""
+    the pull's trace entry), the query itself on the read path's session (a replica's)."""
     with store.unit_of_work() as db:
-        return pull(db, asker(via), query)
+        return pull(db, asker(via), query, store.read_session())

@@ -64,7 +64,8 @@ def _shared_records(user: User) -> list[GridRecord]:
     asker = Asker(department, f"user:{user.username}", PATROL_PURPOSE, str(request.url_rule),
                   via="grid")
     with store.unit_of_work() as db:
-        return pull(db, asker, GridRecords(tuple(sorted(grid.code for grid in user.grids))))
+        return pull(db, asker, GridRecords(tuple(sorted(grid.code for grid in user.grids))),
+                    store.read_session())
 
 
 @bp.post("/grid/issues")
@@ -78,7 +79,8 @@ def report() -> ResponseReturnValue:
                              description=required(form, "description"),
                              lon=number(form, "lon"), lat=number(form, "lat"),
                              reporter_user_id=user.id, source="grid",
-                             rule=store.settings().dedup)
+                             rule=store.settings().dedup,
+                             hours=store.settings().working_hours)
         if photo is not None:
             store_photo(db, issue.id, "report", photo)
     return jsonify(id=issue.id, status=issue.status, report_count=issue.report_count), 201

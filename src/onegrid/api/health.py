@@ -1,5 +1,8 @@
-"""Operations: GET /healthz (200 when the store and the broker both answer, 503 otherwise) and
-GET /metrics (ingest counters and lag in the Prometheus text format)."""
+"""Operations: GET /healthz (200 when the store and the broker both answer, "degraded" in the
+body while ingest does not read some dataset; 503 otherwise) and GET /metrics (ingest counters,
+lag and state in the Prometheus text format). Both read the broker from this process's view,
+refreshed in the background (platform/operations/broker_view.py): a slow broker never holds
+a request."""
 
 from __future__ import annotations
 
@@ -7,23 +10,32 @@ from flask import Blueprint, Response, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from onegrid.api import store
+from onegrid.platform.errors import StoreUnavailableError
+from onegrid.platform.operations.broker_view import BrokerSnapshot, shared_view
 from onegrid.platform.operations.health import platform_state
 from onegrid.platform.operations.metrics import prometheus_text, status
 
 bp = Blueprint("health", __name__)
 
 
+def broker() -> BrokerSnapshot:
+    settings = store.settings()
+    return shared_view(settings.kafka, settings.topic_prefix).snapshot()
+
+
 @bp.get("/healthz")
 def healthz() -> Response:
-    state = platform_state(store.engine(), store.settings().kafka)
+    state = platform_state(store.engine(), broker(), store.settings().topic_prefix,
+                           store.session())
     response = jsonify(state)
-    response.status_code = 200 if state["status"] == "ok" else 503
+    response.status_code = 503 if state["status"] == "unavailable" else 200
     response.headers["Cache-Control"] = "no-store"
+    if response.status_code == 503:  # as every other answer of a store or broker away
+        response.headers["Retry-After"] = str(StoreUnavailableError.retry_after)
     return response
 
 
 @bp.get("/metrics")
 def metrics() -> Response:
-    settings = store.settings()
-    state = status(store.session(), settings.kafka, prefix=settings.topic_prefix)
+    state = status(store.session(), broker(), prefix=store.settings().topic_prefix)
     return Response(prometheus_text(state), mimetype=CONTENT_TYPE_LATEST)

@@ -43,6 +43,8 @@ def init_app(app: Flask, rules: WebRules, tile_url: str) -> None:
     policy = dict(POLICY)
     if tile_url:
         policy["img-src"] += " " + _origin(tile_url)
+    if rules.stream_port:  # the screen's live feed, on that port of the site's host
+        policy["connect-src"] += f" http://*:{rules.stream_port} https://*:{rules.stream_port}"
     Talisman(app, force_https=False, frame_options="DENY", content_security_policy=policy,
              content_security_policy_nonce_in=["script-src", "style-src"],
              referrer_policy="same-origin", session_cookie_secure=False,

@@ -50,7 +50,10 @@ def detail(issue_id: int) -> str:
     return render_template(
         "issue.html", user=user, issue=issue, category=db.get(IssueCategory, issue.category),
         trace=issue_trace(db, issue.id), photos=photos, names=_names(db),
-        actions=actions_for(issue.status, user.role), late=overdue(issue, datetime.now(UTC)),
+        # handing over is the first office's while the list names no owner (首问负责)
+        actions=[a for a in actions_for(issue.status, user.role)
+                 if a != "hand_over" or issue.awaiting_owner],
+        late=overdue(issue, datetime.now(UTC)),
         departments=list_departments(db), tz=ZoneInfo(store.settings().working_hours.zone))
 
 
@@ -85,7 +88,8 @@ def photo(photo_id: int) -> Response:
 @bp.post("/tasks")
 @require("department_staff")
 def new_task() -> ResponseReturnValue:
-    """Push a task down to a grid; a type not on the admission list is refused (422)."""
+    """Push a task down to a street, community or grid; an item not admitted in force, or a
+    target below its level, is refused (422)."""
     user, form = signed_in(), request.form
     if user.department_id is None:
         raise ForbiddenError("your account belongs to no department")
@@ -93,9 +97,10 @@ def new_task() -> ResponseReturnValue:
         department = db.get_one(Department, user.department_id)
         decision = push_task(db, department_code=department.code,
                              task_type=required(form, "task_type"),
-                             grid_code=required(form, "grid_code"),
+                             area_code=required(form, "area_code"),
                              title=required(form, "title"), detail=form.get("detail", ""),
-                             by=user, hours=store.settings().working_hours)
+                             actor=user.username, user_id=user.id,
+                             hours=store.settings().working_hours)
     # Raised after the unit of work: a refusal is committed too, a line in the burden ledger.
     if decision.task is None:
         raise NotAdmittedError(decision.refusal)

@@ -12,7 +12,8 @@ from onegrid.api import openapi_parts
 from onegrid.api.features import json_response
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
-DOCUMENTED = ("catalog", "records", "requests", "ogc", "ogc_items", "tiles", "openapi")
+DOCUMENTED = ("catalog", "records", "requests", "admission", "ogc", "ogc_items", "tiles",
+              "openapi")
 
 
 def build() -> dict[str, Any]:

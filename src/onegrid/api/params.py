@@ -94,6 +94,14 @@ def json_body(required: bool = True) -> dict[str, Any]:
     return body
 
 
+def body_text(body: dict[str, Any], name: str) -> str:
+    """A required, non-empty string of a JSON body; InvalidInputError names it otherwise."""
+    value = body.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInputError(f"{name} is required (a non-empty string)")
+    return value
+
+
 def _holds_nul(value: object) -> bool:
     if isinstance(value, str):
         return "\x00" in value

@@ -6,10 +6,11 @@ import logging
 
 from flask import Flask, Response, json, request
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from onegrid.api import store
-from onegrid.platform.errors import OneGridError, TooManyRequestsError
+from onegrid.platform.errors import OneGridError
 from onegrid.platform.sharing.identity import mask_resident_ids
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ def init_app(app: Flask) -> None:
         response = problem(err.status, err.title, err.detail, err.code)
         if err.status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="onegrid"'
-        if isinstance(err, TooManyRequestsError):
+        if err.retry_after is not None:
             response.headers["Retry-After"] = str(err.retry_after)
         return response
 
@@ -44,7 +45,9 @@ def init_app(app: Flask) -> None:
         return problem(500, "Internal error", "something went wrong on our side; it is logged",
                        "internal-error")
 
+    # a pool with no connection to give in time is the store not answering too
     @app.errorhandler(DBAPIError)
-    def _store(err: DBAPIError) -> Response:
+    @app.errorhandler(PoolTimeoutError)
+    def _store(err: DBAPIError | PoolTimeoutError) -> Response:
         known = store.unavailable(err)
         return _onegrid(known) if known else _unexpected(err)

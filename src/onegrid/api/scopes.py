@@ -17,8 +17,8 @@ from onegrid.platform.store.models import Department
 
 # scope → the blueprints its tokens open
 OPENS: dict[str, frozenset[str]] = {
-    "data": frozenset({"catalog", "records", "requests", "inventory", "ogc", "ogc_items",
-                       "tiles"}),
+    "data": frozenset({"catalog", "records", "requests", "inventory", "admission", "ogc",
+                       "ogc_items", "tiles"}),
     "open311": frozenset({"open311"}),
 }
 

@@ -42,7 +42,7 @@ def get_tile(layer: str, z: int, x: int, y: int) -> Response:
     if kind == "record" and dataset_id:
         data = pulled(RecordTile(dataset_id, z, x, y))
     else:  # hierarchy layers are public geography: no grant to check, no pull to trace
-        data = tile(store.session(), layer, z, x, y, {})
+        data = tile(store.read_session(), layer, z, x, y, {})
     return Response(data, mimetype=MEDIA_TYPE, headers={"Cache-Control": "private, max-age=60"})
 
 

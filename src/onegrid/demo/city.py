@@ -1,4 +1,5 @@
-"""Build the demo city: departments, Lucheng's hierarchy, grid workers and staff (idempotent)."""
+"""Build the demo city: departments, Lucheng's hierarchy, grid workers and staff, its offices and
+its lists, imported from the files in data/ as a city imports its own (idempotent)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import csv
 import json
 import random
 from collections.abc import Callable
-from importlib.resources import files
+from datetime import date
+from importlib.resources import as_file, files
 
 from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
@@ -16,7 +18,8 @@ from onegrid.demo.factories import person_name
 from onegrid.gis.hierarchy import load_district
 from onegrid.platform.accounts.departments import add_department
 from onegrid.platform.accounts.passwords import check_password, hash_password
-from onegrid.platform.governance.lists import load_admission_list, load_categories
+from onegrid.platform.governance.lists import effective_start, import_file
+from onegrid.platform.governance.offices import set_office
 from onegrid.platform.store.models import Area, User, user_grid
 from onegrid.platform.trace.chain import append
 
@@ -27,9 +30,16 @@ STAFF_PER_DEPARTMENT = 2
 OPERATORS = 3
 DEMO_PASSWORD = "onegrid-demo"  # every demo user's password (README, Demo)
 GRID_DEPARTMENT = "WGZX"  # grid workers' department: its grants say what their map shows
+# the district's offices: its command centre, and who reviews admission applications
+OFFICES = (("command_centre", "ZHZX"), ("admission_reviewer", "SGB"))
+# each list, in import order (the responsibility list names categories), and its file
+LISTS = (("categories", "categories.csv"), ("responsibility", "responsibility.xlsx"),
+         ("admission", "admission.csv"))
+LISTS_EFFECTIVE = date(2026, 1, 1)
 
 
-def build(session: Session, grid_size_m: int, progress: Callable[[str], None]) -> dict[str, int]:
+def build(session: Session, grid_size_m: int, progress: Callable[[str], None],
+          zone: str = "Asia/Shanghai") -> dict[str, int]:
     """Add what the demo city lacks; a second run changes nothing. Returns row counts."""
     rng = random.Random(330302)
     departments = _departments(session)
@@ -42,9 +52,13 @@ def build(session: Session, grid_size_m: int, progress: Callable[[str], None]) -
     progress(f"{workers} new grid workers")
     staff = _staff(session, departments, rng)
     _passwords(session)
-    categories = load_categories(session, _csv("categories.csv"))
-    admitted = load_admission_list(session, _csv("admission_list.csv"))
-    progress(f"{categories} issue categories, {admitted} admitted task types")
+    for role, department in OFFICES:
+        set_office(session, role, DISTRICT_CODE, department, "demo")
+    for kind, name in LISTS:
+        with as_file(DATA.joinpath(name)) as path:
+            version, new = import_file(session, kind, path, effective_start(LISTS_EFFECTIVE, zone),
+                                       "demo")
+        progress(f"{kind} list: version {version.id}" + ("" if new else " (unchanged)"))
     append(session, "demo", "demo.build", f"area:{DISTRICT_CODE}",
            {"new_grid_workers": workers, "new_staff": staff})
     return {"departments": len(departments), "grid_workers": workers, "staff": staff}

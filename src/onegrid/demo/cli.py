@@ -40,7 +40,8 @@ def demo_city(rt: Runtime) -> None:
     """Build (or complete) the demo city and register its datasets."""
     click.echo("building the demo city (Lucheng district, Wenzhou)")
     with rt.unit_of_work() as session:
-        counts = build(session, rt.settings.grid_size_m, lambda s: click.echo(f"  … {s}"))
+        counts = build(session, rt.settings.grid_size_m, lambda s: click.echo(f"  … {s}"),
+                       rt.settings.working_hours.zone)
         datasets = register_all(session)
         agreements = agree_all(session)
     settle(rt.engine)

@@ -13,12 +13,15 @@ import yaml
 from sqlalchemy import select
 
 from onegrid.ingest import feed as feeds
+from onegrid.ingest.broker_loss import log_marks, reset_offsets
 from onegrid.ingest.deadletters import list_dead_letters, replay
 from onegrid.ingest.topics import ensure_topics
 from onegrid.ingest.worker import Worker
 from onegrid.ingest.writer import Outcome
 from onegrid.platform.cli import OneGridGroup, Runtime, pass_runtime, pass_runtime_as
 from onegrid.platform.errors import NotFoundError
+from onegrid.platform.operations.broker_view import read_once
+from onegrid.platform.operations.ingest_state import stored_offsets
 from onegrid.platform.operations.metrics import COUNTERS, status
 from onegrid.platform.sharing.catalog import register, rules
 from onegrid.platform.sharing.identity import mask_resident_ids
@@ -73,9 +76,12 @@ def ingest_run(rt: Runtime, group: str, datasets: tuple[str, ...]) -> None:
 @click.option("--group", default=INGEST_GROUP, show_default=True)
 @pass_runtime_as("ingest")
 def ingest_status(rt: Runtime, group: str) -> None:
-    """Counters per dataset and department, and each dataset's lag behind the broker."""
+    """Counters per dataset and department, each dataset's lag behind the broker, and the
+    datasets ingest does not read (a missing topic, a broker that lost its log): what happened
+    and what to do. Exit 1 when there is any such dataset or the broker does not answer."""
+    broker = read_once(rt.settings.kafka, rt.settings.topic_prefix)
     with rt.session() as session:
-        state = status(session, rt.settings.kafka, group, rt.settings.topic_prefix)
+        state = status(session, broker, group, rt.settings.topic_prefix)
         click.echo(f"{'dataset':28} {'department':10} "
                    + " ".join(f"{c:>12}" for c in COUNTERS))
         for c in state.counters:
@@ -83,6 +89,50 @@ def ingest_status(rt: Runtime, group: str) -> None:
                        + " ".join(f"{getattr(c, name):>12,}" for name in COUNTERS))
     for dataset, behind in sorted(state.lag.items()):
         click.echo(f"lag {dataset}: {behind:,}")
+    if not broker.ok:
+        click.echo(f"broker: {broker.error}")
+    for found in state.degraded.values():
+        click.echo(f"degraded {found.dataset} ({found.reason}): {found.detail}\n"
+                   f"  what to do: {found.remedy}")
+    if state.degraded or not broker.ok:
+        raise SystemExit(1)
+
+
+@ingest.command("reset-offsets")
+@click.argument("dataset_id", metavar="DATASET")
+@click.option("--to", "to", type=click.Choice(["earliest", "latest"]), required=True,
+              help="earliest: read the broker's log of the dataset from its start; latest: "
+                   "skip what it holds and read what comes next.")
+@click.option("--group", default=INGEST_GROUP, show_default=True)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_runtime_as("ingest")
+def ingest_reset_offsets(rt: Runtime, dataset_id: str, to: str, group: str, yes: bool) -> None:
+    """Set where ingest reads DATASET's topic next, in the store, and release the partitions
+    ingest holds because the broker lost its log (`onegrid ingest status` says which); the
+    workers resume there within seconds. Creates the topic if the broker lacks it. Traced.
+    Meant for held partitions: a worker reading a partition that is not held moves to the new
+    offset when the partitions are next assigned (restart the workers)."""
+    with rt.session() as session:
+        if session.get(Dataset, dataset_id) is None:
+            raise NotFoundError(f"unknown dataset {dataset_id!r}")
+        stored = stored_offsets(session, group)
+    topic = ensure_topics(rt.settings.kafka, [dataset_id], prefix=rt.settings.topic_prefix)[0]
+    marks = log_marks(rt.settings.kafka, topic)
+    offsets = {p: low if to == "earliest" else high for p, (low, high) in sorted(marks.items())}
+    for p, offset in offsets.items():
+        at = stored.get((topic, p))
+        was = "none" if at is None else \
+            f"{at.next_offset:,}{' (held)' if at.held_reason else ''}"
+        click.echo(f"{topic}[{p}]: stored {was} -> {offset:,} (the log holds "
+                   f"{marks[p][0]:,}..{marks[p][1]:,})")
+    if not yes:
+        click.confirm(f"Set group {group!r}'s offsets of {dataset_id} to the {to}?", abort=True)
+    with rt.unit_of_work() as session:
+        reset_offsets(session.connection(), group, topic, offsets)
+        append(session, "cli", "ingest.reset_offsets", f"dataset:{dataset_id}", {
+            "group": group, "to": to, "offsets": {str(p): o for p, o in offsets.items()},
+            "before": {str(p): at.next_offset for (t, p), at in stored.items() if t == topic}})
+    click.echo(f"reset {len(offsets)} partitions of {topic} to the {to}")
 
 
 @click.group(cls=OneGridGroup)

@@ -32,6 +32,7 @@ from onegrid.ingest import faults
 from onegrid.ingest.bridges import run_bridges
 from onegrid.ingest.decode import NO_HASHES, Refusal, Report
 from onegrid.ingest.redaction import redacted
+from onegrid.platform.governance.working_time import WorkingHours
 from onegrid.platform.loop.dedup import DEFAULT_RULE, DedupRule
 from onegrid.platform.store.models import DeadLetter, IngestCounter
 from onegrid.platform.store.sqlfiles import statements
@@ -90,19 +91,36 @@ def _offset_ranges(deliveries: Iterable[Delivery]) -> dict[tuple[str, int], tupl
     return {tp: (min(o), max(o) + 1) for tp, o in offsets.items()}
 
 
+class StoreRewoundError(Exception):
+    """The store's offsets are behind what this writer stored: batches it committed are gone.
+
+    The writer's commits do not wait for the disk (synchronous_commit off, _prepare), so a
+    crash of PostgreSQL may lose the last fraction of a second of them, offsets with rows; a
+    restore, or the local broker's restart (deploy/broker.sh forgets the offsets), moves them
+    back too. Writing on would advance the offsets past what was lost, so the worker is told
+    to read again from ``stored``, (topic, partition) -> offset, instead."""
+
+    def __init__(self, stored: dict[tuple[str, int], int]) -> None:
+        super().__init__(", ".join(f"{t}[{p}]@{o}" for (t, p), o in sorted(stored.items())))
+        self.stored = stored
+
+
 class BatchWriter:
     """Writes batches through one dedicated connection (it owns a temporary staging table)."""
 
     def __init__(self, conn: Connection, consumer_group: str,
                  department_ids: Callable[[], dict[str, int]],
                  dedup: DedupRule = DEFAULT_RULE,
-                 stopping: threading.Event | None = None) -> None:
+                 stopping: threading.Event | None = None,
+                 hours: WorkingHours | None = None) -> None:
         self.conn = conn
         self.group = consumer_group
         self.department_ids = department_ids
         self.dedup = dedup  # for the bridges: a hotline ticket merges as the web's reports do
+        self.hours = hours  # and its issue's SLA counts by the city's working calendar
         self.stopping = stopping  # ends the waits for the store (the worker's stop)
         self._batches = 0
+        self._committed: dict[tuple[str, int], int] = {}  # where our last commits left offsets
         self._prepare()
 
     def _prepare(self) -> None:
@@ -149,7 +167,12 @@ class BatchWriter:
             try:
                 if self.conn.invalidated:
                     self._prepare()  # a new connection: no staging table, default settings
-                return self._write(reports, refusals, before_commit, apart)
+                outcome = self._write(reports, refusals, before_commit, apart)
+                for tp, end in outcome.resume_at.items():
+                    self._committed[tp] = max(end, self._committed.get(tp, end))
+                return outcome
+            except StoreRewoundError:
+                raise
             except Exception as exc:
                 why = faults.passing(exc)
                 self._analysed_for = 0  # the rollback took the statistics back too
@@ -232,6 +255,10 @@ class BatchWriter:
         claim, read, advance = statements("onegrid.ingest", "offsets")
         self.conn.execute(claim, params)
         stored = {(t, p): o for t, p, o in self.conn.execute(read, params)}
+        lost = {tp: o for tp, o in stored.items() if o < self._committed.get(tp, o)}
+        if lost:
+            self._committed.update(lost)  # from there on, as the store has it
+            raise StoreRewoundError(lost)
         self.conn.execute(advance, params)
         if all(stored[tp] <= first for tp, (first, _) in ranges.items()):
             return None
@@ -270,7 +297,7 @@ class BatchWriter:
             raise RuntimeError(f"{len(reports) - stored - len(refusals)} reports of the batch "
                                "were neither stored nor refused")
         run_bridges(self.conn, (r for seq, (_, r) in enumerate(reports) if seq not in outside),
-                    self.dedup)
+                    self.dedup, self.hours)
         if self.conn.in_nested_transaction():  # else the commit empties it (ON COMMIT)
             # TRUNCATE gives the table new files and catalog rows: only for a batch written in
             # a caller's transaction, where the next batch would see this one's rows.

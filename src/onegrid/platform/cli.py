@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from onegrid.platform.accounts.departments import add_department, list_departments
 from onegrid.platform.accounts.ingest_keys import create_key, list_keys, revoke_key
 from onegrid.platform.errors import OneGridError
+from onegrid.platform.operations.broker_view import read_once
 from onegrid.platform.operations.health import platform_state
 from onegrid.platform.settings import Settings
 from onegrid.platform.sharing.tokens import (
@@ -120,15 +121,20 @@ class OneGridGroup(click.Group):
 @click.option("--url", help="Ask a running web server's /healthz instead of checking directly.")
 @pass_runtime
 def health(rt: Runtime, wait: float, url: str | None) -> None:
-    """Print the store's and the broker's state as JSON; exit 1 unless both answer."""
+    """Print the store's, the broker's and ingest's state as JSON; exit 1 unless the store and
+    the broker both answer (a "degraded" ingest, which `onegrid ingest status` explains, still
+    exits 0)."""
     deadline = time.monotonic() + wait
+    answering = ("ok", "degraded")
     while True:
-        state = _http_state(url) if url else platform_state(rt.engine, rt.settings.kafka)
-        if state.get("status") == "ok" or time.monotonic() >= deadline:
+        state = _http_state(url) if url else platform_state(
+            rt.engine, read_once(rt.settings.kafka, rt.settings.topic_prefix),
+            rt.settings.topic_prefix)
+        if state.get("status") in answering or time.monotonic() >= deadline:
             break
         time.sleep(0.5)
     click.echo(json.dumps(state, ensure_ascii=False, indent=2))
-    sys.exit(0 if state.get("status") == "ok" else 1)
+    sys.exit(0 if state.get("status") in answering else 1)
 
 
 def _http_state(url: str) -> dict[str, Any]:
@@ -236,9 +242,7 @@ def department_key_list(rt: Runtime, code: str) -> None:
 def department_key_revoke(rt: Runtime, kid: str) -> None:
     """Revoke ingest key KID for good: ingest refuses what it signs from its next batch on."""
     with rt.unit_of_work() as session:
-        key = revoke_key(session, kid)
-        append(session, "cli", "ingest_key.revoke", f"ingest_key:{kid}",
-               {"department_id": key.department_id})
+        revoke_key(session, kid, "cli")
     click.echo(f"revoked {kid}")
 
 
@@ -289,9 +293,7 @@ def _day(at: datetime | None) -> str:
 def token_revoke(rt: Runtime, token_id: int) -> None:
     """Revoke a token by its id (see `onegrid token list`)."""
     with rt.unit_of_work() as session:
-        row = revoke_token(session, token_id)
-        append(session, "cli", "token.revoke", f"token:{token_id}",
-               {"revoked_at": row.revoked_at})
+        revoke_token(session, token_id, "cli")
     click.echo(f"token {token_id} revoked")
 
 

@@ -15,6 +15,8 @@ class OneGridError(Exception):
     status: ClassVar[int] = 500
     code: ClassVar[str] = "internal-error"
     title: ClassVar[str] = "Internal error"
+    retry_after: int | None = None
+    """Seconds after which the same request may succeed (HTTP's Retry-After), if it may."""
 
     def __init_subclass__(cls, *, status: int | None = None, code: str, title: str,
                           **kwargs: Any) -> None:
@@ -34,7 +36,10 @@ class ConfigurationError(OneGridError, code="configuration", title="OneGrid is n
 
 class StoreUnavailableError(OneGridError, status=503, code="store-unavailable",
                             title="The database is not available"):
-    """The database does not answer."""
+    """The database does not answer (or not in time): the same request may succeed once it
+    is back, which a restarted PostgreSQL is within seconds."""
+
+    retry_after = 5
 
 
 class NotFoundError(OneGridError, status=404, code="not-found", title="Not found"):
@@ -66,6 +71,8 @@ class AccessDeniedError(ForbiddenError, code="access-denied",
 class TooManyRequestsError(OneGridError, status=429, code="too-many-requests",
                            title="Too many requests"):
     """The caller asked more often than the rate allows; ``retry_after`` is in seconds."""
+
+    retry_after: int
 
     def __init__(self, detail: str, retry_after: int) -> None:
         super().__init__(detail)

@@ -18,9 +18,11 @@ from onegrid.platform.errors import ConfigurationError
 from onegrid.platform.governance.working_time import (
     DEFAULT_DAYS,
     DEFAULT_PERIODS,
+    LocalDays,
     WorkingHours,
     parse_periods,
     parse_weekdays,
+    read_local_days,
 )
 from onegrid.platform.loop.dedup import DedupRule
 from onegrid.platform.screen.rules import ScreenRules
@@ -42,6 +44,10 @@ class WebRules:
     login_limits: tuple[str, str] = ("5/minute", "30/minute")
     cookie_secure: bool = False  # True: Secure always; False: Secure on HTTPS requests
     proxy_hops: int = 0  # proxies in front whose X-Forwarded-* headers are trusted
+    # Where browsers open the screen's live feed, which its own process serves (api/screen/
+    # stream.py): 0, on the site itself at /screen/feed (a proxy in front routes that path to
+    # that process); N, on port N of the site's host (`make run`: 8001).
+    stream_port: int = 0
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,10 @@ class Settings:
     owner_database_url: str = ""
     ingest_database_url: str = ""
     admin_database_url: str = ""
+    # A replica (through PgBouncer) for the read paths: records, OGC, tiles, the grid page, the
+    # screen's figures. Unset: they read from database_url (store/replica.py says how a caller
+    # still reads its own writes).
+    database_read_url: str = ""
     grid_size_m: int = 500
     tile_url: str = ""
     kafka_max_poll_ms: int = 10_000
@@ -102,6 +112,7 @@ class Settings:
             owner_database_url=owner,
             ingest_database_url=_psycopg(env.get("ONEGRID_INGEST_DATABASE_URL") or url),
             admin_database_url=_psycopg(env.get("ONEGRID_ADMIN_DATABASE_URL") or owner),
+            database_read_url=_psycopg(env.get("DATABASE_READ_URL") or ""),
             kafka_bootstrap_servers=env["KAFKA_BOOTSTRAP_SERVERS"],
             secret_key=env["ONEGRID_SECRET_KEY"],
             pii_key=env["ONEGRID_PII_KEY"],
@@ -119,7 +130,8 @@ class Settings:
             working_hours=WorkingHours(
                 periods=read("ONEGRID_WORKING_PERIODS", DEFAULT_PERIODS, parse_periods),
                 weekdays=read("ONEGRID_WORKING_DAYS", DEFAULT_DAYS, parse_weekdays),
-                zone=zone),
+                zone=zone,
+                local=read("ONEGRID_LOCAL_CALENDAR", "", _local_days)),
             screen=ScreenRules(
                 warning_sigma=read("ONEGRID_WARNING_SIGMA", "3", _measure),
                 warning_min_issues=read("ONEGRID_WARNING_MIN_ISSUES", "3", _count),
@@ -142,7 +154,8 @@ class Settings:
                 login_limits=(read("ONEGRID_LOGIN_LIMIT_USER", "5/minute", _rate),
                               read("ONEGRID_LOGIN_LIMIT_ADDRESS", "30/minute", _rate)),
                 cookie_secure=read("ONEGRID_COOKIE_SECURE", "0", _flag),
-                proxy_hops=read("ONEGRID_PROXY_HOPS", "0", _hops)),
+                proxy_hops=read("ONEGRID_PROXY_HOPS", "0", _hops),
+                stream_port=read("ONEGRID_STREAM_PORT", "0", _hops)),
             kafka_client=_librdkafka(env),
             require_signatures=read("ONEGRID_REQUIRE_SIGNATURES", "true", _flag),
         )
@@ -205,6 +218,11 @@ def _librdkafka(env: Mapping[str, str]) -> dict[str, str]:
     return {name.removeprefix("KAFKA_").lower().replace("_", "."): value
             for name, value in env.items()
             if name.startswith("KAFKA_") and name != "KAFKA_BOOTSTRAP_SERVERS" and value}
+
+
+def _local_days(path: str) -> LocalDays:
+    """The city's own days off and working days (a CSV file), none when no file is named."""
+    return read_local_days(path) if path else LocalDays()
 
 
 def _flag(value: str) -> bool:

@@ -37,8 +37,9 @@ def test_an_admitted_task_waits_for_the_next_working_period(db) -> None:
     here = spot(db, 13)
     staff = db.scalars(select(User).where(User.username == "mzj1")).one()
     worker = db.scalars(select(User).where(User.username == here.worker)).one()
-    decision = push_task(db, department_code="MZJ", task_type="ELDERLY_VISIT",
-                         grid_code=here.grid_code, title="探访独居老人", detail="", by=staff,
+    decision = push_task(db, department_code="MZJ", task_type="POP_VISIT",
+                         area_code=here.grid_code, title="探访独居老人", detail="",
+                         actor=staff.username, user_id=staff.id,
                          hours=HOURS, now=SHANGHAI_MONDAY_0700)
     assert decision.task is not None, decision.refusal
     assert decision.task.release_at == datetime(2026, 11, 24, 0, 30, tzinfo=UTC)
@@ -52,7 +53,8 @@ def test_a_task_type_not_on_the_list_is_refused_and_lands_in_the_ledger(db) -> N
     staff = db.scalars(select(User).where(User.username == "scjg1")).one()
     before = burden_totals(db)["task_refused_admission"]
     decision = push_task(db, department_code="SCJG", task_type="FORM_STATS",
-                         grid_code=here.grid_code, title="填报季度报表", detail="", by=staff,
+                         area_code=here.grid_code, title="填报季度报表", detail="",
+                         actor=staff.username, user_id=staff.id,
                          hours=HOURS)
     assert decision.task is None and "not on the admission list" in decision.refusal
     assert burden_totals(db)["task_refused_admission"] == before + 1

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from onegrid.platform.errors import ForbiddenError, InvalidInputError
+from onegrid.platform.governance.working_time import WorkingHours
 from onegrid.platform.loop.dedup import DEFAULT_RULE
 from onegrid.platform.loop.handling import act
 from onegrid.platform.loop.intake import report_issue
@@ -29,7 +30,7 @@ def _issue(db, rank: int = 8):
     worker = _user(db, here.worker)
     issue = report_issue(db, client_id=uuid.uuid4(), category="E0503", description="乱停车",
                          lon=here.lon, lat=here.lat, reporter_user_id=worker.id, source="grid",
-                         rule=DEFAULT_RULE)
+                         rule=DEFAULT_RULE, hours=WorkingHours())
     return issue, worker
 
 
@@ -80,8 +81,8 @@ def test_resolving_needs_a_result_note_and_evaluating_a_score(db) -> None:
 
 
 def test_overdue_flags_follow_the_category_sla(db) -> None:
-    issue, _ = _issue(db, 12)  # E0503: respond within 2 h, resolve within 24 h
-    now = datetime.now(UTC)
-    assert overdue(issue, now) == []
-    assert overdue(issue, now + timedelta(hours=3)) == ["response"]
-    assert overdue(issue, now + timedelta(hours=25)) == ["response", "resolution"]
+    issue, _ = _issue(db, 12)  # E0503: respond within 2 working hours, resolve within 24
+    assert overdue(issue, datetime.now(UTC)) == []
+    assert overdue(issue, issue.response_due + timedelta(seconds=1)) == ["response"]
+    assert overdue(issue, issue.resolve_due + timedelta(seconds=1)) == ["response", "resolution"]
+    assert issue.response_due - issue.created_at >= timedelta(hours=2)

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from onegrid.platform.errors import InvalidInputError
+from onegrid.platform.governance.working_time import WorkingHours
 from onegrid.platform.loop.dedup import DEFAULT_RULE, DedupRule
 from onegrid.platform.loop.intake import report_issue
 from onegrid.platform.store.models import (
@@ -30,7 +31,7 @@ def _report(db, category: str, lon: float, lat: float, **kw) -> Issue:
     return report_issue(db, client_id=kw.pop("client_id", uuid.uuid4()), category=category,
                         description=kw.pop("description", "井盖缺失"), lon=lon, lat=lat,
                         reporter_user_id=user_id, source=kw.pop("source", "grid"),
-                        rule=kw.pop("rule", DEFAULT_RULE), **kw)
+                        rule=kw.pop("rule", DEFAULT_RULE), hours=WorkingHours(), **kw)
 
 
 def _department(db, issue: Issue) -> str:

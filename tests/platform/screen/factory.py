@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from onegrid.platform.loop.dedup import DEFAULT_RULE
 from onegrid.platform.loop.intake import report_issue
 from onegrid.platform.store.models import Issue, User
+from tests.clock import round_the_clock
 from tests.places import east_of, spot
 
 
@@ -26,7 +27,7 @@ def make_issue(db: Session, rank: int, category: str = "E0502", *, metres: float
     lon, lat = east_of(db, here.lon, here.lat, metres) if metres else (here.lon, here.lat)
     issue = report_issue(db, client_id=uuid.uuid4(), category=category, description="测试事件",
                          lon=lon, lat=lat, reporter_user_id=None, source="hotline",
-                         rule=DEFAULT_RULE)
+                         rule=DEFAULT_RULE, hours=round_the_clock())
     if age or columns:
         shift = {"created_at": Issue.created_at - age, "response_due": Issue.response_due - age,
                  "resolve_due": Issue.resolve_due - age} if age else {}

@@ -34,7 +34,7 @@ def test_a_token_identifies_its_department_and_only_its_hash_is_stored(db: Sessi
 def test_unknown_revoked_and_expired_tokens_identify_nobody(db: Session, department) -> None:
     assert valid_token(db, "og_not-a-token") is None
     revoked, clear = create_token(db, "TESTDEP")
-    revoke_token(db, revoked.id)
+    revoke_token(db, revoked.id, "test")
     assert valid_token(db, clear) is None
     expired, clear = create_token(db, "TESTDEP", valid_days=1)
     expired.expires_at = datetime.now(UTC) - timedelta(seconds=1)
@@ -60,4 +60,4 @@ def test_an_unknown_scope_or_token_id_is_refused(db: Session, department) -> Non
     with pytest.raises(InvalidInputError, match="scope"):
         create_token(db, "TESTDEP", scope="admin")
     with pytest.raises(NotFoundError, match="no token"):
-        revoke_token(db, 0)
+        revoke_token(db, 0, "test")

@@ -42,7 +42,7 @@ def _collection_body(cid: str, features: list[dict[str, Any]], next_cursor: int 
 
 def _area_items(level: str, cid: str) -> Response:
     after = number("cursor", 0) if "cursor" in request.args else None
-    found, next_cursor = areas.page(store.session(), level, bbox(), after,
+    found, next_cursor = areas.page(store.read_session(), level, bbox(), after,
                                     number("limit", DEFAULT_LIMIT, 1, 1000))
     matched = len(found) if next_cursor is None and after is None else None
     return _collection_body(cid, found, next_cursor, matched)
@@ -100,7 +100,7 @@ def item(collection_id: str, feature_id: str) -> Response:
     """
     caller()  # areas are public geography, but only to callers the API knows
     if collection_id.startswith("area."):
-        found = areas.one(store.session(), collection_id.removeprefix("area."), feature_id)
+        found = areas.one(store.read_session(), collection_id.removeprefix("area."), feature_id)
     else:
         if not (feature_id.isascii() and feature_id.isdigit()) or len(feature_id) > 18:
             raise NotFoundError(f"no feature {feature_id[:40]!r} in {collection_id}")

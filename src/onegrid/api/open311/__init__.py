@@ -116,7 +116,8 @@ def create(fmt: str) -> Response:
         issue = report_issue(db, client_id=client_id, category=form.get("service_code", ""),
                              description=form.get("description", ""), lon=lon, lat=lat,
                              reporter_user_id=None, source="open311",
-                             rule=store.settings().dedup, address=form.get("address_string", ""),
+                             rule=store.settings().dedup, hours=store.settings().working_hours,
+                             address=form.get("address_string", ""),
                              media_url=form.get("media_url", ""), via=department.code)
     return respond(fmt, "service_requests", [{
         "service_request_id": str(issue.id), "token": str(client_id),

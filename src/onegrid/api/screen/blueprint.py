@@ -10,6 +10,8 @@ from onegrid.api import store
 from onegrid.platform.screen.rules import ScreenRules
 
 bp = Blueprint("screen", __name__)
+FEED_PATH = "/screen/feed"
+"""The live feed's path, served by a process of its own (stream.py)."""
 
 
 def rules() -> ScreenRules:

@@ -1,47 +1,104 @@
-"""The live feed as Server-Sent Events: each stream lives a bounded time (a sync worker's
-thread is held while it runs), then ends; the browser reconnects with Last-Event-ID."""
+"""The live feed as Server-Sent Events, served by a process of its own: a small ASGI app
+(Starlette under uvicorn) for GET /screen/feed alone, beside the Flask site (gunicorn).
+
+A stream is an asyncio task between two looks at the store, not a request thread: a thousand
+open screens cost no more of the site's threads than none. Each look (and the sign-in check)
+runs synchronous psycopg on a worker thread of anyio's pool, a session per look, so no
+connection or transaction is held between looks. The sign-in is the site's own: the Flask app
+is built in this process too, and the session cookie is read and checked by its code.
+
+Browsers reach it on the site's host at ONEGRID_STREAM_PORT (or at /screen/feed through a
+proxy); it answers cross-origin requests from the same host with credentials (CORS), the site's
+pages being on another port of it."""
 
 from __future__ import annotations
 
 import json
+import logging
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
-from flask import Response, request, stream_with_context
+import anyio
+from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+from werkzeug.test import EnvironBuilder
 
-from onegrid.api import store
-from onegrid.api.auth import require
-from onegrid.api.screen.blueprint import bp, now, rules
+from onegrid.api import create_app, store
+from onegrid.api.auth import current_user
+from onegrid.api.screen.blueprint import FEED_PATH
 from onegrid.platform.screen.feed import Cursor, FeedEvent, poll, start
 from onegrid.platform.screen.rules import ScreenRules
 
+log = logging.getLogger(__name__)
+LOOKS_AT_ONCE = 4  # fewer than the engine's pooled connections (platform/store/db.py)
 RETRY_MS = 1000  # how soon the browser reconnects after a stream ends
 KEEPALIVE_S = 15.0  # a comment line now and then keeps proxies from closing a quiet stream
 
 
-@bp.get("/screen/feed")
-@require("operator")
-def feed() -> Response:
-    screen_rules = rules()
-    last_id = request.headers.get("Last-Event-ID", "") or request.args.get("last_event_id", "")
-    with store.new_session() as db:
-        cursor = start(db, now(), last_id)
-    # The sign-in check used the request's session: give its connection back now, not when
-    # the stream ends a minute later.
-    store.session().close()
-    body = stream_with_context(_events(cursor, screen_rules))
-    return Response(body, mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+def create_stream_app(site: Flask | None = None) -> Starlette:
+    """The stream service; ``site``: the Flask app whose settings, store and sign-in it uses
+    (default: one built from the environment, as the site's processes build theirs). For
+    ``uvicorn --factory onegrid.api.screen.stream:create_stream_app``."""
+    flask_app = site or create_app()
+    # Looks at the store wait for one of a few threads (and so of the engine's pooled
+    # connections) rather than each stream taking one: many walls, a handful of connections.
+    looks = anyio.CapacityLimiter(LOOKS_AT_ONCE)
+
+    async def feed(request: Request) -> Response:
+        try:
+            opened = await anyio.to_thread.run_sync(_open, flask_app, request, limiter=looks)
+        except SQLAlchemyError:
+            log.warning("a live feed was refused: the store did not answer", exc_info=True)
+            opened = _problem(503, "The database does not answer",
+                              "the live feed opens again once it does")
+            opened.headers["Retry-After"] = "5"
+        if isinstance(opened, Response):
+            return _cors(request, opened)
+        cursor, rules = opened
+        return _cors(request, StreamingResponse(
+            _events(flask_app, cursor, rules, looks), media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}))
+
+    return Starlette(routes=[Route(FEED_PATH, feed, methods=["GET"])])
 
 
-def _events(cursor: Cursor, screen_rules: ScreenRules) -> Iterator[str]:
+def _open(site: Flask, request: Request) -> tuple[Cursor, ScreenRules] | Response:
+    """Who asks, checked as the site checks a page behind @require("operator"), and where the
+    stream starts (Last-Event-ID on a reconnect); or the problem to answer."""
+    last_id = request.headers.get("last-event-id", "") or \
+        request.query_params.get("last_event_id", "")
+    cookie = request.headers.get("cookie", "")
+    environ = EnvironBuilder(path=FEED_PATH, headers=[("Cookie", cookie)],
+                             base_url=f"{request.url.scheme}://{request.url.netloc}"
+                             ).get_environ()
+    with site.request_context(environ):
+        user = current_user()
+        if user is None:
+            return _problem(401, "Sign in first", "the live feed is for signed-in operators")
+        if user.role != "operator":
+            return _problem(403, "Forbidden", "the live feed is for operators")
+        with store.new_session() as db:
+            return start(db, _now(), last_id), store.settings().screen
+
+
+async def _events(site: Flask, cursor: Cursor, rules: ScreenRules,
+                  looks: anyio.CapacityLimiter) -> AsyncIterator[str]:
     yield f"retry: {RETRY_MS}\n\n"
-    deadline = time.monotonic() + screen_rules.feed_seconds
+    deadline = time.monotonic() + rules.feed_seconds
     quiet_since = time.monotonic()
     while time.monotonic() < deadline:
-        # A session per look: no connection or transaction is held between polls.
-        with store.new_session() as db:
-            events, cursor = poll(db, cursor, now(), screen_rules)
+        try:
+            events, cursor = await anyio.to_thread.run_sync(_look, site, cursor, rules,
+                                                            limiter=looks)
+        except SQLAlchemyError:  # the store is away: end here, the browser comes back later
+            log.warning("a live feed ended early: the store did not answer", exc_info=True)
+            break
         for event in events:
             yield _format(event)
         if events:
@@ -49,10 +106,36 @@ def _events(cursor: Cursor, screen_rules: ScreenRules) -> Iterator[str]:
         elif time.monotonic() - quiet_since > KEEPALIVE_S:
             yield f": keep-alive\nid: {cursor}\n\n"
             quiet_since = time.monotonic()
-        time.sleep(screen_rules.feed_poll)
+        await anyio.sleep(rules.feed_poll)
     yield f"event: bye\nid: {cursor}\ndata: {{}}\n\n"
+
+
+def _look(site: Flask, cursor: Cursor, rules: ScreenRules) -> tuple[list[FeedEvent], Cursor]:
+    """One look at the store, in a session of its own."""
+    with site.app_context(), store.new_session() as db:
+        return poll(db, cursor, _now(), rules)
 
 
 def _format(event: FeedEvent) -> str:
     data = json.dumps(event.data, ensure_ascii=False, default=str)
     return f"event: {event.kind}\nid: {event.cursor}\ndata: {data}\n\n"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _problem(status: int, title: str, detail: str) -> Response:
+    return JSONResponse({"type": "about:blank", "title": title, "status": status,
+                         "detail": detail}, status, media_type="application/problem+json")
+
+
+def _cors(request: Request, response: Response) -> Response:
+    """The site's pages, on another port of the same host, may read the stream with their
+    cookie; no other origin may."""
+    origin = request.headers.get("origin")
+    if origin and urlsplit(origin).hostname == request.url.hostname:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Allow-Credentials"] = "true"
+    response.headers["Vary"] = "Origin"
+    return response

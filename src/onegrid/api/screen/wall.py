@@ -10,7 +10,7 @@ from sqlalchemy import select
 from onegrid.api import store
 from onegrid.api.auth import require, signed_in
 from onegrid.api.forms import required
-from onegrid.api.screen.blueprint import bp, now, rules
+from onegrid.api.screen.blueprint import FEED_PATH, bp, now, rules
 from onegrid.platform.accounts.departments import list_departments
 from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.screen.alerts import grid_spikes, overdue_clusters
@@ -29,7 +29,8 @@ def page() -> str:
     departments = [{"code": d.code, "name": d.name, "name_en": d.name_en}
                    for d in list_departments(db)]
     config = {"state": url_for("screen.state"), "area": url_for("screen.area"),
-              "feed": url_for("screen.feed"), "dispatch": url_for("screen.dispatch"),
+              "feed": FEED_PATH, "feedPort": store.settings().web.stream_port,
+              "dispatch": url_for("screen.dispatch"),
               "openGrids": url_for("screen.open_grids"), "tiles": url_for("tiles.list_layers"),
               "datasets": datasets, "departments": departments,
               "tileUrl": store.settings().tile_url}
@@ -41,7 +42,7 @@ def page() -> str:
 @require("operator")
 def state() -> Response:
     """Everything on the wall but the map and the feed, computed now from the store."""
-    db, moment, screen_rules = store.session(), now(), rules()
+    db, moment, screen_rules = store.read_session(), now(), rules()
     return jsonify(
         kpis=kpis(db, moment, screen_rules),
         league=[asdict(row) for row in league(db, moment - screen_rules.resolve_window, moment)],
@@ -55,14 +56,14 @@ def state() -> Response:
 @require("operator")
 def area() -> Response:
     """One area of the drill-down (the city without ?code=): breadcrumbs and children."""
-    return jsonify(area_view(store.session(), request.args.get("code") or None))
+    return jsonify(area_view(store.read_session(), request.args.get("code") or None))
 
 
 @bp.get("/screen/open-grids.json")
 @require("operator")
 def open_grids() -> Response:
     """{grid code: open issues}: the choropleth's numbers (the shapes come as vector tiles)."""
-    return jsonify(open_by_grid(store.session()))
+    return jsonify(open_by_grid(store.read_session()))
 
 
 @bp.post("/screen/dispatch")

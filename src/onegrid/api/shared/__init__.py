@@ -1,6 +1,6 @@
-"""The shared data API under /api/v1: catalog, records, grants and collection requests, and the
-forms inventory."""
+"""The shared data API under /api/v1: catalog, records, grants and collection requests, the
+forms inventory, admission review and the lists."""
 
-from onegrid.api.shared import catalog, inventory, records, requests
+from onegrid.api.shared import admission, catalog, inventory, records, requests
 
-BLUEPRINTS = (catalog.bp, records.bp, requests.bp, inventory.bp)
+BLUEPRINTS = (catalog.bp, records.bp, requests.bp, inventory.bp, admission.bp)

@@ -12,8 +12,8 @@ from flask import Blueprint, Response, request
 from onegrid.api import store
 from onegrid.api.caller import caller
 from onegrid.api.features import json_response
-from onegrid.api.params import json_body, number
-from onegrid.api.shared.requests import _strings, _text
+from onegrid.api.params import body_text, json_body, number
+from onegrid.api.shared.requests import _strings
 from onegrid.platform.burden.inventory import FormReport, FormSpec, register_form, reports
 from onegrid.platform.burden.targets import burdens
 
@@ -46,8 +46,8 @@ def create_form() -> Response:
       problems: [400, 401, 403, 413, 503]
     """
     who, body = caller(), json_body()
-    spec = FormSpec(who.department.code, _text(body, "name"), _strings(body, "fields"),
-                    _text(body, "frequency"), _strings(body, "levels"))
+    spec = FormSpec(who.department.code, body_text(body, "name"), _strings(body, "fields"),
+                    body_text(body, "frequency"), _strings(body, "levels"))
     with store.unit_of_work() as db:
         form = register_form(db, spec, who.actor)
     [found] = [r for r in reports(store.session(), who.department.code) if r.form.id == form.id]

@@ -10,7 +10,7 @@ from flask import Blueprint, Response
 from onegrid.api import store
 from onegrid.api.caller import caller
 from onegrid.api.features import json_response
-from onegrid.api.params import instant, json_body
+from onegrid.api.params import body_text, instant, json_body
 from onegrid.platform.collection.gate import Ask, declare
 from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.sharing import grants
@@ -23,13 +23,6 @@ def _strings(body: dict[str, Any], name: str) -> list[str]:
     value = body.get(name)
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise InvalidInputError(f"{name} must be a list of strings")
-    return value
-
-
-def _text(body: dict[str, Any], name: str) -> str:
-    value = body.get(name)
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInputError(f"{name} is required (a non-empty string)")
     return value
 
 
@@ -59,9 +52,9 @@ def create_grant_request() -> Response:
     who, body = caller(), json_body()
     with store.unit_of_work() as db:
         req = grants.request_grant(
-            db, who.department, who.actor, dataset_id=_text(body, "dataset"),
-            purpose=_text(body, "purpose"), fields=_strings(body, "fields"),
-            expires_at=instant(_text(body, "expires_at"), "expires_at"),
+            db, who.department, who.actor, dataset_id=body_text(body, "dataset"),
+            purpose=body_text(body, "purpose"), fields=_strings(body, "fields"),
+            expires_at=instant(body_text(body, "expires_at"), "expires_at"),
             personal_information=body.get("personal_information") is True)
     return json_response(_grant_request(req), status=201)
 
@@ -129,7 +122,7 @@ def _collection(req: CollectionRequest) -> dict[str, Any]:
 
 
 def _optional_text(body: dict[str, Any], name: str) -> str | None:
-    return _text(body, name) if body.get(name) is not None else None
+    return body_text(body, name) if body.get(name) is not None else None
 
 
 def _ask(body: dict[str, Any]) -> Ask:
@@ -140,9 +133,9 @@ def _ask(body: dict[str, Any]) -> Ask:
         day = date.fromisoformat(deadline) if deadline else None
     except ValueError:
         raise InvalidInputError("deadline must be a date, e.g. 2026-12-01") from None
-    return Ask(_text(body, "task_type"), _strings(body, "fields"), _strings(body, "grid_codes"),
-               deadline=day, working_days=days, dataset=_optional_text(body, "dataset"),
-               subject=_optional_text(body, "subject"))
+    return Ask(body_text(body, "task_type"), _strings(body, "fields"),
+               _strings(body, "grid_codes"), deadline=day, working_days=days,
+               dataset=_optional_text(body, "dataset"), subject=_optional_text(body, "subject"))
 
 
 @bp.post("/collection-requests")

@@ -121,7 +121,12 @@
   }
 
   function listen() {
-    const source = new EventSource(config.feed);
+    // The feed has a process of its own: on this host at config.feedPort, or on this origin
+    // (a proxy in front routes it); across ports it needs the sign-in cookie sent along.
+    const url = config.feedPort
+      ? `${location.protocol}//${location.hostname}:${config.feedPort}${config.feed}`
+      : config.feed;
+    const source = new EventSource(url, {withCredentials: Boolean(config.feedPort)});
     for (const kind of ["new_issue", "merge", "dispatch", "sla_breach", "dead_letter_spike"]) {
       source.addEventListener(kind, (e) => { feedLine(kind, JSON.parse(e.data)); soon(); });
     }

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -19,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from onegrid.platform.accounts.departments import get_department
-from onegrid.platform.errors import NotFoundError
+from onegrid.platform.accounts.revocation import revoke
 from onegrid.platform.store.models import Department, IngestKey
 from onegrid.platform.trace.chain import append
 
@@ -55,14 +54,11 @@ def list_keys(session: Session, department_code: str) -> list[IngestKey]:
                                 .order_by(IngestKey.created_at, IngestKey.kid)))
 
 
-def revoke_key(session: Session, kid: str) -> IngestKey:
+def revoke_key(session: Session, kid: str, actor: str) -> IngestKey:
     """Revoke the key for good: its secret is erased, and ingest refuses what it signs."""
-    key = session.get(IngestKey, kid)
-    if key is None:
-        raise NotFoundError(f"no ingest key {kid!r} (see `onegrid department key list CODE`)")
-    if key.revoked_at is None:
-        key.revoked_at = datetime.now(UTC)
-        key.secret = None
+    key = revoke(session, IngestKey, kid, actor, "ingest_key.revoke",
+                 f"no ingest key {kid!r} (see `onegrid department key list CODE`)")
+    key.secret = None
     session.flush()
     return key
 

@@ -1,5 +1,5 @@
-"""Password hashes (scrypt from the standard library), signing in by username, and ending a
-user's sessions."""
+"""Password hashes (scrypt from the standard library), signing in by username (never a disabled
+user), changing one's password, and ending a user's sessions."""
 
 from __future__ import annotations
 
@@ -12,9 +12,12 @@ from functools import cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.store.models import User
+from onegrid.platform.trace.chain import append
 
 _N, _R, _P = 2**14, 8, 1
+MIN_LENGTH = 10  # a chosen password's least length
 
 
 def hash_password(clear: str) -> str:
@@ -49,7 +52,28 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
     if not check_password(stored, password) or user is None or not user.password_hash:
         return None
-    return user
+    return user if user.disabled_at is None else None
+
+
+class WrongPasswordError(InvalidInputError, code="wrong-password",
+                         title="The current password is wrong"):
+    """Changing a password needs the current one."""
+
+
+def change_own_password(session: Session, user: User, current: str, new: str,
+                        repeat: str) -> None:
+    """Set the user's new password, which ends the one-time one and every other session
+    (traced). The errors' details are message keys of the UI (api/messages)."""
+    if not user.password_hash or not check_password(user.password_hash, current):
+        raise WrongPasswordError("bad_password")
+    if new != repeat:
+        raise InvalidInputError("passwords_differ")
+    if len(new) < MIN_LENGTH or new == current or new.casefold() == user.username.casefold():
+        raise InvalidInputError("password_rule")
+    user.password_hash, user.must_change_password = hash_password(new), False
+    sign_out_everywhere(session, user)
+    append(session, user.username, "user.change_password", f"user:{user.username}",
+           {"name": user.display_name})
 
 
 def sign_out_everywhere(session: Session, user: User) -> None:

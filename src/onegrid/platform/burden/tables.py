@@ -30,13 +30,16 @@ def csv_rows(text: str) -> list[dict[str, str]]:
 
 def _xlsx_rows(path: Path) -> list[dict[str, str]]:
     try:
-        sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
+        book = load_workbook(path, read_only=True, data_only=True)
     except (OSError, ValueError, KeyError, BadZipFile) as exc:
         raise InvalidInputError(f"{path.name} is not a readable .xlsx workbook") from exc
-    rows = sheet.iter_rows(values_only=True)
-    header = [str(h or "").strip() for h in next(rows, ())]
-    return [{h: "" if v is None else str(v).strip() for h, v in zip(header, row, strict=False)}
-            for row in rows if any(v is not None for v in row)]
+    try:  # a read-only workbook holds its file open until closed
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        header = [str(h or "").strip() for h in next(rows, ())]
+        return [{h: "" if v is None else str(v).strip() for h, v in zip(header, row, strict=False)}
+                for row in rows if any(v is not None for v in row)]
+    finally:
+        book.close()
 
 
 def split_list(text: str) -> list[str]:

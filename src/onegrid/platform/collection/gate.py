@@ -64,8 +64,9 @@ def _working_days(hours: WorkingHours, now: datetime) -> Iterator[date]:
 
 def working_days_until(deadline: date, hours: WorkingHours, now: datetime,
                        at_most: int = 366) -> int:
-    """Working days after today up to and including ``deadline`` (in the city's zone), counted
-    up to ``at_most``."""
+    """Working days after today up to and including ``deadline`` (in the city's zone, by its
+    working calendar: holidays, adjusted working days and the city's own days), counted up to
+    ``at_most``."""
     days = takewhile(lambda day: day <= deadline, _working_days(hours, now))
     return sum(1 for _ in islice(days, at_most))
 
@@ -170,9 +171,9 @@ def _holders(session: Session, department: Department, req: Request,
 def _refusal(session: Session, req: Request, missing: dict[str, list[str]], meaning: Meanings,
              hours: WorkingHours, now: datetime) -> str:
     """Why the missing fields cannot be sent to grid workers, or ""."""
-    if not is_admitted(session, req.ask.task_type):
-        return (f"task type {req.ask.task_type!r} is not on the admission list: it may not be "
-                "pushed down to the grassroots")
+    if not is_admitted(session, req.ask.task_type, now):
+        return (f"task type {req.ask.task_type!r} is not on the admission list in force: it "
+                "may not be pushed down to the grassroots (apply for admission first)")
     if working_days_until(req.deadline, hours, now, MIN_WORKING_DAYS) < MIN_WORKING_DAYS:
         return (f"the deadline {req.deadline} is less than {MIN_WORKING_DAYS} working days away:"
                 " a request for materials needs at least 2 working days' notice")
@@ -194,12 +195,12 @@ def _missing(req: Request, available: dict[str, list[dict[str, Any]]]) -> dict[s
 
 
 def _ledger(session: Session, department: Department, req: Request, answered: list[str],
-            refusal: str) -> None:
+            refusal: str, now: datetime) -> None:
     if answered:  # answered with shared data: no form for these fields reaches the grassroots
         for kind in ("request_answered_from_shared_data", "form_avoided"):
             record_burden(session, kind, department.code,
                           {"fields": answered, "task_type": req.ask.task_type})
-    if refusal and not is_admitted(session, req.ask.task_type):
+    if refusal and not is_admitted(session, req.ask.task_type, now):
         record_burden(session, "task_refused_admission", department.code,
                       {"task_type": req.ask.task_type, "fields": req.ask.fields})
 
@@ -221,7 +222,7 @@ def declare(session: Session, department: Department, actor: str, ask: Ask,
         task_type=ask.task_type, deadline=req.deadline)
     status = "refused" if refusal else ("accepted" if missing else "answered")
     answered = [term for term, sources in available.items() if sources]
-    _ledger(session, department, req, answered, refusal)
+    _ledger(session, department, req, answered, refusal, now)
     answer = {"available": {t: s for t, s in available.items() if s}, "missing": missing,
               "collection_tasks": tasks, "refusal": refusal, "subject": req.subject,
               "dataset": req.dataset.id if req.dataset else None}

@@ -9,7 +9,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onegrid.platform.errors import ForbiddenError, InvalidInputError, NotFoundError
+from onegrid.platform.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+)
 from onegrid.platform.loop.states import TRANSITIONS, next_status
 from onegrid.platform.store.models import Department, Issue, User, user_grid
 from onegrid.platform.trace.chain import append
@@ -46,13 +51,8 @@ def check_scope(session: Session, user: User, issue: Issue) -> None:
 def _apply(session: Session, issue: Issue, action: str, note: str, satisfaction: int | None,
            department_code: str | None) -> dict[str, Any]:
     now = datetime.now(UTC)
-    if action == "reassign":
-        department = session.scalars(
-            select(Department).where(Department.code == (department_code or ""))).first()
-        if department is None:
-            raise InvalidInputError("name the department to reassign to")
-        issue.department_id, issue.level = department.id, None
-        return {"department": department.code, "note": note}
+    if action in ("reassign", "hand_over"):
+        return _pass_on(session, issue, action, department_code, note)
     if action == "accept":
         issue.accepted_at = now
     elif action in ("resolve", "reject") and not note:
@@ -69,3 +69,20 @@ def _apply(session: Session, issue: Issue, action: str, note: str, satisfaction:
     elif action == "close":
         issue.closed_at = now
     return {"note": note} if note else {}
+
+
+def _pass_on(session: Session, issue: Issue, action: str, department_code: str | None,
+             note: str) -> dict[str, Any]:
+    """Reassign (the command centre) or hand over (the first office, 首问负责, only while the
+    responsibility list names no owner) to another department, which then holds the issue."""
+    if action == "hand_over" and not issue.awaiting_owner:
+        raise ConflictError("the responsibility list names this issue's owner: ask the command "
+                            "centre to reassign it instead")
+    department = session.scalars(
+        select(Department).where(Department.code == (department_code or ""))).first()
+    if department is None:
+        raise InvalidInputError(f"name the department to {action.replace('_', ' ')} to")
+    before = session.get(Department, issue.department_id) if issue.department_id else None
+    issue.department_id, issue.level, issue.awaiting_owner = department.id, None, False
+    return {"department": department.code, "from_department": before.code if before else None,
+            "note": note}

@@ -6,16 +6,19 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, or_
 
+from onegrid.platform.governance.working_time import WorkingHours
 from onegrid.platform.loop.states import OPEN_STATES
 from onegrid.platform.store.models import Issue, IssueCategory
 
 NOT_YET_ACCEPTED = ("reported", "routed", "dispatched")
 
 
-def due_dates(category: IssueCategory, reported_at: datetime) -> tuple[datetime, datetime]:
-    """(response due, resolution due): calendar hours after the first report."""
-    return (reported_at + timedelta(hours=category.response_hours),
-            reported_at + timedelta(hours=category.resolve_hours))
+def due_dates(category: IssueCategory, reported_at: datetime,
+              hours: WorkingHours) -> tuple[datetime, datetime]:
+    """(response due, resolution due): the category's hours are working hours (工作时, as
+    GB/T 30428.2 counts time limits), counted from the first report by the working calendar."""
+    return (hours.after_working(reported_at, timedelta(hours=category.response_hours)),
+            hours.after_working(reported_at, timedelta(hours=category.resolve_hours)))
 
 
 def overdue(issue: Issue, now: datetime) -> list[str]:

@@ -27,6 +27,8 @@ class Transition:
 # "report" and "route" are made by intake itself (report_issue), never by a person's button.
 TRANSITIONS: dict[str, Transition] = {
     "reassign": Transition(("routed", "dispatched"), "routed", ("operator",), "案卷建立"),
+    # 首问负责: the first office hands on an issue the responsibility list gave no owner
+    "hand_over": Transition(("routed",), "routed", ("department_staff",), "案卷建立"),
     "dispatch": Transition(("routed",), "dispatched", ("operator",), "任务派遣"),
     "accept": Transition(("dispatched",), "in_progress", ("department_staff",), "任务处理"),
     "resolve": Transition(("in_progress",), "resolved", ("department_staff",), "处理反馈"),

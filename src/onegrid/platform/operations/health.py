@@ -1,26 +1,17 @@
-"""Is the platform's infrastructure answering? One check for /healthz and `onegrid health`."""
+"""Is the platform's infrastructure answering, and is ingest reading every dataset? One check
+for /healthz and `onegrid health`."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from confluent_kafka.admin import AdminClient
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from onegrid.platform.errors import StoreUnavailableError
-from onegrid.platform.store.db import ping
-
-
-def broker_state(kafka: Mapping[str, str], timeout_s: float = 3.0) -> dict[str, object]:
-    """``{"ok": True, "brokers": n}`` when a Kafka-protocol broker answers within the timeout
-    (``kafka``: the clients' librdkafka settings, Settings.kafka)."""
-    admin = AdminClient({**kafka, "socket.timeout.ms": 2000, "log_level": 0}, logger=_quiet)
-    try:
-        metadata = admin.list_topics(timeout=timeout_s)
-        return {"ok": True, "brokers": len(metadata.brokers)}
-    except Exception as exc:  # KafkaException or a timeout: either way the broker is not there
-        return {"ok": False, "error": f"the broker at {kafka['bootstrap.servers']} does not "
-                                      f"answer: {exc}"}
+from onegrid.platform.operations.broker_view import BrokerSnapshot
+from onegrid.platform.operations.ingest_state import degraded, registered_topics, stored_offsets
+from onegrid.platform.store.db import ping, session_factory
+from onegrid.platform.streams import INGEST_GROUP
 
 
 def store_state(engine: Engine) -> dict[str, object]:
@@ -30,16 +21,33 @@ def store_state(engine: Engine) -> dict[str, object]:
         return {"ok": False, "error": exc.detail}
 
 
-def platform_state(engine: Engine, kafka: Mapping[str, str]) -> dict[str, object]:
-    """Both checks; ``status`` is "ok" only when the store and the broker both answer."""
-    store, broker = store_state(engine), broker_state(kafka)
-    healthy = bool(store["ok"] and broker["ok"])
-    return {"status": "ok" if healthy else "unavailable", "store": store, "broker": broker}
+def ingest_state(session: Session, broker: BrokerSnapshot, prefix: str,
+                 group: str = INGEST_GROUP) -> dict[str, object]:
+    """``{"status": "ok"}``, or "degraded" with each dataset ingest is not reading and why
+    (ingest_state.py); "unknown" while the store cannot say (not migrated yet, say)."""
+    try:
+        found = degraded(broker, registered_topics(session, prefix),
+                         stored_offsets(session, group))
+    except SQLAlchemyError as exc:
+        return {"status": "unknown", "error": type(exc).__name__}
+    if not found:
+        return {"status": "ok"}
+    return {"status": "degraded", "datasets": {d: f.state() for d, f in found.items()}}
 
 
-class _Quiet:
-    def log(self, *args: object) -> None:  # librdkafka logs connection refusals loudly
-        pass
-
-
-_quiet = _Quiet()
+def platform_state(engine: Engine, broker: BrokerSnapshot, prefix: str,
+                   session: Session | None = None) -> dict[str, object]:
+    """``status`` is "ok" when the store and the broker both answer and ingest reads every
+    registered dataset, "degraded" when they answer but ingest does not read some (the site
+    serves: answer 200), "unavailable" when either does not answer. ``session``: the one to
+    read ingest's state with (default: one of its own on ``engine``)."""
+    store = store_state(engine)
+    if not (store["ok"] and broker.ok):
+        return {"status": "unavailable", "store": store, "broker": broker.state()}
+    if session is None:
+        with session_factory(engine)() as own:
+            ingest = ingest_state(own, broker, prefix)
+    else:
+        ingest = ingest_state(session, broker, prefix)
+    status = "degraded" if ingest["status"] == "degraded" else "ok"
+    return {"status": status, "store": store, "broker": broker.state(), "ingest": ingest}

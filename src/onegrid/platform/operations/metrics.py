@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from confluent_kafka import Consumer, TopicPartition
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onegrid.platform.store.models import Dataset, IngestCounter
-from onegrid.platform.streams import INGEST_GROUP, TOPIC_PREFIX, topic_for
+from onegrid.platform.operations.broker_view import BrokerSnapshot
+from onegrid.platform.operations.ingest_state import (
+    Degraded,
+    StoredOffset,
+    degraded,
+    registered_topics,
+    stored_offsets,
+)
+from onegrid.platform.store.models import IngestCounter
+from onegrid.platform.streams import INGEST_GROUP, TOPIC_PREFIX
 
 COUNTERS = ("received", "new", "merged", "versions", "dead_letters")
 
@@ -21,40 +28,35 @@ COUNTERS = ("received", "new", "merged", "versions", "dead_letters")
 class Status:
     counters: list[IngestCounter]
     lag: dict[str, int]  # per dataset: messages on the broker not yet stored
+    degraded: dict[str, Degraded]  # the datasets ingest is not reading, with why
+    datasets: list[str]  # every registered dataset
 
 
-def status(session: Session, kafka: Mapping[str, str], group: str = INGEST_GROUP,
+def status(session: Session, broker: BrokerSnapshot, group: str = INGEST_GROUP,
            prefix: str = TOPIC_PREFIX) -> Status:
-    """Counters, and the lag of the registered datasets' topics (under ``prefix``, the
-    deployment's Settings.topic_prefix): the topics the ingest workers consume. ``kafka``: the
-    clients' librdkafka settings (Settings.kafka)."""
+    """Counters, and the lag and state of the registered datasets' topics (under ``prefix``,
+    the deployment's Settings.topic_prefix): the topics the ingest workers consume, as
+    ``broker`` (a snapshot: broker_view.py) saw them."""
     counters = list(session.scalars(
         select(IngestCounter).order_by(IngestCounter.dataset, IngestCounter.department)))
-    stored = {(t, p): o for t, p, o in session.execute(text(
-        "SELECT topic, partition, next_offset FROM ingest_offset WHERE consumer_group = :g"),
-        {"g": group})}
-    datasets = {topic_for(d, prefix): d for d in session.scalars(select(Dataset.id))}
-    return Status(counters, _lag(kafka, stored, datasets))
+    stored = stored_offsets(session, group)
+    topics = registered_topics(session, prefix)
+    return Status(counters, _lag(broker, stored, topics), degraded(broker, topics, stored),
+                  sorted(topics.values()))
 
 
-def _lag(kafka: Mapping[str, str], stored: dict[tuple[str, int], int],
+def _lag(broker: BrokerSnapshot, stored: dict[tuple[str, int], StoredOffset],
          datasets: dict[str, str]) -> dict[str, int]:
-    consumer = Consumer({**kafka, "group.id": "onegrid-metrics", "enable.auto.commit": False})
-    try:
-        topics = consumer.list_topics(timeout=5).topics
-        lag: dict[str, int] = {}
-        for name, meta in topics.items():
-            dataset = datasets.get(name)
-            if dataset is None:
-                continue
-            for partition in meta.partitions:
-                low, high = consumer.get_watermark_offsets(TopicPartition(name, partition),
-                                                           timeout=5)
-                behind = high - max(low, stored.get((name, partition), 0))
-                lag[dataset] = lag.get(dataset, 0) + max(behind, 0)
-        return lag
-    finally:
-        consumer.close()
+    lag: dict[str, int] = {}
+    for name, marks in broker.topics.items():
+        dataset = datasets.get(name)
+        if dataset is None:
+            continue
+        for partition, (low, high) in marks.items():
+            at = stored.get((name, partition))
+            behind = high - max(low, at.next_offset if at else 0)
+            lag[dataset] = lag.get(dataset, 0) + max(behind, 0)
+    return lag
 
 
 class _Collector:
@@ -74,6 +76,14 @@ class _Collector:
         for dataset, behind in sorted(self.state.lag.items()):
             lag.add_metric((dataset,), behind)
         yield lag
+        down = GaugeMetricFamily("onegrid_ingest_degraded",
+                                 "1 while ingest does not read the dataset (reason: "
+                                 "topic-missing, offsets-ahead), else 0",
+                                 labels=("dataset", "reason"))
+        for dataset in self.state.datasets:
+            found = self.state.degraded.get(dataset)
+            down.add_metric((dataset, found.reason if found else ""), 1 if found else 0)
+        yield down
 
 
 def prometheus_text(state: Status) -> bytes:

@@ -10,7 +10,6 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from onegrid.platform.loop.handling import act
-from onegrid.platform.loop.intake import COMMAND_CENTRE
 from onegrid.platform.loop.sla import overdue_clause
 from onegrid.platform.store.models import Area, Department, Issue, IssueCategory, User
 
@@ -19,20 +18,20 @@ LIMIT = 50
 
 
 def dispatchable(session: Session, now: datetime) -> list[dict[str, Any]]:
-    """Issues the command centre may send on: those the responsibility list left with the
-    centre itself (unrouted) and overdue ones not yet accepted; oldest first."""
-    centre = select(Department.id).where(Department.code == COMMAND_CENTRE).scalar_subquery()
+    """Issues the command centre may send on: those the responsibility list gave no owner
+    (unrouted: their first office holds them) and overdue ones not yet accepted; oldest
+    first."""
     rows = session.execute(
         select(Issue.id, Issue.category, IssueCategory.name.label("category_name"),
                IssueCategory.name_en.label("category_name_en"), Issue.status,
                Department.code.label("department"), Area.name.label("grid_name"),
-               Issue.created_at, (Issue.department_id == centre).label("unrouted"),
+               Issue.created_at, Issue.awaiting_owner.label("unrouted"),
                func.coalesce(overdue_clause(now), False).label("overdue"))
         .join(IssueCategory, IssueCategory.code == Issue.category)
         .outerjoin(Department, Department.id == Issue.department_id)
         .outerjoin(Area, Area.id == Issue.grid_id)
         .where(Issue.status.in_(REASSIGNABLE),
-               or_(Issue.department_id == centre, overdue_clause(now)))
+               or_(Issue.awaiting_owner, overdue_clause(now)))
         .order_by(Issue.created_at).limit(LIMIT))
     return [dict(r._mapping) for r in rows]
 

@@ -53,8 +53,10 @@ class Query(Protocol[T]):
         """The answer as ``views`` show it: visible fields only, personal ones masked."""
 
 
-def pull(session: Session, asker: Asker, query: Query[T]) -> T:
+def pull(session: Session, asker: Asker, query: Query[T], reader: Session | None = None) -> T:
     """Answer ``query`` as the asker's department may see it and record the pull in the trace.
+    The grant, the purpose and the trace entry are the ``session``'s (the primary's); the
+    query runs on ``reader`` when given (a replica: store/replica.py), else on ``session``.
 
     A refused pull raises and writes nothing: NotFoundError or AccessDeniedError (saying how to
     ask) when the department may not read the dataset, InvalidInputError when data shared on
@@ -66,12 +68,12 @@ def pull(session: Session, asker: Asker, query: Query[T]) -> T:
     commits it."""
     if query.dataset_id is None:  # across datasets, the rule holds for those it is found in
         views = readable(session, asker.department)
-        answer = query.run(session, views)
+        answer = query.run(reader or session, views)
         purpose = _purpose(asker, (views[d] for d in answer.datasets))
     else:
         view = view_of(session, asker.department, query.dataset_id)
         purpose = _purpose(asker, [view])
-        answer = query.run(session, {view.dataset_id: view})
+        answer = query.run(reader or session, {view.dataset_id: view})
     _trace(session, asker, purpose, answer)
     return answer.value
 

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onegrid.platform.accounts.departments import get_department
-from onegrid.platform.errors import InvalidInputError, NotFoundError
+from onegrid.platform.accounts.revocation import revoke
+from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.store.models import TOKEN_SCOPES, ApiToken, Department
 
 PREFIX = "og_"
@@ -58,11 +59,7 @@ def list_tokens(session: Session) -> list[tuple[ApiToken, str]]:
     return [(token, code) for token, code in rows]
 
 
-def revoke_token(session: Session, token_id: int) -> ApiToken:
+def revoke_token(session: Session, token_id: int, actor: str) -> ApiToken:
     """Revoke the token (again is fine); NotFoundError for an unknown id."""
-    token = session.get(ApiToken, token_id)
-    if token is None:
-        raise NotFoundError(f"no token with id {token_id} (see `onegrid token list`)")
-    if token.revoked_at is None:
-        token.revoked_at = datetime.now(UTC)
-    return token
+    return revoke(session, ApiToken, token_id, actor, "token.revoke",
+                  f"no token with id {token_id} (see `onegrid token list`)")

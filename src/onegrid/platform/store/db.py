@@ -18,8 +18,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
+import psycopg
 from sqlalchemy import Connection, Engine, create_engine, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 from onegrid.platform.errors import StoreUnavailableError
@@ -27,14 +29,46 @@ from onegrid.platform.errors import StoreUnavailableError
 
 @lru_cache(maxsize=4)
 def engine_for(url: str) -> Engine:
-    """The process-wide engine for ``url`` (created on first use, never at import time)."""
+    """The process-wide engine for ``url`` (created on first use, never at import time).
+
+    Built for a store that goes away and comes back (docs/reliability.md): each connection is
+    tested before use (pool_pre_ping), so the first request after a restart gets a new one
+    rather than the dead one; connecting gives up after 2 s (libpq's shortest) and waiting for
+    a pooled connection after 3 s, so a caller hears "unavailable" (StoreUnavailableError,
+    503) rather than hangs; TCP keepalives find a server that vanished without a word within
+    about 20 s."""
     return create_engine(
         url,
         pool_size=5,
         max_overflow=5,
+        pool_timeout=3,
         pool_pre_ping=True,
-        connect_args={"connect_timeout": 5, "application_name": "onegrid"},
+        connect_args={"connect_timeout": 2, "application_name": "onegrid",
+                      "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5,
+                      "keepalives_count": 2},
     )
+
+
+# SQLSTATE classes and codes that mean the store cannot serve now, whatever was asked: the
+# connection (08), resources such as connections (53), and the server shutting down, crashing
+# or starting up (57P01-57P04).
+_UNAVAILABLE_STATES = ("08", "53", "57P")
+
+
+def unavailable(exc: BaseException) -> StoreUnavailableError | None:
+    """``exc`` as a StoreUnavailableError when it says the store is down, restarting or out of
+    connections (a request may succeed again later); None for any other error."""
+    if isinstance(exc, PoolTimeoutError):
+        return StoreUnavailableError("the database has no free connection now; try again")
+    if not isinstance(exc, DBAPIError):
+        return None
+    orig = exc.orig
+    state = orig.sqlstate if isinstance(orig, psycopg.Error) else None
+    lost = exc.connection_invalidated or (isinstance(orig, psycopg.OperationalError)
+                                          and state is None)  # raised by the client itself
+    if lost or (state is not None and state.startswith(_UNAVAILABLE_STATES)):
+        return StoreUnavailableError("the database does not answer; try again shortly")
+    return None
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -32,11 +32,18 @@ from onegrid.platform.store.models.data import (
     RecordVersion,
 )
 from onegrid.platform.store.models.governance import (
+    ADMISSION_KINDS,
     ADMISSION_LEVELS,
+    APPLICATION_STATES,
+    LIST_KINDS,
+    OFFICE_ROLES,
     TASK_STATES,
-    AdmissionItem,
+    AdmissionApplication,
+    AreaOffice,
     BurdenEvent,
     GridTask,
+    ListEntry,
+    ListVersion,
 )
 from onegrid.platform.store.models.ingest import (
     DeadLetter,
@@ -53,7 +60,6 @@ from onegrid.platform.store.models.issues import (
     IssueCategory,
     IssuePhoto,
     IssueReport,
-    Responsibility,
 )
 from onegrid.platform.store.models.sharing import (
     ACCESS_STATES,
@@ -66,15 +72,14 @@ from onegrid.platform.store.models.sharing import (
     GrantRequest,
 )
 
-__all__ = ["COLLECTION_TASK_STATES", "FORM_LEVELS", "FORM_STATES", "FREQUENCIES",
-           "BurdenForm", "BurdenTarget", "CollectionSubmission", "CollectionTaskArea",
-           "FieldSynonym",
-           "ACCESS_STATES", "ADMISSION_LEVELS", "AREA_LEVELS", "CATEGORY_KINDS",
-           "COLLECTION_STATES", "ISSUE_SOURCES", "ISSUE_STATES", "RESPONSIBILITY_LEVELS",
-           "SHARING_CLASSES", "SUBJECT_KEY_KINDS", "TASK_STATES", "TOKEN_SCOPES", "USER_ROLES",
-           "GrantRequest",
-           "AdmissionItem", "ApiToken", "Area", "Base", "BurdenEvent", "CollectionRequest",
-           "CollectionTask", "Dataset", "DeadLetter", "Department", "GridCell", "GridTask",
-           "IngestCounter", "IngestKey", "IngestOffset", "Issue", "IssueCategory", "IssuePhoto",
-           "IssueReport", "Record", "RecordVersion", "Responsibility", "TraceEntry", "User",
-           "user_grid"]
+__all__ = ["ACCESS_STATES", "ADMISSION_KINDS", "ADMISSION_LEVELS", "APPLICATION_STATES",
+           "AREA_LEVELS", "CATEGORY_KINDS", "COLLECTION_STATES", "COLLECTION_TASK_STATES",
+           "FORM_LEVELS", "FORM_STATES", "FREQUENCIES", "ISSUE_SOURCES", "ISSUE_STATES",
+           "LIST_KINDS", "OFFICE_ROLES", "RESPONSIBILITY_LEVELS", "SHARING_CLASSES",
+           "SUBJECT_KEY_KINDS", "TASK_STATES", "TOKEN_SCOPES", "USER_ROLES",
+           "AdmissionApplication", "ApiToken", "Area", "AreaOffice", "Base", "BurdenEvent",
+           "BurdenForm", "BurdenTarget", "CollectionRequest", "CollectionSubmission",
+           "CollectionTask", "CollectionTaskArea", "Dataset", "DeadLetter", "Department",
+           "FieldSynonym", "GrantRequest", "GridCell", "GridTask", "IngestCounter", "IngestKey",
+           "IngestOffset", "Issue", "IssueCategory", "IssuePhoto", "IssueReport", "ListEntry",
+           "ListVersion", "Record", "RecordVersion", "TraceEntry", "User", "user_grid"]

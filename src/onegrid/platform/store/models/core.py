@@ -108,6 +108,14 @@ class User(Base):
     # Signing out raises it; a session cookie carrying an older value is no longer accepted.
     session_generation: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     created_at: Mapped[datetime] = created()
+    # A one-time password (an import, a reset) must be replaced at the next sign-in.
+    must_change_password: Mapped[bool] = mapped_column(default=False,
+                                                       server_default=text("false"))
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Personal information, kept as resident IDs are (platform/sharing/identity.py): a keyed
+    # hash to find the person by, and a masked form to show; never the number in clear.
+    phone_hash: Mapped[str | None] = mapped_column(String(64))
+    phone_masked: Mapped[str | None] = mapped_column(String(24))
     grids: Mapped[list[Area]] = relationship(secondary=user_grid)
 
 

@@ -30,6 +30,9 @@ class IngestOffset(Base):
     partition: Mapped[int] = mapped_column(Integer, primary_key=True)
     next_offset: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = created()
+    # Why ingest holds the partition (the broker's log ends before next_offset: it lost what
+    # was stored); NULL while it is read. `onegrid ingest reset-offsets` clears it.
+    held_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class DeadLetter(Base):

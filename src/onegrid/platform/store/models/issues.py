@@ -8,6 +8,7 @@ from typing import Any
 from geoalchemy2 import Geometry
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    text,
 )
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
@@ -33,8 +35,10 @@ PHOTO_STAGES = ("report", "resolve")
 
 
 class IssueCategory(Base):
-    """A GB/T 30428.2 category: 部件 (component) or 事件 (event), by class and subclass, with
-    its response and resolution SLA in hours."""
+    """A GB/T 30428.2 category: 部件 (component) or 事件 (event), by class (大类) and subclass
+    (小类), as the newest imported categories list names it. Issues refer to it; the rules
+    (its SLA, whether it may be reported) read the list version in force at the report
+    (platform/governance/lists.py)."""
 
     __tablename__ = "issue_category"
     __table_args__ = (one_of("kind", CATEGORY_KINDS),)
@@ -46,18 +50,6 @@ class IssueCategory(Base):
     name_en: Mapped[str] = mapped_column(Text)
     response_hours: Mapped[int] = mapped_column(Integer)
     resolve_hours: Mapped[int] = mapped_column(Integer)
-
-
-class Responsibility(Base):
-    """The responsibility list (权责清单): which department, at which level, owns a category."""
-
-    __tablename__ = "responsibility"
-    __table_args__ = (one_of("level", RESPONSIBILITY_LEVELS),)
-    category_code: Mapped[str] = mapped_column(ForeignKey("issue_category.code"),
-                                               primary_key=True)
-    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
-    level: Mapped[str] = mapped_column(String(16))
-    basis: Mapped[str] = mapped_column(Text, default="")
 
 
 class Issue(Base):
@@ -82,6 +74,11 @@ class Issue(Base):
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     level: Mapped[str | None] = mapped_column(String(16))
+    # the area at the responsibility list's level that the issue belongs to (its street, …)
+    handling_area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
+    # the list named no owner: the first office that received it holds it until it hands it on
+    awaiting_owner: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                 server_default=text("false"))
     report_count: Mapped[int] = mapped_column(Integer, default=1)
     rejections: Mapped[int] = mapped_column(Integer, default=0)
     result_note: Mapped[str] = mapped_column(Text, default="")

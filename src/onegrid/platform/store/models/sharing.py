@@ -53,7 +53,7 @@ class CollectionTask(Base):
     dataset_id: Mapped[str] = mapped_column(ForeignKey("dataset.id"))
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
     fields: Mapped[list[str]] = mapped_column(ARRAY(Text))
-    task_type: Mapped[str] = mapped_column(ForeignKey("admission_item.task_type"))
+    task_type: Mapped[str] = mapped_column(String(32))
     deadline: Mapped[date] = mapped_column(Date)
     departments: Mapped[list[str]] = mapped_column(ARRAY(String(32)))
     status: Mapped[str] = mapped_column(String(16), default="open")

@@ -29,19 +29,24 @@ GRANT INSERT, UPDATE ON collection_task_area, record, burden_form, field_synonym
     TO {web};
 GRANT INSERT ON collection_submission, record_version TO {web};
 GRANT INSERT ON issue_report, issue_photo, burden_event, trace_entry TO {web};
--- Signing out ends every copy of the session cookie by moving the user's generation on; the
+-- Admission review: applications and decisions; an approval adds an admission list version.
+GRANT INSERT, UPDATE ON admission_application TO {web};
+GRANT INSERT ON list_version, list_entry TO {web};
+-- Signing out ends every copy of the session cookie by moving the user's generation on;
+-- replacing a one-time password at first sign-in sets the new hash and clears the demand. The
 -- web changes nothing else of a user.
-GRANT UPDATE (session_generation) ON app_user TO {web};
+GRANT UPDATE (session_generation, password_hash, must_change_password) ON app_user TO {web};
 GRANT USAGE ON SEQUENCE issue_id_seq, issue_report_id_seq, issue_photo_id_seq, grid_task_id_seq,
     grant_request_id_seq, collection_request_id_seq, collection_task_id_seq, api_token_id_seq,
-    burden_event_id_seq TO {web};
+    burden_event_id_seq, admission_application_id_seq, list_version_id_seq TO {web};
 GRANT USAGE ON SEQUENCE record_id_seq, record_change_seq, burden_form_id_seq TO {web};
 
 -- Ingest reads the catalog, the hierarchy and placement cache, the records it merges into,
--- the issues a hotline ticket may join (platform/loop/intake.py) and the trace's last entry.
+-- the issues a hotline ticket may join and the lists and offices that route it
+-- (platform/loop/intake.py), and the trace's last entry.
 GRANT SELECT ON dataset, department, area, grid_cell, app_user, record,
     record_version, ingest_offset, ingest_counter, dead_letter, issue, issue_report,
-    issue_category, responsibility, trace_entry TO {ingest};
+    issue_category, list_version, list_entry, area_office, trace_entry TO {ingest};
 
 -- What ingest writes: records and their versions, its offsets and counters, dead letters (and
 -- their replay), issues opened by hotline tickets, the trace. Nothing by default.

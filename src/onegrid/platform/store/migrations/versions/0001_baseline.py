@@ -105,6 +105,10 @@ def _core() -> None:
     sa.Column('password_hash', sa.Text(), nullable=True),
     sa.Column('session_generation', sa.Integer(), server_default=sa.text('0'), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('must_change_password', sa.Boolean(), server_default=sa.text('false'), nullable=False),
+    sa.Column('disabled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('phone_hash', sa.String(length=64), nullable=True),
+    sa.Column('phone_masked', sa.String(length=24), nullable=True),
     sa.CheckConstraint("role IN ('grid_worker', 'department_staff', 'operator')", name='role_allowed'),
     sa.ForeignKeyConstraint(['department_id'], ['department.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -234,6 +238,7 @@ def _ingest() -> None:
     sa.Column('partition', sa.Integer(), nullable=False),
     sa.Column('next_offset', sa.BigInteger(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('held_reason', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('consumer_group', 'topic', 'partition')
     )
     op.create_table('ingest_counter',
@@ -290,16 +295,6 @@ def _issues() -> None:
     sa.CheckConstraint("kind IN ('component', 'event')", name='kind_allowed'),
     sa.PrimaryKeyConstraint('code')
     )
-    op.create_table('responsibility',
-    sa.Column('category_code', sa.String(length=32), nullable=False),
-    sa.Column('department_id', sa.Integer(), nullable=False),
-    sa.Column('level', sa.String(length=16), nullable=False),
-    sa.Column('basis', sa.Text(), nullable=False),
-    sa.CheckConstraint("level IN ('city', 'district', 'street', 'community')", name='level_allowed'),
-    sa.ForeignKeyConstraint(['category_code'], ['issue_category.code'], ),
-    sa.ForeignKeyConstraint(['department_id'], ['department.id'], ),
-    sa.PrimaryKeyConstraint('category_code')
-    )
     op.create_geospatial_table('issue',
     sa.Column('id', sa.BigInteger(), nullable=False),
     sa.Column('client_id', sa.UUID(), nullable=False),
@@ -325,11 +320,14 @@ def _issues() -> None:
     sa.Column('accepted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('handling_area_id', sa.Integer(), nullable=True),
+    sa.Column('awaiting_owner', sa.Boolean(), server_default=sa.text('false'), nullable=False),
     sa.CheckConstraint("source IN ('grid', 'open311', 'hotline')", name='source_allowed'),
     sa.CheckConstraint("status IN ('reported', 'routed', 'dispatched', 'in_progress', 'resolved', 'verified', 'evaluated', 'closed')", name='status_allowed'),
     sa.ForeignKeyConstraint(['category'], ['issue_category.code'], ),
     sa.ForeignKeyConstraint(['department_id'], ['department.id'], ),
     sa.ForeignKeyConstraint(['grid_id'], ['area.id'], ),
+    sa.ForeignKeyConstraint(['handling_area_id'], ['area.id'], ),
     sa.ForeignKeyConstraint(['reporter_id'], ['app_user.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('client_id')
@@ -370,20 +368,66 @@ def _issues() -> None:
 
 
 def _governance() -> None:
-    op.create_table('admission_item',
+    op.create_table('list_version',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('effective_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('source', sa.Text(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('imported_by', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.CheckConstraint("kind IN ('categories', 'responsibility', 'admission')", name='kind_allowed'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_index('list_version_in_force_idx', 'list_version', ['kind', 'effective_at'], unique=False)
+    op.create_table('list_entry',
+    sa.Column('version_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('data', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.ForeignKeyConstraint(['version_id'], ['list_version.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('version_id', 'key')
+    )
+    op.create_table('area_office',
+    sa.Column('area_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.String(length=32), nullable=False),
+    sa.Column('department_id', sa.Integer(), nullable=False),
+    sa.CheckConstraint("role IN ('command_centre', 'admission_reviewer')", name='role_allowed'),
+    sa.ForeignKeyConstraint(['area_id'], ['area.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['department_id'], ['department.id'], ),
+    sa.PrimaryKeyConstraint('area_id', 'role')
+    )
+    op.create_table('admission_application',
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('department_id', sa.Integer(), nullable=False),
+    sa.Column('area_id', sa.Integer(), nullable=False),
     sa.Column('task_type', sa.String(length=32), nullable=False),
     sa.Column('name', sa.Text(), nullable=False),
-    sa.Column('name_en', sa.Text(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('level', sa.String(length=16), nullable=False),
-    sa.Column('basis', sa.Text(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('workload', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('applied_by', sa.Text(), nullable=False),
+    sa.Column('decided_by', sa.Text(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('decision_reason', sa.Text(), nullable=False),
+    sa.Column('version_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.CheckConstraint("kind IN ('duty', 'assistance')", name='kind_allowed'),
     sa.CheckConstraint("level IN ('street', 'community', 'grid')", name='level_allowed'),
-    sa.PrimaryKeyConstraint('task_type')
+    sa.CheckConstraint("status IN ('pending', 'approved', 'refused')", name='status_allowed'),
+    sa.ForeignKeyConstraint(['area_id'], ['area.id'], ),
+    sa.ForeignKeyConstraint(['department_id'], ['department.id'], ),
+    sa.ForeignKeyConstraint(['version_id'], ['list_version.id'], ),
+    sa.PrimaryKeyConstraint('id')
     )
+    op.create_index(op.f('ix_admission_application_department_id'), 'admission_application', ['department_id'], unique=False)
     op.create_table('grid_task',
     sa.Column('id', sa.BigInteger(), nullable=False),
     sa.Column('task_type', sa.String(length=32), nullable=False),
+    sa.Column('admission_version_id', sa.Integer(), nullable=False),
     sa.Column('department_id', sa.Integer(), nullable=False),
-    sa.Column('grid_id', sa.Integer(), nullable=False),
+    sa.Column('area_id', sa.Integer(), nullable=False),
     sa.Column('title', sa.Text(), nullable=False),
     sa.Column('detail', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
@@ -391,13 +435,13 @@ def _governance() -> None:
     sa.Column('release_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.CheckConstraint("status IN ('open', 'done')", name='status_allowed'),
+    sa.ForeignKeyConstraint(['admission_version_id'], ['list_version.id'], ),
+    sa.ForeignKeyConstraint(['area_id'], ['area.id'], ),
     sa.ForeignKeyConstraint(['created_by'], ['app_user.id'], ),
     sa.ForeignKeyConstraint(['department_id'], ['department.id'], ),
-    sa.ForeignKeyConstraint(['grid_id'], ['area.id'], ),
-    sa.ForeignKeyConstraint(['task_type'], ['admission_item.task_type'], ),
     sa.PrimaryKeyConstraint('id')
     )
-    op.create_index('grid_task_grid_release_idx', 'grid_task', ['grid_id', 'release_at'], unique=False)
+    op.create_index('grid_task_area_release_idx', 'grid_task', ['area_id', 'release_at'], unique=False)
     op.create_table('burden_event',
     sa.Column('id', sa.BigInteger(), nullable=False),
     sa.Column('kind', sa.String(length=48), nullable=False),
@@ -443,7 +487,6 @@ def _sharing() -> None:
     sa.CheckConstraint("status IN ('open', 'ended')", name='status_allowed'),
     sa.ForeignKeyConstraint(['dataset_id'], ['dataset.id'], ),
     sa.ForeignKeyConstraint(['department_id'], ['department.id'], ),
-    sa.ForeignKeyConstraint(['task_type'], ['admission_item.task_type'], ),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_table('collection_task_area',
