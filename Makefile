@@ -6,7 +6,7 @@ ONEGRID := $(ENV) $(VENV)/bin/onegrid
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test faults soak setup services stop clean status logs lint bench cluster cluster-test cluster-stop
+.PHONY: help run test faults soak fuzz setup services stop clean status logs lint bench cluster cluster-test cluster-stop
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -43,6 +43,12 @@ SOAK_RATE ?= 1000
 soak: ## opt-in: SOAK_MINUTES (20) at SOAK_RATE (1,000) events/s; web and ingest memory growth
 	@deploy/local.sh up >/dev/null
 	@$(ENV) --admin $(VENV)/bin/python -m bench.soak --minutes $(SOAK_MINUTES) --rate $(SOAK_RATE)
+
+fuzz: ## schemathesis over every operation of the OpenAPI document, 200 examples each
+	@deploy/bootstrap.sh test
+	@deploy/local.sh up
+	@$(ONEGRID) health --wait 60 >/dev/null
+	@$(ENV) --admin $(VENV)/bin/python -m pytest tests/api/test_openapi.py --fuzz-examples 200 $(PYTEST_ARGS)
 
 lint: ## ruff, then mypy (--strict on src/; see [tool.mypy] in pyproject.toml)
 	@deploy/bootstrap.sh test

@@ -99,6 +99,16 @@ def _app_roles(admin: Engine, base: Settings, web: str, ingest: str) -> str:
     return password
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--fuzz-examples", type=int, default=20,
+                     help="schemathesis examples per operation (make fuzz: 200)")
+
+
+@pytest.fixture(scope="session")
+def fuzz_examples(request: pytest.FixtureRequest) -> int:
+    return int(request.config.getoption("--fuzz-examples"))
+
+
 @pytest.fixture(scope="session")
 def settings() -> Iterator[Settings]:
     base = Settings.from_env()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+from datetime import datetime
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -118,6 +119,34 @@ def test_the_change_feed_returns_new_then_updated_records(client, write, db: Ses
                             headers=headers).json["changes"]
     assert changed["change"] == "updated" and changed["attributes"]["name"] == "鹿城示例改名公司"
     assert [v["version"] for v in changed["versions"]] == [1, 2]
+
+
+def test_a_change_of_location_alone_shows_in_the_feed_updated_since_and_freshness(
+        client, write, db: Session, token) -> None:
+    _many(write, db)
+    # every record last changed long ago (a test's transaction has one now())
+    db.execute(text("UPDATE record SET updated_at = '2020-01-01' "
+                    "WHERE dataset_id = 'market.business'"))
+    headers, feed = token("MZJ"), "/api/v1/datasets/market.business/changes?since="
+    cursor = client.get(f"{feed}0", headers=headers).json["next"]
+    moved = [120.6615, 28.0198]
+    for record_id, day in (("r9", 21), ("r10", 22)):  # moved, then the same place re-sent
+        write(envelope(subject_key=KEYS[1], record_id=record_id, name="鹿城示例1号科技公司",
+                       occurred_at=f"2026-11-{day}T08:00:00+08:00",
+                       geometry={"type": "Point", "coordinates": moved}))
+    db.flush()
+    (changed,) = client.get(f"{feed}{cursor}", headers=headers).json["changes"]
+    assert (changed["change"], changed["version"]) == ("updated", 2)
+    assert changed["geometry"]["coordinates"] == moved
+    assert changed["provenance"]["geometry"]["record_id"] == "r9"
+    assert changed["provenance"]["name"]["record_id"] == "r1"
+    assert [(v["version"], v["geometry"]["coordinates"]) for v in changed["versions"]] == [
+        (1, [120.655, 28.014]), (2, moved)]
+    assert changed["versions"][1]["changes"] == {}
+    assert _keys(client.get(f"{BUSINESSES}?updated_since=2021-01-01T00:00:00Z",
+                            headers=headers)) == [KEYS[1]]
+    fresh = client.get("/api/v1/datasets/market.business", headers=headers).json
+    assert datetime.fromisoformat(fresh["updated_at"]).year > 2020
 
 
 def test_the_change_feed_shows_each_record_once_at_its_latest_change(client, write, db: Session,

@@ -63,6 +63,52 @@ def test_an_identical_re_report_adds_no_version(write, db: Session) -> None:
     assert _record(db, "market.business", "91330302MA2AXXXXX8").version == 1
 
 
+def _history(db: Session, key: str) -> list[tuple]:
+    """(version, attributes set, [lon, lat] set or None, department) of each version row."""
+    return [tuple(row) for row in db.execute(text(
+        "SELECT v.version, v.changes, ST_AsGeoJSON(v.geom)::jsonb -> 'coordinates', d.code "
+        "FROM record_version v JOIN record r ON r.id = v.record_id "
+        "JOIN department d ON d.id = v.department_id "
+        "WHERE r.subject_key = :k ORDER BY v.version"), {"k": key})]
+
+
+def test_a_change_of_location_alone_is_a_version_with_provenance(write, db: Session) -> None:
+    key, moved = "91330302MA2AXXXXX8", {"type": "Point", "coordinates": [120.6615, 28.0198]}
+    write(envelope())
+    outcome = write(contribution(department="SWJ", record_id="swj-2", geometry=moved,
+                                 occurred_at="2026-11-21T08:00:00+08:00"))
+    assert outcome.counts[("market.business", "SWJ")] == {"received": 1, "merged": 1,
+                                                          "versions": 1}
+    stored = db.execute(text(
+        "SELECT version, provenance, sources -> (provenance ->> 'geometry') AS said, "
+        "ST_AsGeoJSON(geom)::jsonb -> 'coordinates' AS at, updated_at FROM record "
+        "WHERE subject_key = :k"), {"k": key}).one()
+    assert (stored.version, stored.provenance, stored.at) == (2, {"geometry": 2},
+                                                               [120.6615, 28.0198])
+    assert (stored.said["department"], stored.said["record_id"]) == ("SWJ", "swj-2")
+    assert _history(db, key) == [
+        (1, {"name": "温州市鹿城区示例商贸有限公司"}, list(LUCHENG_POINT), "SCJG"),
+        (2, {}, [120.6615, 28.0198], "SWJ")]
+    # the same coordinates re-sent, or an older report from elsewhere: no version, no move
+    first = {"type": "Point", "coordinates": list(LUCHENG_POINT)}
+    for record_id, day, where in (("r-3", 22, moved), ("r-4", 19, first)):
+        again = write(envelope(record_id=record_id, occurred_at=f"2026-11-{day}T08:00:00+08:00",
+                               geometry=where))
+        assert again.counts[("market.business", "SCJG")] == {"received": 1, "merged": 1}
+    assert len(_history(db, key)) == 2
+    assert _record(db, "market.business", key).version == 2
+
+
+def test_a_point_re_sent_in_gcj_02_is_the_same_location(write, db: Session) -> None:
+    """The conversion to CGCS2000 gives the same coordinates each time: no version."""
+    gcj = {"type": "Point", "coordinates": [120.6596, 28.0113]}
+    write(envelope(crs="GCJ-02", geometry=gcj))
+    outcome = write(envelope(record_id="r-2", crs="GCJ-02", geometry=gcj,
+                             occurred_at="2026-11-21T08:00:00+08:00"))
+    assert outcome.counts[("market.business", "SCJG")] == {"received": 1, "merged": 1}
+    assert _record(db, "market.business", "91330302MA2AXXXXX8").version == 1
+
+
 def test_a_late_report_does_not_overwrite_a_newer_value(write, db: Session) -> None:
     write(envelope(name="新名称有限公司", occurred_at="2026-11-21T08:00:00+08:00"))
     write(envelope(name="旧名称有限公司", occurred_at="2026-11-01T08:00:00+08:00"))

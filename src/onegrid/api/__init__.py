@@ -18,6 +18,7 @@ from onegrid.api import (
     ogc,
     open311,
     openapi,
+    params,
     problems,
     screen,
     shared,
@@ -36,6 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.update(SECRET_KEY=settings.secret_key, JSON_AS_ASCII=False, **config)
     assert isinstance(app.json, DefaultJSONProvider)  # Flask's own, which has ensure_ascii
     app.json.ensure_ascii = False
+    params.init_app(app)  # before the routes: it sets how their ids read
     store.init_app(app, settings)
     problems.init_app(app)
     hygiene.init_app(app, settings.web, settings.tile_url)  # before anything reads a body

@@ -111,6 +111,29 @@ def require(*roles: str) -> Callable[[View[P]], View[P]]:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
+    """The sign-in page and form.
+    ---
+    get:
+      tags: [pages]
+      summary: The sign-in page
+      security: []
+      parameters: [{in: query, name: next, schema: {type: string}}]
+      responses: {'200': {$ref: '#/components/responses/page'}}
+    post:
+      tags: [pages]
+      summary: Sign in; 302 to the user's home (or next), 401 for a wrong name or password
+      security: []
+      parameters: [{in: query, name: next, schema: {type: string}}]
+      requestBody:
+        content:
+          application/x-www-form-urlencoded:
+            schema: {$ref: '#/components/schemas/SignIn'}
+      responses:
+        '302': {$ref: '#/components/responses/sign_in'}
+        '401': {$ref: '#/components/responses/page'}
+        '429': {$ref: '#/components/responses/page'}
+      problems: [403, 413]
+    """
     error = ""
     if request.method == "POST":
         username = request.form.get("username", "")
@@ -143,7 +166,31 @@ def _next(user: User) -> str:
 @bp.route("/password", methods=["GET", "POST"])
 def change_password() -> ResponseReturnValue:
     """Replace the password (a one-time one must be, before any other page opens): the current
-    one, then the new one twice. Every other session of the user ends."""
+    one, then the new one twice. Every other session of the user ends.
+    ---
+    get:
+      tags: [pages]
+      summary: The page that replaces the password
+      security: [{session: []}]
+      parameters: [{in: query, name: next, schema: {type: string}}]
+      responses:
+        '200': {$ref: '#/components/responses/page'}
+        '302': {$ref: '#/components/responses/sign_in'}
+    post:
+      tags: [pages]
+      summary: Replace the password; 302 to next (or home), 400 with the page when refused
+      security: [{session: []}]
+      parameters: [{in: query, name: next, schema: {type: string}}]
+      requestBody:
+        content:
+          application/x-www-form-urlencoded:
+            schema: {$ref: '#/components/schemas/PasswordForm'}
+      responses:
+        '302': {$ref: '#/components/responses/sign_in'}
+        '400': {$ref: '#/components/responses/page'}
+        '429': {$ref: '#/components/responses/page'}
+      problems: [403, 413]
+    """
     user = current_user()
     if user is None:
         return redirect(url_for("auth.login", next=request.path))
@@ -173,7 +220,15 @@ def change_password() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     """End the user's sessions in the store (every copy of the cookie), clear this one, and ask
     the browser to drop its caches (the grid page's offline copy; static/logout.js does it too,
-    where the browser ignores the header)."""
+    where the browser ignores the header).
+    ---
+    post:
+      tags: [pages]
+      summary: Sign out everywhere; 302 to the sign-in page
+      security: [{session: []}]
+      responses: {'302': {$ref: '#/components/responses/sign_in'}}
+      problems: [403, 413]
+    """
     user = current_user()
     if user is not None:
         with store.unit_of_work() as db:
@@ -186,5 +241,13 @@ def logout() -> ResponseReturnValue:
 
 @bp.get("/")
 def index() -> ResponseReturnValue:
+    """The front door.
+    ---
+    get:
+      tags: [pages]
+      summary: 302 to the signed-in user's home page, or to the sign-in page
+      security: []
+      responses: {'302': {$ref: '#/components/responses/sign_in'}}
+    """
     user = current_user()
     return redirect(url_for(HOME[user.role]) if user else url_for("auth.login"))

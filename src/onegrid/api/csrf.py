@@ -38,7 +38,9 @@ def init_app(app: Flask) -> None:
         if request.headers.get("Authorization", "").lower().startswith("bearer "):
             return
         sent = request.form.get(FIELD) or request.headers.get(HEADER) or ""
-        if not hmac.compare_digest(sent, session.get("csrf", "")) or not sent:
+        # as bytes: compare_digest refuses str with characters beyond ASCII (a 500, not a 403)
+        expected = str(session.get("csrf", ""))
+        if not sent or not hmac.compare_digest(sent.encode(), expected.encode()):
             raise CsrfRejectedError(
                 "reload the page and try again (the form's token did not match)")
 

@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 
 from onegrid.api import store
 from onegrid.api.auth import require, signed_in
-from onegrid.api.forms import number, required, upload
+from onegrid.api.forms import number, required, row_id, upload
 from onegrid.gis.maps import grid_map
 from onegrid.platform.collection.submissions import submit
 from onegrid.platform.collection.tasks import tasks_for_worker as collection_tasks
@@ -36,6 +36,18 @@ PATROL_PURPOSE = "网格员巡查地图：本网格内的共享记录 (the grid 
 @bp.get("/grid")
 @require("grid_worker")
 def home() -> str:
+    """The grid worker's page.
+    ---
+    get:
+      tags: [pages]
+      summary: The grid worker's map, issues, tasks and flags
+      security: [{session: []}]
+      parameters: [{in: query, name: flagged, schema: {type: string}}]
+      responses:
+        '200': {$ref: '#/components/responses/page'}
+        '302': {$ref: '#/components/responses/sign_in'}
+      problems: [403]
+    """
     user, db = signed_in(), store.session()
     grid_ids = [grid.id for grid in user.grids]
     mine = queue(db, user)
@@ -71,7 +83,29 @@ def _shared_records(user: User) -> list[GridRecord]:
 @bp.post("/grid/issues")
 @require("grid_worker")
 def report() -> ResponseReturnValue:
-    """Log an issue (multipart form); 201 with the issue, the same issue for a retried client id."""
+    """Log an issue (multipart form); 201 with the issue, the same issue for a retried client id.
+    ---
+    post:
+      tags: [pages]
+      summary: Log an issue (the same issue again for a retried client_id)
+      security: [{session: []}]
+      requestBody:
+        content:
+          multipart/form-data: {schema: {$ref: '#/components/schemas/GridIssue'}}
+      responses:
+        '201':
+          description: the issue (id, status, report_count)
+          content: {application/json: {schema: {type: object}}}
+          links:
+            issue:
+              operationId: get_issues.detail
+              parameters: {issue_id: '$response.body#/id'}
+            step:
+              operationId: post_issues.step
+              parameters: {issue_id: '$response.body#/id'}
+        '302': {$ref: '#/components/responses/sign_in'}
+      problems: [400, 403, 404, 409, 413]
+    """
     user, form, photo = signed_in(), request.form, upload(request.files, "photo")
     with store.unit_of_work() as db:
         issue = report_issue(db, client_id=required(form, "client_id"),
@@ -89,11 +123,23 @@ def report() -> ResponseReturnValue:
 @bp.post("/grid/flags")
 @require("grid_worker")
 def flag() -> ResponseReturnValue:
-    """The burden flag: 'the platform already has this' or 'not on the admission list'."""
+    """The burden flag: 'the platform already has this' or 'not on the admission list'.
+    ---
+    post:
+      tags: [pages]
+      summary: Raise a burden flag; 302 back to the page
+      security: [{session: []}]
+      requestBody:
+        content:
+          multipart/form-data: {schema: {$ref: '#/components/schemas/Flag'}}
+      responses:
+        '302': {$ref: '#/components/responses/sign_in'}
+      problems: [400, 403, 404, 413]
+    """
     user, form = signed_in(), request.form
-    task_id = form.get("task_id")
+    task_id = row_id(form, "task_id")
     with store.unit_of_work() as db:
-        raise_flag(db, required(form, "kind"), user, task_id=int(task_id) if task_id else None,
+        raise_flag(db, required(form, "kind"), user, task_id=task_id,
                    department_code=form.get("department") or None,
                    target=form.get("target", ""))
     return redirect(url_for("grid.home", flagged=1))
@@ -102,6 +148,20 @@ def flag() -> ResponseReturnValue:
 @bp.post("/grid/tasks/<int:task_id>/done")
 @require("grid_worker")
 def task_done(task_id: int) -> ResponseReturnValue:
+    """A pushed task done.
+    ---
+    post:
+      tags: [pages]
+      summary: Mark a task done; 302 back to the page
+      security: [{session: []}]
+      parameters: [task_id]
+      requestBody:
+        content:
+          multipart/form-data: {schema: {$ref: '#/components/schemas/Form'}}
+      responses:
+        '302': {$ref: '#/components/responses/sign_in'}
+      problems: [400, 403, 404, 409, 413]
+    """
     with store.unit_of_work() as db:
         complete_task(db, task_id, signed_in())
     return redirect(url_for("grid.home"))
@@ -111,7 +171,23 @@ def task_done(task_id: int) -> ResponseReturnValue:
 @require("grid_worker")
 def collect(task_id: int) -> ResponseReturnValue:
     """A worker's answer to a collection task (form fields ``f.<field>``, ``subject``,
-    ``client_id``); 201 with the record it became, the same for a retried client id."""
+    ``client_id``); 201 with the record it became, the same for a retried client id.
+    ---
+    post:
+      tags: [pages]
+      summary: Answer a collection task; the answer becomes a record of the task's dataset
+      security: [{session: []}]
+      parameters: [task_id]
+      requestBody:
+        content:
+          multipart/form-data: {schema: {$ref: '#/components/schemas/CollectionAnswer'}}
+      responses:
+        '201':
+          description: the task, the area answered and the record (task, area, record)
+          content: {application/json: {schema: {type: object}}}
+        '302': {$ref: '#/components/responses/sign_in'}
+      problems: [400, 403, 404, 413]
+    """
     form = request.form
     values = {key.removeprefix("f."): value for key, value in form.items()
               if key.startswith("f.")}
@@ -124,7 +200,17 @@ def collect(task_id: int) -> ResponseReturnValue:
 
 @bp.get("/grid/sw.js")
 def service_worker() -> ResponseReturnValue:
-    """The offline worker, allowed to control /grid although it is served below it."""
+    """The offline worker, allowed to control /grid although it is served below it.
+    ---
+    get:
+      tags: [pages]
+      summary: The grid page's service worker (offline outbox)
+      security: []
+      responses:
+        '200':
+          description: JavaScript
+          content: {text/javascript: {schema: {type: string}}}
+    """
     response = current_app.send_static_file("sw.js")
     response.headers["Service-Worker-Allowed"] = "/grid"
     response.headers["Cache-Control"] = "no-cache"

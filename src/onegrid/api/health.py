@@ -25,6 +25,17 @@ def broker() -> BrokerSnapshot:
 
 @bp.get("/healthz")
 def healthz() -> Response:
+    """The platform's health.
+    ---
+    get:
+      tags: [operations]
+      summary: 200 when the store and the broker answer (status ok, or degraded when ingest
+        holds a dataset), 503 otherwise (the JSON says which)
+      security: []
+      responses:
+        '200': {$ref: '#/components/responses/json'}
+        '503': {$ref: '#/components/responses/json'}
+    """
     state = platform_state(store.engine(), broker(), store.settings().topic_prefix,
                            store.session())
     response = jsonify(state)
@@ -37,5 +48,16 @@ def healthz() -> Response:
 
 @bp.get("/metrics")
 def metrics() -> Response:
+    """Ingest counters and lag.
+    ---
+    get:
+      tags: [operations]
+      summary: Ingest counters and lag in the Prometheus text format
+      security: []
+      responses:
+        '200':
+          description: Prometheus text exposition
+          content: {text/plain: {schema: {type: string}}}
+    """
     state = status(store.session(), broker(), prefix=store.settings().topic_prefix)
     return Response(prometheus_text(state), mimetype=CONTENT_TYPE_LATEST)

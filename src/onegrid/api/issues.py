@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from onegrid.api import store
 from onegrid.api.auth import require, signed_in
-from onegrid.api.forms import required, upload
+from onegrid.api.forms import required, upload, whole
 from onegrid.platform.accounts.departments import list_departments
 from onegrid.platform.errors import ForbiddenError, NotFoundError
 from onegrid.platform.governance.admission import NotAdmittedError, admission_list, push_task
@@ -29,6 +29,18 @@ bp = Blueprint("issues", __name__)
 @bp.get("/issues")
 @require("department_staff", "operator")
 def queue_page() -> str:
+    """The queue.
+    ---
+    get:
+      tags: [pages]
+      summary: The issue queue of the user's department (every issue for an operator)
+      security: [{session: []}]
+      parameters: [{in: query, name: status, schema: {type: string}}]
+      responses:
+        '200': {$ref: '#/components/responses/page'}
+        '302': {$ref: '#/components/responses/sign_in'}
+      problems: [403]
+    """
     user, db = signed_in(), store.session()
     status = request.args.get("status") or None
     issues = queue(db, user, status)
@@ -43,6 +55,18 @@ def queue_page() -> str:
 @bp.get("/issues/<int:issue_id>")
 @require()
 def detail(issue_id: int) -> str:
+    """One issue.
+    ---
+    get:
+      tags: [pages]
+      summary: One issue, its trace, photos and the steps the user may take
+      security: [{session: []}]
+      parameters: [issue_id]
+      responses:
+        '200': {$ref: '#/components/responses/page'}
+        '302': {$ref: '#/components/responses/sign_in'}
+      problems: [403, 404]
+    """
     user, db = signed_in(), store.session()
     issue = _issue(issue_id)
     photos = db.query(IssuePhoto.id, IssuePhoto.stage, IssuePhoto.sha256).filter(
@@ -60,11 +84,25 @@ def detail(issue_id: int) -> str:
 @bp.post("/issues/<int:issue_id>/<action>")
 @require()
 def step(issue_id: int, action: str) -> ResponseReturnValue:
+    """A step of the issue loop.
+    ---
+    post:
+      tags: [pages]
+      summary: Take a step (accept, dispatch, resolve, close, ...); 302 to the issue
+      security: [{session: []}]
+      parameters: [issue_id, {in: path, name: action, required: true, schema: {type: string}}]
+      requestBody:
+        content:
+          multipart/form-data: {schema: {$ref: '#/components/schemas/Step'}}
+      responses:
+        '302': {$ref: '#/components/responses/sign_in'}
+      problems: [400, 403, 404, 409, 413]
+    """
     user, form, photo = signed_in(), request.form, upload(request.files, "photo")
-    satisfaction = form.get("satisfaction")
+    satisfaction = whole(form, "satisfaction", 1, 5)
     with store.unit_of_work() as db:
         issue = act(db, issue_id, action, user, note=form.get("note", ""),
-                    satisfaction=int(satisfaction) if satisfaction else None,
+                    satisfaction=satisfaction,
                     department_code=form.get("department"))
         if photo is not None and action == "resolve":
             store_photo(db, issue.id, "resolve", photo)
@@ -74,6 +112,20 @@ def step(issue_id: int, action: str) -> ResponseReturnValue:
 @bp.get("/photos/<int:photo_id>")
 @require()
 def photo(photo_id: int) -> Response:
+    """A photo of an issue the user may see.
+    ---
+    get:
+      tags: [pages]
+      summary: A photo of an issue the user may see
+      security: [{session: []}]
+      parameters: [photo_id]
+      responses:
+        '200':
+          description: the image
+          content: {image/*: {schema: {type: string, format: binary}}}
+        '302': {$ref: '#/components/responses/sign_in'}
+      problems: [403, 404]
+    """
     db = store.session()
     kept = db.get(IssuePhoto, photo_id)
     if kept is None:
@@ -89,7 +141,19 @@ def photo(photo_id: int) -> Response:
 @require("department_staff")
 def new_task() -> ResponseReturnValue:
     """Push a task down to a street, community or grid; an item not admitted in force, or a
-    target below its level, is refused (422)."""
+    target below its level, is refused (422).
+    ---
+    post:
+      tags: [pages]
+      summary: Push a task to a street, community or grid; 422 when it is not admitted there
+      security: [{session: []}]
+      requestBody:
+        content:
+          multipart/form-data: {schema: {$ref: '#/components/schemas/TaskForm'}}
+      responses:
+        '302': {$ref: '#/components/responses/sign_in'}
+      problems: [400, 403, 404, 413, 422]
+    """
     user, form = signed_in(), request.form
     if user.department_id is None:
         raise ForbiddenError("your account belongs to no department")

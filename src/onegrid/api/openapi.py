@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, cast
 
 from apispec import APISpec
@@ -12,12 +13,11 @@ from onegrid.api import openapi_parts
 from onegrid.api.features import json_response
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
-DOCUMENTED = ("catalog", "records", "requests", "admission", "ogc", "ogc_items", "tiles",
-              "openapi")
 
 
 def build() -> dict[str, Any]:
-    """The document for every documented view of the running app (cached on the app)."""
+    """The document for every route of the running app, pages and Open311 included (cached on
+    the app); tests/api/test_openapi.py fails for a route it leaves out."""
     if "onegrid_openapi" in current_app.extensions:
         return cast(dict[str, Any], current_app.extensions["onegrid_openapi"])
     spec = APISpec("OneGrid shared data API", "1.0.0", "3.0.3", plugins=[FlaskPlugin()],
@@ -32,23 +32,43 @@ def build() -> dict[str, Any]:
     for name, scheme in openapi_parts.SECURITY_SCHEMES.items():
         spec.components.security_scheme(name, scheme)
     for endpoint, view in sorted(current_app.view_functions.items()):
-        if endpoint.partition(".")[0] in DOCUMENTED:
-            spec.path(view=view, app=current_app)
+        spec.path(view=view, app=current_app,
+                  operations=openapi_parts.STATIC if endpoint == "static" else None)
     document = spec.to_dict()
+    _name_operations(document)
     _expand_problems(document)
     document["security"] = [{"bearer": []}, {"session": []}]
     current_app.extensions["onegrid_openapi"] = document
     return document
 
 
+def _name_operations(document: dict[str, Any]) -> None:
+    """Each operation's operationId, ``<method>_<endpoint>`` (post_requests.approve): what the
+    views' links name."""
+    for rule in current_app.url_map.iter_rules():
+        item = document["paths"].get(re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule), {})
+        for method, operation in item.items():
+            if method.upper() in (rule.methods or ()):
+                operation.setdefault("operationId", f"{method}_{rule.endpoint}")
+
+
 def _expand_problems(document: dict[str, Any]) -> None:
     """A view's docstring lists the error statuses it answers as ``problems: [400, 404]``;
-    each becomes a problem+json response, as the same shorthand in every view would repeat."""
-    problem = {"$ref": "#/components/responses/problem"}
-    for item in document["paths"].values():
+    each becomes a problem+json response (Open311's own error list under /open311), as the
+    same shorthand in every view would repeat. Declared here, once: every operation may answer
+    503 while the database does not, and every one that takes input 400 (params.py refuses
+    text holding NUL wherever it is)."""
+    for path, item in document["paths"].items():
+        kind, down = (("open311_error", "open311_unavailable") if path.startswith("/open311/")
+                      else ("problem", "unavailable"))
         for operation in item.values():
+            responses = operation["responses"]
             codes = operation.pop("problems", [])
-            operation["responses"].update({str(code): problem for code in codes})
+            if "parameters" in operation or "requestBody" in operation:
+                codes = [*codes, 400]
+            responses.update({str(code): {"$ref": f"#/components/responses/{kind}"}
+                              for code in codes})
+            responses.setdefault("503", {"$ref": f"#/components/responses/{down}"})
 
 
 @bp.get("/openapi.json")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-_STR, _INT = {"type": "string"}, {"type": "integer"}
+from onegrid.api import params
+
+_STR, _INT, _NUM = {"type": "string"}, {"type": "integer"}, {"type": "number"}
+_FILE = {"type": "string", "format": "binary"}
 _OBJ: dict[str, Any] = {"type": "object"}
 _DT = {"type": "string", "format": "date-time"}
 _DT_NULL = {**_DT, "nullable": True}
@@ -14,8 +17,23 @@ def _q(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"in": "query", "name": name, "schema": schema, "description": description}
 
 
+# A row id in a path: the routes' int converter answers 404 beyond PostgreSQL's bigint.
+BIGINT = {"type": "integer", "minimum": 0, "maximum": params.BIGINT}
+
+
+def _id(name: str) -> dict[str, Any]:
+    return {"in": "path", "name": name, "required": True, "schema": BIGINT}
+
+
 PARAMETERS = {
     "dataset": {"in": "path", "name": "dataset_id", "required": True, "schema": _STR},
+    "request_id": _id("request_id"),
+    "issue_id": _id("issue_id"),
+    "task_id": _id("task_id"),
+    "photo_id": _id("photo_id"),
+    "fmt": {"in": "path", "name": "fmt", "required": True,
+            "schema": {"type": "string", "enum": ["json", "xml"]},
+            "description": "Open311's response format"},
     "collection": {"in": "path", "name": "collection_id", "required": True, "schema": _STR},
     "grid": _q("grid", _STR, "an area code at any level (district, street, community, grid)"),
     "bbox": {**_q("bbox", _STR, "minLon,minLat,maxLon,maxLat (CGCS2000 ≈ WGS 84)"),
@@ -43,6 +61,10 @@ _FEATURE = {"type": "object", "required": ["type", "geometry", "properties"],
                            "geometry": {"type": "object", "nullable": True},
                            "properties": {"type": "object", "nullable": True},
                            "links": _LINKS}}
+
+
+def _form(**fields: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "properties": {"csrf_token": _STR, **fields}}
 
 
 def _list(name: str, item: str) -> dict[str, Any]:
@@ -103,6 +125,24 @@ SCHEMAS: dict[str, Any] = {
     "GrantRequest": _GRANT_REQUEST,
     "GrantRequestList": _list("grant_requests", "GrantRequest"),
     "Decision": {"type": "object", "properties": {"reason": _STR}},
+    # the pages' forms (each also carries csrf_token)
+    "SignIn": _form(username=_STR, password=_STR),
+    "Form": _form(),
+    "GridIssue": _form(client_id=_STR, category=_STR, description=_STR, lon=_NUM, lat=_NUM,
+                       photo=_FILE),
+    "Flag": _form(kind={"type": "string", "enum": ["flag_already_have", "flag_not_admitted"]},
+                  task_id=_INT, department=_STR, target=_STR),
+    "Step": _form(note=_STR, satisfaction={"type": "integer", "minimum": 1, "maximum": 5},
+                  department=_STR, photo=_FILE),
+    "CollectionAnswer": _form(client_id=_STR, subject={**_STR, "description": "whose answer"},
+                              **{"f.FIELD": {**_STR, "description": "one per task field"}}),
+    "PasswordForm": _form(current=_STR, new=_STR, repeat=_STR),
+    "TaskForm": _form(task_type=_STR, area_code=_STR, title=_STR, detail=_STR),
+    "Dispatch": _form(issue_id=_INT, department=_STR, note=_STR),
+    "Open311Request": {"type": "object", "required": ["api_key", "service_code"],
+                       "properties": {"api_key": _STR, "service_code": _STR, "lat": _NUM,
+                                      "long": _NUM, "address_string": _STR,
+                                      "description": _STR, "media_url": _STR}},
     "CollectionRequestIn": {"type": "object",
                             "required": ["task_type", "fields", "grid_codes"],
                             "properties": {"task_type": _STR,
@@ -195,9 +235,32 @@ SCHEMAS: dict[str, Any] = {
                         "type": "array", "items": {"$ref": "#/components/schemas/Collection"}}}},
 }
 
+_PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+_OPEN311 = {"application/json": {"schema": {"oneOf": [{"type": "array", "items": _OBJ}, _OBJ]}},
+            "text/xml": {"schema": _STR}}
+_HTML = {"text/html": {"schema": _STR}}
+_RETRY = {"Retry-After": {"schema": _INT, "description": "seconds"}}
+_LOCATION = {"Location": {"schema": _STR, "description": "where the browser goes next"}}
+
 RESPONSES = {"problem": {"description": "a problem (RFC 9457) a person can read",
-                         "content": {"application/problem+json": {
-                             "schema": {"$ref": "#/components/schemas/Problem"}}}},
+                         "content": _PROBLEM},
+             "unavailable": {"description": "the database does not answer now: try again",
+                             "headers": _RETRY, "content": _PROBLEM},
+             # Open311's error list, or problem+json from a fault below its blueprint
+             "open311_unavailable": {"description": "the database does not answer now",
+                                     "headers": _RETRY, "content": {**_PROBLEM, **_OPEN311}},
+             "open311_error": {"description": "Open311's errors: [{code, description}], in "
+                                              "the format the path asks for",
+                               "content": _OPEN311},
+             "open311": {"description": "Open311 GeoReport v2, as JSON or XML",
+                         "content": _OPEN311},
+             "page": {"description": "the page", "content": _HTML},
+             "sign_in": {"description": "not signed in: to the sign-in page (or, after a form, "
+                                        "back to the page)", "headers": _LOCATION},
+             "json": {"description": "the data", "content": {"application/json": {
+                 "schema": _OBJ}}},
+             "csv": {"description": "CSV (UTF-8 with BOM)", "content": {"text/csv": {
+                 "schema": _STR}}},
              "subject": {"description": "the subject's records",
                          "content": {"application/json": {
                              "schema": {"$ref": "#/components/schemas/Subject"}}}},
@@ -209,5 +272,14 @@ SECURITY_SCHEMES = {
     "bearer": {"type": "http", "scheme": "bearer",
                "description": "a department token: onegrid token create --department CODE"},
     "session": {"type": "apiKey", "in": "cookie", "name": "session",
-                "description": "a signed-in operator or department staff member"},
+                "description": "a signed-in user (operator, department staff, grid worker); "
+                               "a form POST also carries the page's csrf_token (or "
+                               "X-CSRF-Token)"},
 }
+
+# Flask's own view of static/: no docstring of ours to read it from.
+STATIC = {"get": {"tags": ["pages"], "summary": "The pages' scripts, styles and Leaflet",
+                  "security": [],
+                  "parameters": [{"in": "path", "name": "filename", "required": True,
+                                  "schema": _STR}],
+                  "responses": {"200": {"description": "the file"}}, "problems": [404]}}

@@ -4,12 +4,42 @@ API Features) and JSON bodies."""
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import chain
 from typing import Any
 
-from flask import request
+from flask import Flask, request
+from werkzeug.routing import IntegerConverter, Map
 
 from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.sharing.records import RecordFilter
+
+BIGINT = 2**63 - 1
+
+
+class RowId(IntegerConverter):
+    """``<int:...>`` in a route: digits up to PostgreSQL's bigint. A larger number names no row,
+    so the route does not match and the answer is a 404, not an error of the store."""
+
+    def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None,
+                 max: int | None = BIGINT, signed: bool = False) -> None:
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
+def init_app(app: Flask) -> None:
+    """Before any route is added: ids in paths bounded by bigint. On every request: no text
+    holding NUL anywhere a view may pass to the store."""
+    app.url_map.converters["int"] = RowId
+    app.before_request(_refuse_nul)
+
+
+def _refuse_nul() -> None:
+    """The store keeps no text holding the NUL character: a path segment, a query or form
+    field (its name too) that holds one is a 400 here, not an error of the store in a view."""
+    texts = chain((request.view_args or {}).values(), *request.args.lists(),
+                  *(request.form.lists() if request.method == "POST" else ()))
+    if any(_holds_nul(text) for text in texts):
+        raise InvalidInputError("text may not contain the NUL character (%00)")
+
 
 # Parameters with a meaning of their own; any other one is attribute equality.
 RESERVED = {"grid", "area", "bbox", "updated_since", "datetime", "q", "cursor", "limit",

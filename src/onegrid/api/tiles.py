@@ -35,7 +35,7 @@ def get_tile(layer: str, z: int, x: int, y: int) -> Response:
         '200':
           description: the tile (may be empty)
           content: {application/vnd.mapbox-vector-tile: {schema: {type: string, format: binary}}}
-      problems: [400, 401, 403, 404, 503]
+      problems: [400, 401, 403, 404]
     """
     caller()  # only callers the API knows see tiles, hierarchy layers too
     kind, _, dataset_id = layer.partition(".")
@@ -57,7 +57,7 @@ def list_layers() -> dict[str, Any]:
         '200':
           description: layer names and the URL template
           content: {application/json: {schema: {$ref: '#/components/schemas/TileLayers'}}}
-      problems: [401, 403, 503]
+      problems: [401, 403]
     """
     caller()
     return {"layers": layers(views()), "template": "/tiles/{layer}/{z}/{x}/{y}.mvt"}

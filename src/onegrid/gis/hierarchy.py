@@ -72,6 +72,12 @@ def gauss_kruger_epsg(session: Session, area_id: int) -> int:
         select(func.ST_X(func.ST_Centroid(Area.geom))).where(Area.id == area_id))
     if lon is None:
         raise NotFoundError(f"no area with id {area_id}")
+    return zone_epsg(lon)
+
+
+def zone_epsg(lon: float) -> int:
+    """EPSG code of the CGCS2000 3-degree Gauss-Kruger zone (4534–4554) whose central
+    meridian is nearest to ``lon``."""
     return 4534 + round((round(lon / 3) * 3 - 75) / 3)
 
 
@@ -88,7 +94,7 @@ def load_district(session: Session, geojson: dict[str, Any], code: str, name: st
             raise ConflictError(f"district {district_code} is already loaded (use --replace)")
         session.execute(text("DELETE FROM area WHERE path LIKE :p || '%'"),
                         {"p": f"{city_code}.{district_code}"})
-    city = _ensure_city(session, city_code, city_name)
+    city = ensure_city(session, city_code, city_name)
     progress(f"district {district_code} {name}")
     district = Area(code=district_code, name=name, level="district", parent_id=city.id,
                     path=f"{city_code}.{district_code}",
@@ -107,7 +113,7 @@ def load_district(session: Session, geojson: dict[str, Any], code: str, name: st
                                      "epsg": gauss_kruger_epsg(session, district.id)})
     _run(session, "names", params | {"street_words": list(STREET_WORDS),
                                      "community_words": list(COMMUNITY_WORDS)})
-    _refresh_city(session, city.id)
+    refresh_city(session, city.id)
     # Last: the grids added (and any replaced) above noted where cells are missing
     # (the triggers of sql/grid_cells.sql); build those.
     progress("grid cells")
@@ -132,7 +138,8 @@ def _run(session: Session, name: str, params: dict[str, Any]) -> None:
         session.execute(statement, used)
 
 
-def _ensure_city(session: Session, code: str, name: str) -> Area:
+def ensure_city(session: Session, code: str, name: str) -> Area:
+    """The city ``code``, added (with no shape yet) when the store lacks it."""
     city = session.scalars(select(Area).where(Area.code == code)).first()
     if city is None:
         city = Area(code=code, name=name, level="city", path=code,
@@ -142,7 +149,8 @@ def _ensure_city(session: Session, code: str, name: str) -> Area:
     return city
 
 
-def _refresh_city(session: Session, city_id: int) -> None:
+def refresh_city(session: Session, city_id: int) -> None:
+    """The city's shape: the union of its districts."""
     session.execute(
         text("UPDATE area c SET geom = (SELECT ST_Multi(ST_Union(d.geom)) FROM area d "
              "WHERE d.parent_id = c.id) WHERE c.id = :id"),

@@ -391,4 +391,10 @@ def trace_public_key(rt: Runtime) -> None:
     click.echo(public_pem(signing_key(Path(rt.settings.trace_key_file))), nl=False)
 
 
-COMMANDS = (health, db, department, token, trace)
+@click.group("import", cls=OneGridGroup)
+def import_() -> None:
+    """A city's own files into the store; each reports what is wrong before anything is
+    written."""
+
+
+COMMANDS = (health, db, department, token, trace, import_)

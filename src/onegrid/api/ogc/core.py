@@ -93,7 +93,14 @@ def collections() -> Response:
         '200':
           description: collections
           content: {application/json: {schema: {$ref: '#/components/schemas/Collections'}}}
-      problems: [401, 403, 503]
+          links:
+            collection:
+              operationId: get_ogc.collection
+              parameters: {collection_id: '$response.body#/collections/0/id'}
+            items:
+              operationId: get_ogc_items.items
+              parameters: {collection_id: '$response.body#/collections/0/id'}
+      problems: [401, 403]
     """
     return json_response({"links": [link("self", "/ogc/collections")],
                           "collections": collections_for(views())})
@@ -111,7 +118,7 @@ def collection(collection_id: str) -> Response:
         '200':
           description: the collection
           content: {application/json: {schema: {$ref: '#/components/schemas/Collection'}}}
-      problems: [401, 403, 404, 503]
+      problems: [401, 403, 404]
     """
     for found in collections_for(views()):
         if found["id"] == collection_id:

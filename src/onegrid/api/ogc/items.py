@@ -69,7 +69,7 @@ def items(collection_id: str) -> Response:
         '200':
           description: a page of features
           content: {application/geo+json: {schema: {$ref: '#/components/schemas/ItemPage'}}}
-      problems: [400, 401, 403, 404, 503]
+      problems: [400, 401, 403, 404]
     """
     caller()  # areas are public geography, but only to callers the API knows
     if collection_id.startswith("area."):
@@ -96,7 +96,7 @@ def item(collection_id: str, feature_id: str) -> Response:
         '200':
           description: the feature
           content: {application/geo+json: {schema: {$ref: '#/components/schemas/Feature'}}}
-      problems: [400, 401, 403, 404, 503]
+      problems: [400, 401, 403, 404]
     """
     caller()  # areas are public geography, but only to callers the API knows
     if collection_id.startswith("area."):

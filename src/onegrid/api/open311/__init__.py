@@ -10,12 +10,14 @@ from sqlalchemy import Select, select
 from werkzeug.datastructures import MultiDict
 
 from onegrid.api import store
+from onegrid.api.forms import number
 from onegrid.api.open311.mapping import (
     service,
     service_definition,
     service_requests,
 )
 from onegrid.api.open311.render import FORMATS, check_format, respond
+from onegrid.api.params import BIGINT
 from onegrid.api.scopes import token_department
 from onegrid.gis.geocode import locate_address
 from onegrid.platform.errors import InvalidInputError, NotFoundError, OneGridError
@@ -27,6 +29,7 @@ from onegrid.platform.store.models import Issue, IssueCategory, IssueReport
 bp = Blueprint("open311", __name__, url_prefix="/open311")
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 DEFAULT_RANGE = timedelta(days=90)  # the spec's default when no dates are given
+EARLIEST = datetime.min.replace(tzinfo=UTC)  # where the default range stops (end_date in year 1)
 MAX_REQUESTS = 1000
 
 
@@ -44,6 +47,16 @@ def _error(err: OneGridError) -> Response:
 
 @bp.get("/discovery.<fmt>")
 def discovery(fmt: str) -> Response:
+    """Where the service is and how to get a key.
+    ---
+    get:
+      tags: [open311]
+      summary: Open311 discovery
+      security: []
+      parameters: [fmt]
+      responses: {'200': {$ref: '#/components/responses/open311'}}
+      problems: [400]
+    """
     fmt = check_format(fmt)
     url = url_for("open311.services", fmt="json", _external=True).rsplit("/", 1)[0]
     return respond(fmt, "discovery", {
@@ -56,12 +69,32 @@ def discovery(fmt: str) -> Response:
 
 @bp.get("/v2/services.<fmt>")
 def services(fmt: str) -> Response:
+    """The issue categories as services.
+    ---
+    get:
+      tags: [open311]
+      summary: The services (issue categories)
+      security: []
+      parameters: [fmt]
+      responses: {'200': {$ref: '#/components/responses/open311'}}
+      problems: [400]
+    """
     listed = [service(c) for c in categories(store.session())]
     return respond(check_format(fmt), "services", listed)
 
 
 @bp.get("/v2/services/<code>.<fmt>")
 def definition(code: str, fmt: str) -> Response:
+    """One service's definition.
+    ---
+    get:
+      tags: [open311]
+      summary: A service definition (no extra attributes)
+      security: []
+      parameters: [fmt, {in: path, name: code, required: true, schema: {type: string}}]
+      responses: {'200': {$ref: '#/components/responses/open311'}}
+      problems: [400, 404]
+    """
     category = store.session().get(IssueCategory, code)
     if category is None:
         raise NotFoundError(f"no service {code!r}")
@@ -70,6 +103,23 @@ def definition(code: str, fmt: str) -> Response:
 
 @bp.get("/v2/requests.<fmt>")
 def requests_list(fmt: str) -> Response:
+    """Service requests, newest first (at most 1,000).
+    ---
+    get:
+      tags: [open311]
+      summary: Service requests by ids, or by service_code, status and dates (90 days by default)
+      security: []
+      parameters:
+        - fmt
+        - {in: query, name: service_request_id, schema: {type: string},
+           description: "ids, comma-separated (overrides the other filters)"}
+        - {in: query, name: service_code, schema: {type: string}}
+        - {in: query, name: status, schema: {type: string}, description: "open, closed or both"}
+        - {in: query, name: start_date, schema: {type: string, format: date-time}}
+        - {in: query, name: end_date, schema: {type: string, format: date-time}}
+      responses: {'200': {$ref: '#/components/responses/open311'}}
+      problems: [400, 404]
+    """
     fmt, db = check_format(fmt), store.session()
     query = select(Issue).order_by(Issue.created_at.desc()).limit(MAX_REQUESTS)
     ids = _csv_arg("service_request_id")
@@ -82,6 +132,16 @@ def requests_list(fmt: str) -> Response:
 
 @bp.get("/v2/requests/<request_id>.<fmt>")
 def request_one(request_id: str, fmt: str) -> Response:
+    """One service request.
+    ---
+    get:
+      tags: [open311]
+      summary: One service request
+      security: []
+      parameters: [fmt, {in: path, name: request_id, required: true, schema: {type: string}}]
+      responses: {'200': {$ref: '#/components/responses/open311'}}
+      problems: [400, 404]
+    """
     fmt, db = check_format(fmt), store.session()
     issue = db.get(Issue, _int(request_id))
     if issue is None:
@@ -91,6 +151,16 @@ def request_one(request_id: str, fmt: str) -> Response:
 
 @bp.get("/v2/tokens/<token>.<fmt>")
 def token(token: str, fmt: str) -> Response:
+    """The request a POST's token became.
+    ---
+    get:
+      tags: [open311]
+      summary: The service request id of a token
+      security: []
+      parameters: [fmt, {in: path, name: token, required: true, schema: {type: string}}]
+      responses: {'200': {$ref: '#/components/responses/open311'}}
+      problems: [400, 404]
+    """
     fmt, db = check_format(fmt), store.session()
     try:
         issue_id = db.scalar(select(IssueReport.issue_id)
@@ -105,7 +175,32 @@ def token(token: str, fmt: str) -> Response:
 
 @bp.post("/v2/requests.<fmt>")
 def create(fmt: str) -> Response:
-    """A citizen's request through a department's client: api_key is that department's token."""
+    """A citizen's request through a department's client: api_key is that department's token.
+    ---
+    post:
+      tags: [open311]
+      summary: File a service request (api_key is a department token of scope open311)
+      security: []
+      parameters: [fmt]
+      requestBody:
+        required: true
+        content:
+          application/x-www-form-urlencoded:
+            schema: {$ref: '#/components/schemas/Open311Request'}
+      responses:
+        '200':
+          description: the new request's id and token
+          content: {application/json: {schema: {type: array, items: {type: object}}},
+                    text/xml: {schema: {type: string}}}
+          links:
+            request:
+              operationId: get_open311.request_one
+              parameters: {request_id: '$response.body#/0/service_request_id', fmt: json}
+            token:
+              operationId: get_open311.token
+              parameters: {token: '$response.body#/0/token', fmt: json}
+      problems: [400, 403, 404, 413]
+    """
     fmt, form = check_format(fmt), request.form
     department = token_department(form.get("api_key", ""))
     if department is None:
@@ -126,10 +221,7 @@ def create(fmt: str) -> Response:
 
 def _location(form: MultiDict[str, str]) -> tuple[float, float]:
     if form.get("lat") and form.get("long"):
-        try:
-            return float(form["long"]), float(form["lat"])
-        except ValueError as exc:
-            raise InvalidInputError("lat and long must be numbers") from exc
+        return number(form, "long"), number(form, "lat")
     if form.get("address_string"):
         point = locate_address(store.session(), form["address_string"])
         if point is None:
@@ -150,7 +242,8 @@ def _filtered(query: Select[Issue]) -> Select[Issue]:
             CLOSED_FOR_CITIZENS if "closed" in wanted else ())
         query = query.where(Issue.status.in_(internal))
     end = _date("end_date") or datetime.now(UTC)
-    start = _date("start_date") or end - DEFAULT_RANGE
+    start = _date("start_date") or (end - DEFAULT_RANGE if end - EARLIEST > DEFAULT_RANGE
+                                    else EARLIEST)
     return query.where(Issue.created_at >= start, Issue.created_at <= end)
 
 
@@ -171,7 +264,12 @@ def _date(name: str) -> datetime | None:
 
 
 def _int(value: str) -> int:
+    """A service request's id; NotFoundError for anything that cannot be one (not a number,
+    or beyond the store's bigint)."""
     try:
-        return int(value)
-    except ValueError as exc:
-        raise NotFoundError(f"no service request {value}") from exc
+        number = int(value)
+    except ValueError:
+        number = -1
+    if not 0 <= number <= BIGINT:
+        raise NotFoundError(f"no service request {value[:40]}")
+    return number

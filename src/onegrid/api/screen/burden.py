@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from flask import Response, render_template, request
@@ -14,6 +15,7 @@ from onegrid.platform.accounts.departments import list_departments
 from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.screen.burden import BurdenLine, Period, burden_report
 
+_SAFE = re.compile(r"[^A-Za-z0-9_-]")
 CSV_COLUMNS = ("period_first", "period_last", "department", "measure", "current",
                "previous_year", "change_pct")
 
@@ -21,25 +23,70 @@ CSV_COLUMNS = ("period_first", "period_last", "department", "measure", "current"
 @bp.get("/screen/burden")
 @require("operator")
 def burden_page() -> str:
+    """The burden report.
+    ---
+    get:
+      tags: [pages]
+      summary: The burden report for a period
+      security: [{session: []}]
+      parameters:
+        - {in: query, name: first, schema: {type: string, format: date}}
+        - {in: query, name: last, schema: {type: string, format: date}}
+        - {in: query, name: department, schema: {type: string}}
+      responses:
+        '200': {$ref: '#/components/responses/page'}
+        '302': {$ref: '#/components/responses/sign_in'}
+      problems: [400, 403]
+    """
     return _render("burden.html")
 
 
 @bp.get("/screen/burden/print")
 @require("operator")
 def burden_print() -> str:
+    """The burden report to print.
+    ---
+    get:
+      tags: [pages]
+      summary: The burden report as a printable page
+      security: [{session: []}]
+      parameters:
+        - {in: query, name: first, schema: {type: string, format: date}}
+        - {in: query, name: last, schema: {type: string, format: date}}
+        - {in: query, name: department, schema: {type: string}}
+      responses:
+        '200': {$ref: '#/components/responses/page'}
+        '302': {$ref: '#/components/responses/sign_in'}
+      problems: [400, 403]
+    """
     return _render("burden_print.html")
 
 
 @bp.get("/screen/burden.csv")
 @require("operator")
 def burden_csv() -> Response:
-    """One row per department and measure; previous_year is empty when there is no data."""
+    """One row per department and measure; previous_year is empty when there is no data.
+    ---
+    get:
+      tags: [pages]
+      summary: The burden report as CSV
+      security: [{session: []}]
+      parameters:
+        - {in: query, name: first, schema: {type: string, format: date}}
+        - {in: query, name: last, schema: {type: string, format: date}}
+        - {in: query, name: department, schema: {type: string}}
+      responses:
+        '200': {$ref: '#/components/responses/csv'}
+        '302': {$ref: '#/components/responses/sign_in'}
+      problems: [400, 403]
+    """
     period, department = _asked()
     rows = ([period.first, period.last, line.department or "ALL", line.measure, line.current,
              "" if line.previous is None else line.previous,
              "" if line.change_pct is None else line.change_pct]
             for line in burden_report(store.session(), period, department))
-    name = f"burden_{period.first}_{period.last}_{department or 'ALL'}.csv"
+    # a department code is letters; anything else asked for stays out of the header
+    name = f"burden_{period.first}_{period.last}_{_SAFE.sub('_', department or 'ALL')}.csv"
     return Response(csv_document(CSV_COLUMNS, rows), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

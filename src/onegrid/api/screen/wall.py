@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from onegrid.api import store
 from onegrid.api.auth import require, signed_in
-from onegrid.api.forms import required
+from onegrid.api.forms import required, row_id
 from onegrid.api.screen.blueprint import FEED_PATH, bp, now, rules
 from onegrid.platform.accounts.departments import list_departments
 from onegrid.platform.errors import InvalidInputError
@@ -24,6 +24,17 @@ from onegrid.platform.store.models import Dataset
 @bp.get("/screen")
 @require("operator")
 def page() -> str:
+    """The wall.
+    ---
+    get:
+      tags: [pages]
+      summary: The command centre's wall
+      security: [{session: []}]
+      responses:
+        '200': {$ref: '#/components/responses/page'}
+        '302': {$ref: '#/components/responses/sign_in'}
+      problems: [403]
+    """
     db = store.session()
     datasets = {d.id: d.title for d in db.scalars(select(Dataset).order_by(Dataset.id))}
     departments = [{"code": d.code, "name": d.name, "name_en": d.name_en}
@@ -41,7 +52,17 @@ def page() -> str:
 @bp.get("/screen/state.json")
 @require("operator")
 def state() -> Response:
-    """Everything on the wall but the map and the feed, computed now from the store."""
+    """Everything on the wall but the map and the feed, computed now from the store.
+    ---
+    get:
+      tags: [pages]
+      summary: KPIs, league table, warnings and what may be dispatched
+      security: [{session: []}]
+      responses:
+        '200': {$ref: '#/components/responses/json'}
+        '302': {$ref: '#/components/responses/sign_in'}
+      problems: [403]
+    """
     db, moment, screen_rules = store.read_session(), now(), rules()
     return jsonify(
         kpis=kpis(db, moment, screen_rules),
@@ -55,26 +76,59 @@ def state() -> Response:
 @bp.get("/screen/area.json")
 @require("operator")
 def area() -> Response:
-    """One area of the drill-down (the city without ?code=): breadcrumbs and children."""
+    """One area of the drill-down (the city without ?code=): breadcrumbs and children.
+    ---
+    get:
+      tags: [pages]
+      summary: One area of the drill-down, its breadcrumbs and children
+      security: [{session: []}]
+      parameters: [{in: query, name: code, schema: {type: string}}]
+      responses:
+        '200': {$ref: '#/components/responses/json'}
+        '302': {$ref: '#/components/responses/sign_in'}
+      problems: [403, 404]
+    """
     return jsonify(area_view(store.read_session(), request.args.get("code") or None))
 
 
 @bp.get("/screen/open-grids.json")
 @require("operator")
 def open_grids() -> Response:
-    """{grid code: open issues}: the choropleth's numbers (the shapes come as vector tiles)."""
+    """{grid code: open issues}: the choropleth's numbers (the shapes come as vector tiles).
+    ---
+    get:
+      tags: [pages]
+      summary: Open issues per grid code
+      security: [{session: []}]
+      responses:
+        '200': {$ref: '#/components/responses/json'}
+        '302': {$ref: '#/components/responses/sign_in'}
+      problems: [403]
+    """
     return jsonify(open_by_grid(store.read_session()))
 
 
 @bp.post("/screen/dispatch")
 @require("operator")
 def dispatch() -> Response:
-    """Send an issue to a department (reassign + dispatch, both traced); 200 with its state."""
+    """Send an issue to a department (reassign + dispatch, both traced); 200 with its state.
+    ---
+    post:
+      tags: [screen]
+      summary: Send an issue to a department
+      security: [{session: []}]
+      requestBody:
+        content:
+          application/x-www-form-urlencoded: {schema: {$ref: '#/components/schemas/Dispatch'}}
+      responses:
+        '200': {$ref: '#/components/responses/json'}
+        '302': {$ref: '#/components/responses/sign_in'}
+      problems: [400, 403, 404, 409, 413]
+    """
     form = request.form
-    try:
-        issue_id = int(required(form, "issue_id"))
-    except ValueError as exc:
-        raise InvalidInputError("issue_id must be a whole number") from exc
+    issue_id = row_id(form, "issue_id")
+    if issue_id is None:
+        raise InvalidInputError("issue_id is required")
     with store.unit_of_work() as db:
         issue = dispatch_to(db, issue_id, required(form, "department"), signed_in(),
                             note=form.get("note", ""))

@@ -23,7 +23,17 @@ def datasets() -> Response:
         '200':
           description: the catalog
           content: {application/json: {schema: {$ref: '#/components/schemas/DatasetList'}}}
-      problems: [401, 403, 503]
+          links:
+            dataset:
+              operationId: get_catalog.dataset
+              parameters: {dataset_id: '$response.body#/datasets/0/id'}
+            records:
+              operationId: get_records.dataset_records
+              parameters: {dataset_id: '$response.body#/datasets/0/id'}
+            changes:
+              operationId: get_records.dataset_changes
+              parameters: {dataset_id: '$response.body#/datasets/0/id'}
+      problems: [401, 403]
     """
     return json_response({"datasets": describe(store.session(), views())})
 
@@ -37,6 +47,6 @@ def dataset(dataset_id: str) -> Response:
       summary: One dataset's owner, fields, sharing class, freshness, record count and access
       parameters: [dataset]
       responses: {'200': {$ref: '#/components/responses/dataset'}}
-      problems: [401, 403, 404, 503]
+      problems: [401, 403, 404]
     """
     return json_response(describe(store.session(), views(), dataset_id)[0])

@@ -43,7 +43,7 @@ def create_form() -> Response:
         '201':
           description: the form with its coverage by shared data and its burden
           content: {application/json: {schema: {$ref: '#/components/schemas/BurdenForm'}}}
-      problems: [400, 401, 403, 413, 503]
+      problems: [400, 401, 403, 413]
     """
     who, body = caller(), json_body()
     spec = FormSpec(who.department.code, body_text(body, "name"), _strings(body, "fields"),
@@ -67,7 +67,7 @@ def list_forms() -> Response:
         '200':
           description: by department and name
           content: {application/json: {schema: {$ref: '#/components/schemas/BurdenFormList'}}}
-      problems: [401, 403, 503]
+      problems: [401, 403]
     """
     found = reports(store.session(), request.args.get("department") or None)
     return json_response({"forms": [_form(r) for r in found]})
@@ -86,7 +86,7 @@ def department_burdens() -> Response:
         '200':
           description: by department code
           content: {application/json: {schema: {$ref: '#/components/schemas/BurdenList'}}}
-      problems: [400, 401, 403, 503]
+      problems: [400, 401, 403]
     """
     year = number("year", datetime.now(UTC).year, 2000, 2100)
     rows = [{"department": d.department, "forms": d.forms, "fields": d.fields,

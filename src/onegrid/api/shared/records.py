@@ -46,7 +46,7 @@ def dataset_records(dataset_id: str) -> Response:
           content:
             application/geo+json: {schema: {$ref: '#/components/schemas/RecordPage'}}
             text/csv: {schema: {type: string}}
-      problems: [400, 401, 403, 404, 503]
+      problems: [400, 401, 403, 404]
     """
     page = pulled(RecordPage(dataset_id, record_filter()))
     if request.args.get("format") == "csv":
@@ -76,7 +76,7 @@ def dataset_changes(dataset_id: str) -> Response:
         '200':
           description: changes in order and the next cursor
           content: {application/json: {schema: {$ref: '#/components/schemas/Changes'}}}
-      problems: [400, 401, 403, 404, 503]
+      problems: [400, 401, 403, 404]
     """
     feed = pulled(ChangesSince(dataset_id, number("since", 0),
                                                       number("limit", 100, 1, 1000)))
@@ -99,7 +99,7 @@ def subject(key: str) -> Response:
         - {in: path, name: key, required: true, schema: {type: string, maxLength: 64}}
         - purpose
       responses: {'200': {$ref: '#/components/responses/subject'}}
-      problems: [400, 401, 403, 404, 429, 503]
+      problems: [400, 401, 403, 404, 429]
     """
     caller()
     if mask_resident_ids(key, (key,)) != key:
@@ -127,7 +127,7 @@ def subject_lookup() -> Response:
         content: {application/json: {schema: {$ref: '#/components/schemas/SubjectLookup'}}}
       parameters: [purpose]
       responses: {'200': {$ref: '#/components/responses/subject'}}
-      problems: [400, 401, 403, 404, 413, 429, 503]
+      problems: [400, 401, 403, 404, 413, 429]
     """
     caller()  # a stranger gets a 401 before any word about the body
     key = json_body().get("key")

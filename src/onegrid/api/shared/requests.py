@@ -47,7 +47,14 @@ def create_grant_request() -> Response:
         '201':
           description: the pending request
           content: {application/json: {schema: {$ref: '#/components/schemas/GrantRequest'}}}
-      problems: [400, 401, 403, 404, 413, 503]
+          links:
+            approve:
+              operationId: post_requests.approve
+              parameters: {request_id: '$response.body#/id'}
+            deny:
+              operationId: post_requests.deny
+              parameters: {request_id: '$response.body#/id'}
+      problems: [400, 401, 403, 404, 413]
     """
     who, body = caller(), json_body()
     with store.unit_of_work() as db:
@@ -70,7 +77,7 @@ def list_grant_requests() -> Response:
         '200':
           description: newest first
           content: {application/json: {schema: {$ref: '#/components/schemas/GrantRequestList'}}}
-      problems: [401, 403, 503]
+      problems: [401, 403]
     """
     found = grants.requests_for(store.session(), caller().department)
     return json_response({"grant_requests": [_grant_request(r) for r in found]})
@@ -90,14 +97,14 @@ _DECISION_DOC = """{verb} a pending request (owner only).
     post:
       tags: [grants]
       summary: {verb} a grant request; only the dataset's owner department may
-      parameters: [{{in: path, name: request_id, required: true, schema: {{type: integer}}}}]
+      parameters: [request_id]
       requestBody:
         content: {{application/json: {{schema: {{$ref: '#/components/schemas/Decision'}}}}}}
       responses:
         '200':
           description: the decided request
           content: {{application/json: {{schema: {{$ref: '#/components/schemas/GrantRequest'}}}}}}
-      problems: [400, 401, 403, 404, 409, 413, 503]
+      problems: [400, 401, 403, 404, 409, 413]
     """
 
 
@@ -159,7 +166,7 @@ def create_collection_request() -> Response:
         '201':
           description: the answer, field by field
           content: {application/json: {schema: {$ref: '#/components/schemas/CollectionRequest'}}}
-      problems: [400, 401, 403, 413, 503]
+      problems: [400, 401, 403, 413]
     """
     who = caller()
     ask = _ask(json_body())

@@ -33,8 +33,15 @@ ANALYZE staging (seq, rnk, dataset_id);
 --   again, when the lookup finds the record (on the former subject table, ON CONFLICT DO NOTHING
 --   after such a lookup cost ≈ 2 µs a row more).
 -- - A known record takes the attributes that changed, points their provenance at a new version
---   said by this report, and gets the version row; an identical re-report only counts as one
---   more report. A record's first version row is written when it first changes (until then the
+--   said by this report, and gets the version row; so does a new location (the version row
+--   keeps it, the provenance names it "geometry"), attributes changed or not. An identical
+--   re-report only counts as one more report. "A new location" is one that differs from the
+--   stored one coordinate for coordinate (geometry's =, as IS DISTINCT FROM applies it): the
+--   same coordinates re-sent give the same double-precision values, so the same geometry, and
+--   the comparison is a bounding-box and byte comparison that never fails, where ST_Equals
+--   would run GEOS on every moved line or polygon and raise on a self-intersecting one. (A
+--   polygon re-sent from another starting vertex is then a new version: it is another text.)
+--   A late report (older than the record) moves nothing, as it changes no newer value. A record's first version row is written when it first changes (until then the
 --   record itself is version 1). The expressions are written out rather than called as SQL
 --   functions: a function with a FROM clause is run as a query of its own per call, ≈ 14 µs more
 --   a changed re-report.
@@ -44,9 +51,10 @@ WITH located AS (
            s.pii_hashes, rec.id AS record_pk, rec.geom AS record_geom,
            rec.grid_id AS record_grid, rec.version AS old_version,
            rec.attributes AS old_attributes, rec.provenance AS old_provenance,
-           rec.sources AS old_sources
+           rec.sources AS old_sources, rec.occurred_at AS old_occurred_at
     FROM staging s
-    LEFT JOIN LATERAL (SELECT id, geom, grid_id, version, attributes, provenance, sources
+    LEFT JOIN LATERAL (SELECT id, geom, grid_id, version, attributes, provenance, sources,
+                              occurred_at
                        FROM record r
                        WHERE r.subject_key = s.key AND r.dataset_id = s.dataset_id
                        LIMIT 1) rec ON true
@@ -69,7 +77,7 @@ WITH located AS (
     FROM kept WHERE record_pk IS NULL
     -- no RETURNING: the counts below take the same rows from kept (an INSERT adds them all
     -- or fails the statement), without a copy of each new record
-), src AS MATERIALIZED (  -- once per row: every SET below reads src.changes
+), src AS MATERIALIZED (  -- once per row: every SET below reads src.changes, src.moved
     SELECT p.*,
            CASE WHEN old_attributes @> attributes THEN '{}'::jsonb  -- the common re-report
                 -- the values that differ, unless the current one was said later: a late
@@ -79,29 +87,33 @@ WITH located AS (
                       WHERE old_attributes -> n.key IS DISTINCT FROM n.value
                         AND coalesce((old_sources -> coalesce(old_provenance ->> n.key, '1')
                                       ->> 'at')::timestamptz <= p.occurred_at, true))
-           END AS changes
+           END AS changes,
+           geom IS NOT NULL AND occurred_at >= old_occurred_at
+               AND geom IS DISTINCT FROM record_geom AS moved
     FROM kept p WHERE record_pk IS NOT NULL
 ), merged AS (
     UPDATE record r SET  -- (an identical re-report rebuilds no jsonb value)
         attributes = CASE WHEN src.changes = '{}' THEN r.attributes
                           ELSE r.attributes || src.changes END,
-        provenance = CASE WHEN src.changes = '{}' THEN r.provenance
-                          -- each changed attribute now comes from the new version
+        provenance = CASE WHEN NOT (src.changes <> '{}' OR src.moved) THEN r.provenance
+                          -- each changed attribute, and a new location, now come from the new
+                          -- version
                           ELSE r.provenance || (SELECT jsonb_object_agg(k, r.version + 1)
-                                               FROM jsonb_object_keys(src.changes) k) END,
-        sources = CASE WHEN src.changes = '{}' THEN r.sources
+                                               FROM (SELECT jsonb_object_keys(src.changes)
+                                                     UNION ALL
+                                                     SELECT 'geometry' WHERE src.moved) n(k))
+                          END,
+        sources = CASE WHEN NOT (src.changes <> '{}' OR src.moved) THEN r.sources
                        ELSE r.sources || jsonb_build_object((r.version + 1)::text,
                                                             src.sources::jsonb -> '1') END,
         pii_hashes = CASE WHEN src.pii_hashes IS NULL THEN r.pii_hashes
                           ELSE r.pii_hashes || src.pii_hashes END,
-        version = r.version + (src.changes <> '{}')::int,
-        geom = CASE WHEN src.geom IS NOT NULL AND src.occurred_at >= r.occurred_at
-                    THEN src.geom ELSE r.geom END,
-        grid_id = CASE WHEN src.geom IS NOT NULL AND src.occurred_at >= r.occurred_at
-                       THEN src.grid_id ELSE r.grid_id END,
+        version = r.version + (src.changes <> '{}' OR src.moved)::int,
+        geom = CASE WHEN src.moved THEN src.geom ELSE r.geom END,
+        grid_id = CASE WHEN src.moved THEN src.grid_id ELSE r.grid_id END,
         reports = r.reports + 1,
         occurred_at = greatest(r.occurred_at, src.occurred_at),
-        updated_at = CASE WHEN src.changes <> '{}' THEN now() ELSE r.updated_at END
+        updated_at = CASE WHEN src.changes <> '{}' OR src.moved THEN now() ELSE r.updated_at END
         -- no column that an index covers changes unless the location does: with room on the
         -- page the new row version stays there and touches no index (a heap-only tuple); the
         -- change's place in the feed is on its version row (sharing/changes.py)
@@ -111,29 +123,34 @@ WITH located AS (
       -- table for each batch instead (118 of 120 batches of a 600,000-message run).
       AND r.id = ANY (ARRAY(SELECT record_pk FROM src))
     RETURNING r.id, r.version, src.dataset_id, src.department_id,
-              src.record_id, src.occurred_at, src.changes, src.old_version, src.old_attributes,
-              src.old_sources
+              src.record_id, src.occurred_at, src.changes,
+              src.changes <> '{}' OR src.moved AS changed, src.old_version,
+              src.old_attributes, src.old_sources,
+              -- the locations the version rows keep: the new one, and version 1's
+              CASE WHEN src.moved THEN src.geom END AS moved_to,
+              CASE WHEN src.old_version = 1 AND (src.changes <> '{}' OR src.moved)
+                   THEN src.record_geom END AS first_geom
 ), first_versions AS (
     INSERT INTO record_version (record_id, version, department_id, source_record_id, changes,
-                                occurred_at, dataset_id)
+                                occurred_at, dataset_id, geom)
     SELECT m.id, 1, d.id, m.old_sources -> '1' ->> 'record_id', m.old_attributes,
-           (m.old_sources -> '1' ->> 'at')::timestamptz, m.dataset_id
+           (m.old_sources -> '1' ->> 'at')::timestamptz, m.dataset_id, m.first_geom
     FROM merged m JOIN department d ON d.code = m.old_sources -> '1' ->> 'department'
-    WHERE m.old_version = 1 AND m.changes <> '{}'
+    WHERE m.old_version = 1 AND m.changed
     ON CONFLICT (record_id, version) DO NOTHING  -- stores from before lazy first versions
 ), versions AS (
     INSERT INTO record_version (record_id, version, department_id, source_record_id, changes,
-                                occurred_at, dataset_id, change_seq)
+                                occurred_at, dataset_id, change_seq, geom)
     SELECT id, version, department_id, record_id, changes, occurred_at, dataset_id,
-           nextval('record_change_seq')
-    FROM merged WHERE changes <> '{}'
+           nextval('record_change_seq'), moved_to
+    FROM merged WHERE changed
 )
 -- Per dataset and department: reports stored, new records, versions; then each report outside
 -- the city (seq and where it is), which the writer turns into a dead letter.
 SELECT t.dataset_id, d.code AS department, t.received, t.new, t.versions,
        NULL::int AS outside_seq, NULL::float8 AS lon, NULL::float8 AS lat
 FROM (SELECT dataset_id, department_id, count(*) AS received, 0 AS new,
-             count(*) FILTER (WHERE changes <> '{}') AS versions
+             count(*) FILTER (WHERE changed) AS versions
       FROM merged GROUP BY dataset_id, department_id
       UNION ALL
       SELECT dataset_id, department_id, count(*), count(*), count(*)

@@ -44,11 +44,16 @@ class Cursor:
 
     @classmethod
     def parse(cls, text: str) -> Cursor | None:
+        """The cursor an event id names; None for anything a browser did not get from us
+        (the stream then starts afresh rather than fail)."""
         try:
             seq, dead, millis = (int(part) for part in text.split("-"))
-        except ValueError:
+            at = datetime.fromtimestamp(millis / 1000, UTC)
+        except (ValueError, OverflowError, OSError):  # not numbers, or no date
             return None
-        return cls(seq, dead, datetime.fromtimestamp(millis / 1000, UTC))
+        if not (0 <= seq < 2**63 and 0 <= dead < 2**63):  # beyond the store's bigint
+            return None
+        return cls(seq, dead, at)
 
 
 @dataclass(frozen=True)

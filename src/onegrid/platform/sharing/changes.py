@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Subquery, and_, select, union_all
+from sqlalchemy import Subquery, and_, cast, func, null, select, union_all
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from onegrid.platform.errors import InvalidInputError
@@ -15,7 +16,8 @@ from onegrid.platform.store.models import Department, Record, RecordVersion
 
 
 def _kind(row: dict[str, Any]) -> str:
-    """new: reported once; merged: reported again without a change; updated: a value changed."""
+    """new: reported once; merged: reported again without a change; updated: a value or the
+    location changed."""
     if row["version"] > 1:
         return "updated"
     return "merged" if row["reports"] > 1 else "new"
@@ -23,9 +25,13 @@ def _kind(row: dict[str, Any]) -> str:
 
 def _versions(session: Session, view: DatasetView,
               ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Each record's versions: the visible attributes each set, and the location it set
+    (``geometry``: null when it kept the record's, or when the caller does not see it)."""
+    located = view.sees("geometry")
+    moved = cast(func.ST_AsGeoJSON(RecordVersion.geom, 7, 0), JSONB) if located else null()
     rows = session.execute(
         select(RecordVersion.record_id, RecordVersion.version, Department.code,
-               RecordVersion.changes, RecordVersion.occurred_at)
+               RecordVersion.changes, RecordVersion.occurred_at, moved.label("geometry"))
         .join(Department, Department.id == RecordVersion.department_id)
         .where(RecordVersion.record_id.in_(ids))
         .order_by(RecordVersion.record_id, RecordVersion.version))
@@ -33,7 +39,7 @@ def _versions(session: Session, view: DatasetView,
     for r in rows:
         found.setdefault(r.record_id, []).append(
             {"version": r.version, "department": r.code, "occurred_at": r.occurred_at,
-             "changes": view.visible(r.changes)})
+             "changes": view.visible(r.changes), "geometry": r.geometry})
     return found
 
 

@@ -119,14 +119,16 @@ def _escape(text: str) -> str:
 
 
 def shape(view: DatasetView, row: Any) -> dict[str, Any]:
-    """One record as a caller may see it: visible attributes and their provenance only."""
+    """One record as a caller may see it: visible attributes and their provenance only, and
+    the location's (as ``geometry``) when the caller sees it."""
     item = dict(row._mapping)
     item["attributes"] = view.visible(item["attributes"])
     for locator in view.hidden:  # the record comes without where and who it is
         item[locator] = None
     sources, later = item.pop("sources"), item["provenance"]
+    said = [*item["attributes"], *(["geometry"] if item["geometry"] is not None else [])]
     item["provenance"] = {name: _said(sources, later.get(name, 1))  # unlisted: version 1's
-                          for name in item["attributes"]}
+                          for name in said}
     return item
 
 

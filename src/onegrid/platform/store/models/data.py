@@ -62,8 +62,8 @@ class Dataset(Base):
 
 class Record(Base):
     """A subject as one dataset knows it: the merged current attributes, the version that set
-    each (``provenance``: ``{attribute: version}``, for the attributes a later version set: any
-    other is version 1's) and who said each version (``sources``:
+    each and the location (``provenance``: ``{attribute or "geometry": version}``, for what a
+    later version set: anything else is version 1's) and who said each version (``sources``:
     ``{version: {"department", "record_id", "at"}}``). Most records never change: listing their
     every attribute as version 1's cost each new record ≈ 120 bytes and a JSON parse.
 
@@ -107,7 +107,9 @@ class Record(Base):
 
 
 class RecordVersion(Base):
-    """One change to a record: the attributes it set, who reported them, and when.
+    """One change to a record: the attributes it set, the location it set (``geom``; NULL: the
+    record stayed where it was), who reported them, and when. Version 1's row, written when
+    the record first changes, keeps every first attribute and the first location.
 
     No foreign keys (their checks cost ingest a sixth of its throughput; the baseline migration
     has the figures): a record's versions go with it, and a department they name cannot be
@@ -121,6 +123,8 @@ class RecordVersion(Base):
     department_id: Mapped[int] = mapped_column(Integer)
     source_record_id: Mapped[str] = mapped_column(Text)
     changes: Mapped[dict[str, Any]] = mapped_column()
+    geom: Mapped[Any | None] = mapped_column(Geometry("GEOMETRY", srid=STORE_SRID,
+                                                       spatial_index=False))
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     recorded_at: Mapped[datetime] = created()
     dataset_id: Mapped[str] = mapped_column(String(64))  # the record's: the feed's index

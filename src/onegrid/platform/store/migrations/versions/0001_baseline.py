@@ -216,12 +216,13 @@ def _data() -> None:
     op.create_geospatial_index('idx_record_geom', 'record', ['geom'], unique=False, postgresql_using='spgist', postgresql_ops={})
     op.create_index('record_dataset_change_idx', 'record', ['dataset_id', 'change_seq'], unique=False)
     op.create_index('record_grid_page_idx', 'record', ['grid_id', 'id'], unique=False)
-    op.create_table('record_version',
+    op.create_geospatial_table('record_version',
     sa.Column('record_id', sa.BigInteger(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('department_id', sa.Integer(), nullable=False),
     sa.Column('source_record_id', sa.Text(), nullable=False),
     sa.Column('changes', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('geom', Geometry(srid=4490, dimension=2, spatial_index=False, from_text='ST_GeomFromEWKT', name='geometry'), nullable=True),
     sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('recorded_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('dataset_id', sa.String(length=64), nullable=False),
