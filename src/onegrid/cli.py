@@ -8,6 +8,7 @@ from onegrid.demo.cli import COMMANDS as DEMO
 from onegrid.gis.cli import COMMANDS as GIS
 from onegrid.ingest.cli import COMMANDS as INGEST
 from onegrid.platform.accounts.cli import COMMANDS as ACCOUNTS
+from onegrid.platform.burden.cli import COMMANDS as BURDEN
 from onegrid.platform.cli import COMMANDS as PLATFORM
 from onegrid.platform.cli import OneGridGroup, Runtime
 from onegrid.platform.governance.cli import COMMANDS as GOVERNANCE
@@ -37,7 +38,7 @@ def _add(group: click.Group, command: click.Command) -> None:
         group.add_command(command)
 
 
-for command in (*PLATFORM, *ACCOUNTS, *GOVERNANCE, *OFFICES, *GIS, *INGEST, *DEMO):
+for command in (*PLATFORM, *ACCOUNTS, *GOVERNANCE, *BURDEN, *OFFICES, *GIS, *INGEST, *DEMO):
     _add(main, command)
 
 

@@ -172,17 +172,19 @@ def change_password() -> ResponseReturnValue:
       tags: [pages]
       summary: The page that replaces the password (302 to sign in when signed out)
       security: [{session: []}]
+      parameters: [{in: query, name: next, schema: {type: string}}]
       responses:
         '200': {$ref: '#/components/responses/page'}
         '302': {$ref: '#/components/responses/sign_in'}
     post:
       tags: [pages]
-      summary: Replace the password; 302 onwards, 400 with the page saying what is wrong
+      summary: Replace the password; 302 to next (or home), 400 with the page when refused
       security: [{session: []}]
+      parameters: [{in: query, name: next, schema: {type: string}}]
       requestBody:
         content:
           application/x-www-form-urlencoded:
-            schema: {$ref: '#/components/schemas/NewPassword'}
+            schema: {$ref: '#/components/schemas/PasswordForm'}
       responses:
         '302': {$ref: '#/components/responses/sign_in'}
         '400': {$ref: '#/components/responses/page_or_problem'}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
@@ -9,6 +12,8 @@ from onegrid.api import store
 from onegrid.api.auth import require, signed_in
 from onegrid.api.forms import number, required, row_id, upload
 from onegrid.gis.maps import grid_map
+from onegrid.platform.collection.submissions import submit
+from onegrid.platform.collection.tasks import tasks_for_worker as collection_tasks
 from onegrid.platform.governance.admission import complete_task, tasks_for_worker
 from onegrid.platform.governance.ledger import raise_flag
 from onegrid.platform.loop.intake import report_issue
@@ -52,7 +57,12 @@ def home() -> str:
                         tile_url=store.settings().tile_url)
     return render_template("grid.html", map=rendered, issues=mine, user=user,
                            categories=categories(db), tasks=tasks_for_worker(db, user),
+                           collections=collection_tasks(db, user, _today()),
                            flagged=request.args.get("flagged"))
+
+
+def _today() -> date:
+    return datetime.now(ZoneInfo(store.settings().working_hours.zone)).date()
 
 
 def _shared_records(user: User) -> list[GridRecord]:
@@ -155,6 +165,37 @@ def task_done(task_id: int) -> ResponseReturnValue:
     with store.unit_of_work() as db:
         complete_task(db, task_id, signed_in())
     return redirect(url_for("grid.home"))
+
+
+@bp.post("/grid/collection-tasks/<int:task_id>")
+@require("grid_worker")
+def collect(task_id: int) -> ResponseReturnValue:
+    """A worker's answer to a collection task (form fields ``f.<field>``, ``subject``,
+    ``client_id``); 201 with the record it became, the same for a retried client id.
+    ---
+    post:
+      tags: [pages]
+      summary: Answer a collection task; the answer becomes a record of the task's dataset
+      security: [{session: []}]
+      parameters: [task_id]
+      requestBody:
+        content:
+          multipart/form-data: {schema: {$ref: '#/components/schemas/CollectionAnswer'}}
+      responses:
+        '201':
+          description: the task, the area answered and the record (task, area, record)
+          content: {application/json: {schema: {type: object}}}
+        '302': {$ref: '#/components/responses/sign_in'}
+      problems: [400, 403, 404, 413]
+    """
+    form = request.form
+    values = {key.removeprefix("f."): value for key, value in form.items()
+              if key.startswith("f.")}
+    with store.unit_of_work() as db:
+        done = submit(db, signed_in(), task_id, client_id=required(form, "client_id"),
+                      subject=required(form, "subject"), values=values,
+                      pii_key=store.settings().pii_key, hours=store.settings().working_hours)
+    return jsonify(task=done.task_id, area=done.area_code, record=done.record_id), 201
 
 
 @bp.get("/grid/sw.js")

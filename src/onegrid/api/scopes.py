@@ -17,7 +17,7 @@ from onegrid.platform.store.models import Department
 
 # scope → the blueprints its tokens open
 OPENS: dict[str, frozenset[str]] = {
-    "data": frozenset({"catalog", "records", "requests", "admission", "offices", "ogc",
+    "data": frozenset({"catalog", "records", "requests", "inventory", "admission", "offices", "ogc",
                        "ogc_items", "tiles"}),
     "open311": frozenset({"open311"}),
 }

@@ -45,7 +45,7 @@ def apply() -> Response:
           description: the pending application
           content:
             application/json: {schema: {$ref: '#/components/schemas/AdmissionApplication'}}
-      problems: [400, 401, 403, 409, 413, 503]
+      problems: [400, 401, 403, 409, 413]
     """
     who, body = caller(), json_body()
     app = review.Application(*(body_text(body, name) for name in (
@@ -68,7 +68,7 @@ def applications() -> Response:
           content:
             application/json:
               schema: {$ref: '#/components/schemas/AdmissionApplicationList'}
-      problems: [401, 403, 503]
+      problems: [401, 403]
     """
     found = review.applications_for(store.session(), caller().department)
     return json_response({"admission_applications": [_application(r) for r in found]})
@@ -96,7 +96,7 @@ _DECISION_DOC = """{verb} a pending application (the area's admission reviewer o
           description: the decided application (if approved, with the admission list version)
           content:
             application/json: {{schema: {{$ref: '#/components/schemas/AdmissionApplication'}}}}
-      problems: [400, 401, 403, 404, 409, 413, 503]
+      problems: [400, 401, 403, 404, 409, 413]
     """
 
 
@@ -130,7 +130,7 @@ def push() -> Response:
         '201':
           description: the task, released to the grassroots at the next working period
           content: {application/json: {schema: {$ref: '#/components/schemas/Task'}}}
-      problems: [400, 401, 403, 404, 413, 422, 503]
+      problems: [400, 401, 403, 404, 413, 422]
     """
     who, body = caller(), json_body()
     detail = body.get("detail", "")
@@ -166,7 +166,7 @@ def list_versions(kind: str) -> Response:
         '200':
           description: oldest first
           content: {application/json: {schema: {$ref: '#/components/schemas/ListVersions'}}}
-      problems: [400, 401, 403, 503]
+      problems: [400, 401, 403]
     """
     caller()
     found = versions(store.session(), check_kind(kind))
@@ -188,7 +188,7 @@ def list_diff(kind: str) -> Response:
         '200':
           description: the change
           content: {application/json: {schema: {$ref: '#/components/schemas/ListDiff'}}}
-      problems: [400, 401, 403, 404, 503]
+      problems: [400, 401, 403, 404]
     """
     caller()
     try:

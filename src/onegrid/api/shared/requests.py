@@ -11,9 +11,9 @@ from onegrid.api import store
 from onegrid.api.caller import caller
 from onegrid.api.features import json_response
 from onegrid.api.params import body_text, instant, json_body
+from onegrid.platform.collection.gate import Ask, declare
 from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.sharing import grants
-from onegrid.platform.sharing.collection import Ask, declare
 from onegrid.platform.store.models import CollectionRequest, GrantRequest
 
 bp = Blueprint("requests", __name__, url_prefix="/api/v1")
@@ -128,13 +128,37 @@ def _collection(req: CollectionRequest) -> dict[str, Any]:
             **req.answer}
 
 
+def _optional_text(body: dict[str, Any], name: str) -> str | None:
+    return body_text(body, name) if body.get(name) is not None else None
+
+
+def _ask(body: dict[str, Any]) -> Ask:
+    deadline, days = _optional_text(body, "deadline"), body.get("working_days")
+    if days is not None and (not isinstance(days, int) or isinstance(days, bool)):
+        raise InvalidInputError("working_days must be a whole number")
+    try:
+        day = date.fromisoformat(deadline) if deadline else None
+    except ValueError:
+        raise InvalidInputError("deadline must be a date, e.g. 2026-12-01") from None
+    return Ask(body_text(body, "task_type"), _strings(body, "fields"),
+               _strings(body, "grid_codes"), deadline=day, working_days=days,
+               dataset=_optional_text(body, "dataset"), subject=_optional_text(body, "subject"))
+
+
 @bp.post("/collection-requests")
 def create_collection_request() -> Response:
     """Ask the grassroots for data, through the report-at-most-once gate.
     ---
     post:
       tags: [collection]
-      summary: Declare fields to collect; what exists is refused (pull it), the rest joins one form
+      summary: Declare fields to collect; what shared data holds is answered, the rest is a task
+      description: >
+        A field exists in an area when a dataset holds it with the same meaning (the office's
+        synonyms and the field's type, about the same kind of subject), the caller reads it or
+        may ask its owner for a grant, and records with it lie in that area. `available` says
+        per field where and how to pull it (and the grant to request); `missing` lists the
+        areas where it exists nowhere, which become collection tasks for the grid workers
+        there (`collection_tasks`), kept in the caller's `dataset`.
       requestBody:
         required: true
         content: {application/json: {schema: {$ref: '#/components/schemas/CollectionRequestIn'}}}
@@ -144,13 +168,8 @@ def create_collection_request() -> Response:
           content: {application/json: {schema: {$ref: '#/components/schemas/CollectionRequest'}}}
       problems: [400, 401, 403, 413]
     """
-    who, body = caller(), json_body()
-    try:
-        deadline = date.fromisoformat(body_text(body, "deadline"))
-    except ValueError:
-        raise InvalidInputError("deadline must be a date, e.g. 2026-12-01") from None
-    ask = Ask(body_text(body, "task_type"), _strings(body, "fields"), _strings(body, "grid_codes"),
-              deadline)
+    who = caller()
+    ask = _ask(json_body())
     with store.unit_of_work() as db:
         req = declare(db, who.department, who.actor, ask, store.settings().working_hours)
     return json_response(_collection(req), status=201)

@@ -1,6 +1,7 @@
 // The grid worker's page: tap the map (or use the location) to place an issue; every report
 // goes through an IndexedDB outbox, so one logged offline is sent once the connection returns,
-// always with the same client id (the server answers a retry with the same issue).
+// always with the same client id (the server answers a retry with the same issue). Answers to
+// collection tasks take the same outbox.
 (function () {
   "use strict";
   const body = document.body.dataset;
@@ -43,10 +44,17 @@
 
   async function send(item) {
     const data = new FormData();
-    for (const key of ["client_id", "category", "description", "lon", "lat"]) data.append(key, item[key]);
-    if (item.photo) data.append("photo", item.photo, item.photo_name || "photo");
+    let url = "/grid/issues";
+    if (item.kind === "collection") {  // an answer to a collection task: same outbox, same rules
+      url = `/grid/collection-tasks/${item.task_id}`;
+      for (const [key, value] of Object.entries(item.values)) data.append(key, value);
+      data.append("client_id", item.client_id);
+    } else {
+      for (const key of ["client_id", "category", "description", "lon", "lat"]) data.append(key, item[key]);
+      if (item.photo) data.append("photo", item.photo, item.photo_name || "photo");
+    }
     const csrf = document.querySelector("meta[name=csrf-token]").content;
-    const response = await fetch("/grid/issues", {
+    const response = await fetch(url, {
       method: "POST", body: data, credentials: "same-origin", headers: { "X-CSRF-Token": csrf },
     });
     // A redirect means the session ended (sign-in page): keep the report for later.
@@ -87,6 +95,16 @@
     form.reset();
     await flush();
   });
+
+  for (const collect of document.querySelectorAll("form.collect")) {
+    collect.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const values = Object.fromEntries(new FormData(collect).entries());
+      await put({ kind: "collection", client_id: crypto.randomUUID(), task_id: collect.dataset.task, values });
+      collect.reset();
+      await flush();
+    });
+  }
 
   window.addEventListener("online", flush);
   if ("serviceWorker" in navigator) {

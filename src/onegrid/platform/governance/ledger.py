@@ -19,6 +19,11 @@ BURDEN_KINDS = (
     "duplicate_merged",                   # a second report merged into an open issue
     "flag_already_have",                  # a worker: "the platform already has this"
     "flag_not_admitted",                  # a worker: "this is not on the admission list"
+    "collection_gate_answered",           # the collection gate's answer to a request
+    "collection_task_created",            # fields found nowhere sent to grid workers as a form
+    "collection_submitted",               # a grid worker's answer, now a shared record
+    "collection_task_ended",              # a form closed: every area answered, or its deadline
+    "form_retired",                       # a form of the inventory stopped
     # the burden-reduction office's registers (platform/offices/)
     "zombie_channel",                     # an app or work group idle past the office's limit
     "assignment_out_of_hours",            # work assigned in a group outside working hours

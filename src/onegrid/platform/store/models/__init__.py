@@ -4,6 +4,14 @@ Alembic migrations are the schema's source of truth; `onegrid db check` keeps th
 Importing this package registers every table on ``Base.metadata``."""
 
 from onegrid.platform.store.models.base import Base
+from onegrid.platform.store.models.burden import (
+    FORM_LEVELS,
+    FORM_STATES,
+    FREQUENCIES,
+    BurdenForm,
+    BurdenTarget,
+    FieldSynonym,
+)
 from onegrid.platform.store.models.core import (
     AREA_LEVELS,
     TOKEN_SCOPES,
@@ -73,20 +81,25 @@ from onegrid.platform.store.models.offices import (
 from onegrid.platform.store.models.sharing import (
     ACCESS_STATES,
     COLLECTION_STATES,
+    COLLECTION_TASK_STATES,
     CollectionRequest,
+    CollectionSubmission,
     CollectionTask,
+    CollectionTaskArea,
     GrantRequest,
 )
 
 __all__ = ["ACCESS_STATES", "ADMISSION_KINDS", "ADMISSION_LEVELS", "APPLICATION_STATES",
-           "AREA_LEVELS", "CATEGORY_KINDS", "COLLECTION_STATES", "ISSUE_SOURCES", "ISSUE_STATES",
+           "AREA_LEVELS", "CATEGORY_KINDS", "COLLECTION_STATES", "COLLECTION_TASK_STATES",
+           "FORM_LEVELS", "FORM_STATES", "FREQUENCIES", "ISSUE_SOURCES", "ISSUE_STATES",
            "LIST_KINDS", "OFFICE_ROLES", "RESPONSIBILITY_LEVELS", "SHARING_CLASSES",
            "SUBJECT_KEY_KINDS", "TASK_STATES", "TOKEN_SCOPES", "USER_ROLES",
            "AdmissionApplication", "ApiToken", "Area", "AreaOffice", "Base", "BurdenEvent",
-           "CollectionRequest", "CollectionTask", "Dataset", "DeadLetter", "Department",
-           "GrantRequest", "GridCell", "GridTask", "IngestCounter", "IngestKey", "IngestOffset",
-           "Issue", "IssueCategory", "IssuePhoto", "IssueReport", "ListEntry", "ListVersion",
-           "Record", "RecordVersion", "TraceEntry", "User", "user_grid",
+           "BurdenForm", "BurdenTarget", "CollectionRequest", "CollectionSubmission",
+           "CollectionTask", "CollectionTaskArea", "Dataset", "DeadLetter", "Department",
+           "FieldSynonym", "GrantRequest", "GridCell", "GridTask", "IngestCounter", "IngestKey",
+           "IngestOffset", "Issue", "IssueCategory", "IssuePhoto", "IssueReport", "ListEntry",
+           "ListVersion", "Record", "RecordVersion", "TraceEntry", "User", "user_grid",
            # the burden-reduction office's registers (models/offices.py)
            "ASSESSMENT_LISTS", "CHANNEL_KINDS", "COMPLAINT_CHANNELS", "COMPLAINT_STATES",
            "OUTPUT_KINDS", "OUTPUT_MEASURES", "PLAN_STATES", "AssessmentItem",

@@ -14,6 +14,8 @@ from onegrid.platform.store.models.data import Record
 
 ACCESS_STATES = ("pending", "approved", "denied")
 COLLECTION_STATES = ("accepted", "refused", "answered")
+COLLECTION_TASK_STATES = ("open", "ended")
+TASK_END_REASONS = ("", "answered", "deadline")
 
 
 class GrantRequest(Base):
@@ -38,17 +40,49 @@ class GrantRequest(Base):
 
 
 class CollectionTask(Base):
-    """One form for all (一表通): the single grassroots collection of a field, shared by every
-    department that asks for it."""
+    """A form pushed down to the grid workers of some areas for the fields the gate found
+    nowhere: their answers become records of ``dataset_id``, a dataset of the requesting
+    department. One open task per (dataset, field, area): a later request for the same fields
+    there joins it (``departments``) instead of sending a second form. It ends at its deadline
+    or when every area has answered (``end_reason``)."""
 
     __tablename__ = "collection_task"
+    __table_args__ = (one_of("status", COLLECTION_TASK_STATES),
+                      one_of("end_reason", TASK_END_REASONS))
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    field: Mapped[str] = mapped_column(Text, unique=True)
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("dataset.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    fields: Mapped[list[str]] = mapped_column(ARRAY(Text))
     task_type: Mapped[str] = mapped_column(String(32))
-    grid_codes: Mapped[list[str]] = mapped_column(ARRAY(Text))
     deadline: Mapped[date] = mapped_column(Date)
     departments: Mapped[list[str]] = mapped_column(ARRAY(String(32)))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    end_reason: Mapped[str] = mapped_column(String(16), default="")
     created_at: Mapped[datetime] = created()
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CollectionTaskArea(Base):
+    """One target area of a task: its grid workers see the task until the area has answered."""
+
+    __tablename__ = "collection_task_area"
+    __table_args__ = (Index("collection_task_area_code_idx", "area_code"),)
+    task_id: Mapped[int] = mapped_column(ForeignKey("collection_task.id"), primary_key=True)
+    area_code: Mapped[str] = mapped_column(String(24), primary_key=True)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CollectionSubmission(Base):
+    """One grid worker's answer to a task, kept by the client's id so that a retry from the
+    offline outbox is the same submission; ``record_id`` is the record it became."""
+
+    __tablename__ = "collection_submission"
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("collection_task.id"), index=True)
+    area_code: Mapped[str] = mapped_column(String(24))
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    record_id: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = created()
 
 
 class CollectionRequest(Base):

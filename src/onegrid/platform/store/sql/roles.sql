@@ -22,6 +22,12 @@ REVOKE SELECT ON ingest_key FROM {web};
 -- grant and collection requests and their decisions, tokens, the burden ledger, the trace.
 GRANT INSERT, UPDATE ON issue, grid_task, grant_request, collection_request, collection_task,
     api_token TO {web};
+-- The collection loop: a task's areas and the grid workers' answers, which become records (and
+-- versions) of the requesting department's dataset; the office's forms inventory, synonyms and
+-- targets.
+GRANT INSERT, UPDATE ON collection_task_area, record, burden_form, field_synonym, burden_target
+    TO {web};
+GRANT INSERT ON collection_submission, record_version TO {web};
 GRANT INSERT ON issue_report, issue_photo, burden_event, trace_entry TO {web};
 -- Admission review: applications and decisions; an approval adds an admission list version.
 GRANT INSERT, UPDATE ON admission_application TO {web};
@@ -41,6 +47,7 @@ GRANT UPDATE (session_generation, password_hash, must_change_password) ON app_us
 GRANT USAGE ON SEQUENCE issue_id_seq, issue_report_id_seq, issue_photo_id_seq, grid_task_id_seq,
     grant_request_id_seq, collection_request_id_seq, collection_task_id_seq, api_token_id_seq,
     burden_event_id_seq, admission_application_id_seq, list_version_id_seq TO {web};
+GRANT USAGE ON SEQUENCE record_id_seq, record_change_seq, burden_form_id_seq TO {web};
 
 -- Ingest reads the catalog, the hierarchy and placement cache, the records it merges into,
 -- the issues a hotline ticket may join and the lists and offices that route it

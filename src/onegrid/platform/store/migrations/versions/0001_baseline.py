@@ -44,6 +44,7 @@ def upgrade() -> None:
     _governance()
     _sharing()
     _offices()
+    _burden()
     for package, name in sqlfiles.SCHEMA:
         sqlfiles.run_script(op.get_bind(), package, name)
 
@@ -474,15 +475,42 @@ def _sharing() -> None:
     op.create_index(op.f('ix_collection_request_department_id'), 'collection_request', ['department_id'], unique=False)
     op.create_table('collection_task',
     sa.Column('id', sa.BigInteger(), nullable=False),
-    sa.Column('field', sa.Text(), nullable=False),
+    sa.Column('dataset_id', sa.String(length=64), nullable=False),
+    sa.Column('department_id', sa.Integer(), nullable=False),
+    sa.Column('fields', postgresql.ARRAY(sa.Text()), nullable=False),
     sa.Column('task_type', sa.String(length=32), nullable=False),
-    sa.Column('grid_codes', postgresql.ARRAY(sa.Text()), nullable=False),
     sa.Column('deadline', sa.Date(), nullable=False),
     sa.Column('departments', postgresql.ARRAY(sa.String(length=32)), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('end_reason', sa.String(length=16), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('field')
+    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("end_reason IN ('', 'answered', 'deadline')", name='end_reason_allowed'),
+    sa.CheckConstraint("status IN ('open', 'ended')", name='status_allowed'),
+    sa.ForeignKeyConstraint(['dataset_id'], ['dataset.id'], ),
+    sa.ForeignKeyConstraint(['department_id'], ['department.id'], ),
+    sa.PrimaryKeyConstraint('id')
     )
+    op.create_table('collection_task_area',
+    sa.Column('task_id', sa.BigInteger(), nullable=False),
+    sa.Column('area_code', sa.String(length=24), nullable=False),
+    sa.Column('answered_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['task_id'], ['collection_task.id'], ),
+    sa.PrimaryKeyConstraint('task_id', 'area_code')
+    )
+    op.create_index('collection_task_area_code_idx', 'collection_task_area', ['area_code'], unique=False)
+    op.create_table('collection_submission',
+    sa.Column('client_id', sa.String(length=64), nullable=False),
+    sa.Column('task_id', sa.BigInteger(), nullable=False),
+    sa.Column('area_code', sa.String(length=24), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('record_id', sa.BigInteger(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.ForeignKeyConstraint(['task_id'], ['collection_task.id'], ),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], ),
+    sa.PrimaryKeyConstraint('client_id')
+    )
+    op.create_index(op.f('ix_collection_submission_task_id'), 'collection_submission', ['task_id'], unique=False)
     op.create_table('grant_request',
     sa.Column('id', sa.BigInteger(), nullable=False),
     sa.Column('dataset_id', sa.String(length=64), nullable=False),
@@ -613,3 +641,37 @@ def _offices() -> None:
     sa.UniqueConstraint('kind', 'department_id', 'reference')
     )
     op.create_index(op.f('ix_office_output_department_id'), 'office_output', ['department_id'], unique=False)
+
+
+def _burden() -> None:
+    op.create_table('field_synonym',
+    sa.Column('term', sa.Text(), nullable=False),
+    sa.Column('concept', sa.Text(), nullable=False),
+    sa.Column('value_type', sa.String(length=16), nullable=True),
+    sa.PrimaryKeyConstraint('term')
+    )
+    op.create_index(op.f('ix_field_synonym_concept'), 'field_synonym', ['concept'], unique=False)
+    op.create_table('burden_form',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('department_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.Text(), nullable=False),
+    sa.Column('fields', postgresql.ARRAY(sa.Text()), nullable=False),
+    sa.Column('frequency', sa.String(length=16), nullable=False),
+    sa.Column('levels', postgresql.ARRAY(sa.String(length=16)), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.CheckConstraint("frequency IN ('once', 'yearly', 'half_yearly', 'quarterly', 'monthly', 'weekly', 'daily')", name='frequency_allowed'),
+    sa.CheckConstraint("status IN ('active', 'retired')", name='status_allowed'),
+    sa.ForeignKeyConstraint(['department_id'], ['department.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('department_id', 'name')
+    )
+    op.create_table('burden_target',
+    sa.Column('department_id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('reduction_pct', sa.Numeric(precision=5, scale=2), nullable=False),
+    sa.Column('baseline', sa.Integer(), nullable=False),
+    sa.Column('set_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.ForeignKeyConstraint(['department_id'], ['department.id'], ),
+    sa.PrimaryKeyConstraint('department_id', 'year')
+    )

@@ -1,0 +1,1 @@
+"""The burden-reduction office's instruments: the forms inventory, field synonyms, targets."""
