@@ -115,7 +115,7 @@ CONF
 # Memory and WAL for an ingest-heavy store (the defaults suit a laptop's toy database): an
 # eighth of the RAM for shared buffers, between 128 MB and 2 GB, so a million records and their
 # indexes stay in them (with 128 MB, a million re-reports made the batch writers write out and
-# read back some 700,000 pages themselves: bench/README.md); checkpoints every 4 GB of WAL
+# read back some 700,000 pages themselves: git log -p -- bench/README.md); checkpoints every 4 GB of WAL
 # rather than 1 GB, each of which rewrites every page it touches first in full.
 pg_sizing() {
   local ram_mb; ram_mb=$(awk '/^MemTotal/ {print int($2 / 1024)}' /proc/meminfo)
@@ -126,7 +126,7 @@ pg_sizing() {
 
 # Huge pages (2 MB) under the shared buffers: every backend reaches 2 GB of them at random, and
 # the CPU's TLB then maps 512 times as much of them at once (400,000 random record lookups in a
-# million: 1.36–1.61 s against 1.65–1.91 s on 4 kB pages; bench/README.md). Reserving them
+# million: 1.36–1.61 s against 1.65–1.91 s on 4 kB pages; git log -p -- bench/README.md). Reserving them
 # takes root (this script reserves what the cluster lacks and gives it back at `stop`); without
 # them PostgreSQL runs on ordinary pages (huge_pages = try, its default).
 hugepages_added="$state/hugepages-added"
