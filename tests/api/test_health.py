@@ -15,6 +15,7 @@ from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from onegrid.api import create_app
+from onegrid.ingest.topics import ensure_topics
 from onegrid.platform.operations import broker_view
 from onegrid.platform.settings import Settings
 from tests.conftest import acting_as, role_of
@@ -63,14 +64,22 @@ def test_metrics_count_ingest_per_dataset_and_department(client, db) -> None:
     assert "# TYPE onegrid_ingest_lag gauge" in body
 
 
-def test_healthz_and_metrics_say_which_dataset_ingest_holds_and_why(client, db, catalog) -> None:
+def test_healthz_and_metrics_say_which_dataset_ingest_holds_and_why(
+        client, db, catalog, settings: Settings) -> None:
     """A partition ingest holds (its broker lost the log: tests/faults/test_broker_restart.py
     makes one for real) degrades its dataset; the others stay as they are."""
+    ensure_topics(settings.kafka, ["market.business"])  # a fresh broker has none yet
     db.execute(text("INSERT INTO ingest_offset (consumer_group, topic, partition, next_offset, "
                     "held_reason) VALUES ('onegrid-ingest', 'onegrid.ingest.market.business', "
                     "1, 12, 'the log ends at 0')"))
     db.flush()
-    state = client.get("/healthz").json
+    deadline = time.monotonic() + 15  # the broker view is refreshed every few seconds
+    while True:
+        state = client.get("/healthz").json
+        reason = state["ingest"]["datasets"].get("market.business", {}).get("reason")
+        if reason != "topic-missing" or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     assert state["status"] == "degraded" and state["store"]["ok"] and state["broker"]["ok"]
     found = state["ingest"]["datasets"]["market.business"]
     assert found["reason"] == "offsets-ahead"

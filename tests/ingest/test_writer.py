@@ -69,7 +69,8 @@ def _history(db: Session, key: str) -> list[tuple]:
         "SELECT v.version, v.changes, ST_AsGeoJSON(v.geom)::jsonb -> 'coordinates', d.code "
         "FROM record_version v JOIN record r ON r.id = v.record_id "
         "JOIN department d ON d.id = v.department_id "
-        "WHERE r.subject_key = :k ORDER BY v.version"), {"k": key})]
+        "WHERE r.subject_key = :k AND r.dataset_id = 'market.business' ORDER BY v.version"),
+        {"k": key})]
 
 
 def test_a_change_of_location_alone_is_a_version_with_provenance(write, db: Session) -> None:
@@ -82,7 +83,7 @@ def test_a_change_of_location_alone_is_a_version_with_provenance(write, db: Sess
     stored = db.execute(text(
         "SELECT version, provenance, sources -> (provenance ->> 'geometry') AS said, "
         "ST_AsGeoJSON(geom)::jsonb -> 'coordinates' AS at, updated_at FROM record "
-        "WHERE subject_key = :k"), {"k": key}).one()
+        "WHERE subject_key = :k AND dataset_id = 'market.business'"), {"k": key}).one()
     assert (stored.version, stored.provenance, stored.at) == (2, {"geometry": 2},
                                                                [120.6615, 28.0198])
     assert (stored.said["department"], stored.said["record_id"]) == ("SWJ", "swj-2")
