@@ -68,7 +68,7 @@ def test_healthz_and_metrics_say_which_dataset_ingest_holds_and_why(
         client, db, catalog, settings: Settings) -> None:
     """A partition ingest holds (its broker lost the log: tests/faults/test_broker_restart.py
     makes one for real) degrades its dataset; the others stay as they are."""
-    ensure_topics(settings.kafka, ["market.business"])  # a fresh broker has none yet
+    ensure_topics(settings.kafka, list(catalog))  # a fresh broker has none yet
     db.execute(text("INSERT INTO ingest_offset (consumer_group, topic, partition, next_offset, "
                     "held_reason) VALUES ('onegrid-ingest', 'onegrid.ingest.market.business', "
                     "1, 12, 'the log ends at 0')"))
