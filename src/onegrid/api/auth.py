@@ -117,13 +117,13 @@ def login() -> ResponseReturnValue:
       tags: [pages]
       summary: The sign-in page
       security: []
-      parameters: [{in: query, name: next, schema: {type: string}}]
+      parameters: [next]
       responses: {'200': {$ref: '#/components/responses/page'}}
     post:
       tags: [pages]
       summary: Sign in; 302 to the user's home (or next), 401 for a wrong name or password
       security: []
-      parameters: [{in: query, name: next, schema: {type: string}}]
+      parameters: [next]
       requestBody:
         content:
           application/x-www-form-urlencoded:
@@ -172,7 +172,7 @@ def change_password() -> ResponseReturnValue:
       tags: [pages]
       summary: The page that replaces the password (302 to sign in when signed out)
       security: [{session: []}]
-      parameters: [{in: query, name: next, schema: {type: string}}]
+      parameters: [next]
       responses:
         '200': {$ref: '#/components/responses/page'}
         '302': {$ref: '#/components/responses/sign_in'}
@@ -180,7 +180,7 @@ def change_password() -> ResponseReturnValue:
       tags: [pages]
       summary: Replace the password; 302 to next (or home), 400 with the page when refused
       security: [{session: []}]
-      parameters: [{in: query, name: next, schema: {type: string}}]
+      parameters: [next]
       requestBody:
         content:
           application/x-www-form-urlencoded:

@@ -50,6 +50,10 @@ PARAMETERS = {
     "purpose": {"in": "header", "name": "X-Purpose", "schema": {"type": "string",
                                                                   "maxLength": 200},
                 "description": "why you pull (required for conditional datasets; or ?purpose=)"},
+    "next": _q("next", _STR, "where to go once signed in"),
+    "first": _q("first", {"type": "string", "format": "date"}, "the period's first day"),
+    "last": _q("last", {"type": "string", "format": "date"}, "the period's last day"),
+    "department": _q("department", _STR, "one department's code (default: all)"),
 }
 
 _LINK = {"type": "object", "required": ["href", "rel"],

@@ -29,10 +29,7 @@ def burden_page() -> str:
       tags: [pages]
       summary: The burden report for a period
       security: [{session: []}]
-      parameters:
-        - {in: query, name: first, schema: {type: string, format: date}}
-        - {in: query, name: last, schema: {type: string, format: date}}
-        - {in: query, name: department, schema: {type: string}}
+      parameters: [first, last, department]
       responses:
         '200': {$ref: '#/components/responses/page'}
         '302': {$ref: '#/components/responses/sign_in'}
@@ -50,10 +47,7 @@ def burden_print() -> str:
       tags: [pages]
       summary: The burden report as a printable page
       security: [{session: []}]
-      parameters:
-        - {in: query, name: first, schema: {type: string, format: date}}
-        - {in: query, name: last, schema: {type: string, format: date}}
-        - {in: query, name: department, schema: {type: string}}
+      parameters: [first, last, department]
       responses:
         '200': {$ref: '#/components/responses/page'}
         '302': {$ref: '#/components/responses/sign_in'}
@@ -71,10 +65,7 @@ def burden_csv() -> Response:
       tags: [pages]
       summary: The burden report as CSV
       security: [{session: []}]
-      parameters:
-        - {in: query, name: first, schema: {type: string, format: date}}
-        - {in: query, name: last, schema: {type: string, format: date}}
-        - {in: query, name: department, schema: {type: string}}
+      parameters: [first, last, department]
       responses:
         '200': {$ref: '#/components/responses/csv'}
         '302': {$ref: '#/components/responses/sign_in'}

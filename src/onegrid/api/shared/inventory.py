@@ -61,8 +61,7 @@ def list_forms() -> Response:
     get:
       tags: [burden]
       summary: Every department's forms, with coverage, burden and the retirement flag
-      parameters:
-        - {in: query, name: department, schema: {type: string}}
+      parameters: [department]
       responses:
         '200':
           description: by department and name
