@@ -49,11 +49,15 @@ $function$;
 -- ``everything``) and return how many it added. A square whose cell may have changed is in a
 -- range, and so is the grid it is now inside, if any. JIT off: the planner cannot know how many
 -- squares generate_series yields, guesses millions and compiles (≈ 0.3 s) what runs in a
--- millisecond.
+-- millisecond. Sequential scans off: planned while grid_cell is empty (a new store whose
+-- grid_cell was vacuumed empty, as `onegrid import boundaries` does after each level), each
+-- square's probe would read the whole table it is filling, and a district's first refresh
+-- would take hours instead of seconds.
 CREATE OR REPLACE FUNCTION public.onegrid_refresh_grid_cells(everything boolean DEFAULT false)
  RETURNS bigint
  LANGUAGE plpgsql
  SET jit TO 'off'
+ SET enable_seqscan TO 'off'
 AS $function$
 DECLARE
     grids int[];
