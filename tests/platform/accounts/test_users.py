@@ -151,8 +151,8 @@ def test_reset_disable_and_assign_are_traced(db: Session, settings: Settings) ->
     assert assign(db, "li.si", ["330302001001002"], "test") == ["330302001001001",
                                                                "330302001001002"]
     assert assign(db, "li.si", ["330302001002003"], "test", replace=True) == ["330302001002003"]
-    with pytest.raises(InvalidInputError, match="330302001: is a street"):
-        assign(db, "li.si", ["330302001"], "test")
+    with pytest.raises(InvalidInputError, match="330302001000: is a street"):
+        assign(db, "li.si", ["330302001000"], "test")
     set_disabled(db, "li.si", False, "test")
     assert [e.action for e in _trace(db, "user:li.si")] == [
         "user.add", "user.reset_password", "user.disable", "user.assign", "user.assign",

@@ -10,7 +10,7 @@ UPDATE area a SET name = CASE a.level
             || CASE WHEN o > cardinality(w.community) THEN ((o - 1) / cardinality(w.community) + 1)::text ELSE '' END
             || '社区'
     END
-FROM words w, (SELECT id, right(code, 3)::int AS n,
+FROM words w, (SELECT id, substr(code, 7, 3)::int AS n,  -- the street's number in its code
              row_number() OVER (PARTITION BY level ORDER BY code) AS o
       FROM area WHERE level IN ('street', 'community') AND path LIKE :root_path || '.%') s
 WHERE a.id = s.id;

@@ -18,8 +18,13 @@ WITH parent AS (
                ORDER BY round(ST_Y(ST_PointOnSurface(geom))::numeric, 3) DESC,
                         ST_X(ST_PointOnSurface(geom))) AS n
     FROM cell WHERE NOT ST_IsEmpty(geom)
+-- The codes have the 12-digit statistical division code's form (gis/boundaries/codes.py), as
+-- a city's own files do: street 330302001000, community 330302001001.
+), coded AS (
+    SELECT *, CASE :child_level WHEN 'street' THEN parent_code || lpad(n::text, 3, '0') || '000'
+                  ELSE left(parent_code, 9) || lpad(n::text, 3, '0') END AS code
+    FROM numbered
 )
 INSERT INTO area (code, name, level, parent_id, path, geom)
-SELECT parent_code || lpad(n::text, 3, '0'), '', :child_level, parent_id,
-       parent_path || '.' || parent_code || lpad(n::text, 3, '0'), geom
-FROM numbered;
+SELECT code, '', :child_level, parent_id, parent_path || '.' || code, geom
+FROM coded;
