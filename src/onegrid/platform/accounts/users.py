@@ -22,7 +22,7 @@ from onegrid.platform.errors import ConflictError, InvalidInputError, NotFoundEr
 from onegrid.platform.sharing.identity import pii_hash
 from onegrid.platform.spreadsheets import read_sheet
 from onegrid.platform.store.models import USER_ROLES, Area, Department, User
-from onegrid.platform.trace.chain import append
+from onegrid.platform.trace.chain import Step, append, append_all
 
 COLUMNS: dict[str, tuple[str, ...]] = {  # each column's key, and the headers it may have
     "username": ("用户名", "账号"),
@@ -112,9 +112,11 @@ def person_from(session: Session, cells: Mapping[str, str]) -> Person:
 
 
 def apply_people(session: Session, people: Iterable[Person], pii_key: str, actor: str,
-                 source: str) -> Applied:
+                 source: str, *, password: str | None = None) -> Applied:
     """Create the new users (one-time passwords, to change at first sign-in) and set the known
-    ones as stated; each change traced (``source``: the file or the command)."""
+    ones as stated; each change traced (``source``: the file or the command). ``password``
+    instead gives every new user that one, to keep: the demo's published password (README,
+    Demo), hashed once and shared, which `onegrid demo guard` looks for."""
     people = list(people)
     existing = {u.username: u for u in session.scalars(
         select(User).where(User.username.in_([p.username for p in people]))
@@ -123,26 +125,29 @@ def apply_people(session: Session, people: Iterable[Person], pii_key: str, actor
                    session.execute(select(Department.code, Department.id))}
     codes = {code for p in people for code in p.areas}
     areas = {a.code: a for a in session.scalars(select(Area).where(Area.code.in_(codes)))}
-    applied = Applied(created={p.username: new_password() for p in people
+    applied = Applied(created={p.username: password or new_password() for p in people
                                if p.username not in existing})
-    hashes = _hashed(applied.created)
+    hashes = (dict.fromkeys(applied.created, hash_password(password)) if password and
+              applied.created else _hashed(applied.created))
+    steps: list[Step] = []
     for person in people:
         user = existing.get(person.username)
         if user is None:
             user = User(username=person.username, password_hash=hashes[person.username],
-                        must_change_password=True)
+                        must_change_password=password is None)
             session.add(user)
         changed = _set(user, person, departments, areas, pii_key)
         if person.username in applied.created:
-            append(session, actor, "user.add", f"user:{person.username}",
-                   _stated(person, source))
+            steps.append(Step(actor, "user.add", f"user:{person.username}",
+                              _stated(person, source)))
         elif changed:
             applied.updated.append(person.username)
-            append(session, actor, "user.update", f"user:{person.username}",
-                   {"changed": changed, **_stated(person, source)})
+            steps.append(Step(actor, "user.update", f"user:{person.username}",
+                              {"changed": changed, **_stated(person, source)}))
         else:
             applied.unchanged += 1
     session.flush()
+    append_all(session, steps)
     return applied
 
 

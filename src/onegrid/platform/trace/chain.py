@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -32,19 +33,43 @@ def _digest(prev_hash: str, seq: int, at: datetime, actor: str, action: str, tar
 def append(session: Session, actor: str, action: str, target: str,
            detail: dict[str, Any] | None = None) -> TraceEntry:
     """Add one entry in the caller's transaction; it becomes visible when the caller commits."""
+    (entry,) = append_all(session, [Step(actor, action, target, detail or {})])
+    return entry
+
+
+@dataclass(frozen=True)
+class Step:
+    """One action to trace (append_all)."""
+
+    actor: str
+    action: str
+    target: str
+    detail: dict[str, Any]
+
+
+def append_all(session: Session, steps: Iterable[Step]) -> list[TraceEntry]:
+    """Add the entries, in order, in the caller's transaction: one lock and one insert for an
+    import's thousand users rather than a thousand."""
     session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK})
     last = session.execute(
         select(TraceEntry.seq, TraceEntry.hash).order_by(TraceEntry.seq.desc()).limit(1)
     ).first()
-    seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
-    # Microsecond precision survives the round trip through timestamptz, so verify recomputes it.
-    at = datetime.now(UTC)
-    detail = json.loads(json.dumps(detail or {}, default=str))
-    entry = TraceEntry(seq=seq, at=at, actor=actor, action=action, target=target, detail=detail,
-                       prev_hash=prev, hash=_digest(prev, seq, at, actor, action, target, detail))
-    session.add(entry)
+    seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
+    entries = []
+    for step in steps:
+        # Microsecond precision survives the round trip through timestamptz, so verify
+        # recomputes it.
+        seq, at = seq + 1, datetime.now(UTC)
+        detail = json.loads(json.dumps(step.detail, default=str))
+        entry = TraceEntry(seq=seq, at=at, actor=step.actor, action=step.action,
+                           target=step.target, detail=detail, prev_hash=prev,
+                           hash=_digest(prev, seq, at, step.actor, step.action, step.target,
+                                        detail))
+        entries.append(entry)
+        prev = entry.hash
+    session.add_all(entries)
     session.flush()
-    return entry
+    return entries
 
 
 @dataclass(frozen=True)
