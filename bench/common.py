@@ -48,7 +48,7 @@ def bench_database(settings: Settings, name: str = "onegrid_bench",
     try:
         migrate.upgrade(engine)
         with Session(engine) as session:
-            build(session, settings.grid_size_m, lambda _: None)
+            build(session, settings, lambda _: None)
             register_all(session)
             session.commit()
         settle(engine)  # as `onegrid demo city` does

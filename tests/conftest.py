@@ -165,7 +165,7 @@ def ingest_engine(settings: Settings) -> Iterator[Engine]:
 def city(engine: Engine, settings: Settings) -> None:
     """The demo city (Lucheng), committed once for the whole session."""
     with Session(engine) as session:
-        build(session, settings.grid_size_m, lambda _: None)
+        build(session, settings, lambda _: None)
         session.commit()
 
 

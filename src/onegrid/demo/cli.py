@@ -40,8 +40,7 @@ def demo_city(rt: Runtime) -> None:
     """Build (or complete) the demo city and register its datasets."""
     click.echo("building the demo city (Lucheng district, Wenzhou)")
     with rt.unit_of_work() as session:
-        counts = build(session, rt.settings.grid_size_m, lambda s: click.echo(f"  … {s}"),
-                       rt.settings.working_hours.zone)
+        counts = build(session, rt.settings, lambda s: click.echo(f"  … {s}"))
         datasets = register_all(session)
         agreements = agree_all(session)
     settle(rt.engine)

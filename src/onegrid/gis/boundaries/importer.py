@@ -39,29 +39,42 @@ def import_boundaries(session: Session, path: Path, level: str, *, layer: str | 
     error, write them, re-place what their change moved, trace it and commit; otherwise roll
     back, so nothing is written. The report counts what was (or would be) changed and
     re-placed whenever it has no error."""
-    if level not in LEVELS:
-        raise InvalidInputError(f"no level {level!r}: one of {', '.join(LEVELS)}")
-    source = read(path, layer, fields)
-    report = Report(source.path, source.layer, source.crs, source.encoding, level,
-                    len(source.features))
     try:
-        _stage(session, source, report)
-        if not report.errors:
-            _write(session, report, city_name, actor)
-        if apply and not report.errors:
-            if level == "grid":  # the placement cache near the changed grids, now
-                session.execute(text("SELECT onegrid_refresh_grid_cells()"))
-            report.applied = True
-            append(session, actor, "boundaries.import", f"area-level:{level}",
-                   {"file": source.path, "layer": source.layer, "crs": source.crs,
-                    "changes": report.changes, "replaced": report.replaced,
-                    "warnings": len(report.warnings)})
+        report = check_and_write(session, path, level, layer=layer, fields=fields,
+                                 city_name=city_name, actor=actor, apply=apply)
+        if report.applied:
             session.commit()
             return report
     except BaseException:
         session.rollback()
         raise
     session.rollback()
+    return report
+
+
+def check_and_write(session: Session, path: Path, level: str, *, layer: str | None = None,
+                    fields: Fields = NO_FIELDS, city_name: str = "", actor: str = "cli",
+                    apply: bool = False) -> Report:
+    """import_boundaries in the caller's transaction, which commits it or rolls it back: when
+    the report has no error the units are written (to count the changes), and with ``apply``
+    the placement cache is refreshed and the import traced."""
+    if level not in LEVELS:
+        raise InvalidInputError(f"no level {level!r}: one of {', '.join(LEVELS)}")
+    source = read(path, layer, fields)
+    report = Report(source.path, source.layer, source.crs, source.encoding, level,
+                    len(source.features))
+    _stage(session, source, report)
+    if report.errors:
+        return report
+    _write(session, report, city_name, actor)
+    if apply:
+        if level == "grid":  # the placement cache near the changed grids, now
+            session.execute(text("SELECT onegrid_refresh_grid_cells()"))
+        report.applied = True
+        append(session, actor, "boundaries.import", f"area-level:{level}",
+               {"file": source.path, "layer": source.layer, "crs": source.crs,
+                "changes": report.changes, "replaced": report.replaced,
+                "warnings": len(report.warnings)})
     return report
 
 
