@@ -38,7 +38,7 @@ def test_grid_codes_work_at_every_level(client, write, db: Session, token) -> No
                           "WHERE r.subject_key = :k"),
                      {"k": KEYS[0]})
     headers = token("MZJ")
-    for code in (grid, grid[:12], grid[:9], "330302"):
+    for code in (grid, grid[:12], grid[:9] + "000", "330302"):  # grid, community, street
         found = _keys(client.get(f"{BUSINESSES}?grid={code}", headers=headers))
         assert KEYS[0] in found and KEYS[1] in found, code
     assert len(_keys(client.get(f"{BUSINESSES}?grid=330302", headers=headers))) == 3

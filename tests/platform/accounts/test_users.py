@@ -28,7 +28,8 @@ from onegrid.platform.sharing.identity import pii_hash
 from onegrid.platform.store.models import TraceEntry, User
 
 pytestmark = pytest.mark.usefixtures("city")
-DEMO_USERS = Path(str(files("onegrid.demo").joinpath("data", "users.xlsx")))
+# people as a city keeps them: phones typed every way, a worker with two grids
+SAMPLE = Path(str(files("tests.data").joinpath("users.xlsx")))
 HEADER = "username,name,role,department,areas,phone\n"
 
 
@@ -41,10 +42,10 @@ def _trace(db: Session, target: str) -> list[TraceEntry]:
                            .order_by(TraceEntry.seq)))
 
 
-def test_the_demo_file_adds_its_people_with_one_time_passwords(db: Session,
+def test_a_city_s_file_adds_its_people_with_one_time_passwords(db: Session,
                                                                settings: Settings) -> None:
-    people = read_people(db, DEMO_USERS)
-    applied = apply_people(db, people, settings.pii_key, "test", DEMO_USERS.name)
+    people = read_people(db, SAMPLE)
+    applied = apply_people(db, people, settings.pii_key, "test", SAMPLE.name)
     assert sorted(applied.created) == ["cgj.zhou", "gw.chen", "gw.lin", "mzj.wang", "zhzx.xu"]
     lin = _user(db, "gw.lin")
     assert lin.must_change_password and lin.role == "grid_worker"
@@ -60,7 +61,7 @@ def test_the_demo_file_adds_its_people_with_one_time_passwords(db: Session,
     # the phone is nowhere in clear: not in the user's row, not in the trace
     everything = json.dumps([e.detail for e in db.scalars(select(TraceEntry))])
     assert "13800000001" not in everything and "0001" not in (lin.phone_hash or "")
-    again = apply_people(db, read_people(db, DEMO_USERS), settings.pii_key, "test", "again")
+    again = apply_people(db, read_people(db, SAMPLE), settings.pii_key, "test", "again")
     assert (again.created, again.updated, again.unchanged) == ({}, [], 5)
 
 
