@@ -71,7 +71,9 @@ def test_the_lists_versions_are_listed_and_an_unknown_list_is_a_problem(client, 
 def test_a_push_reaches_its_level_or_above_and_a_refusal_is_a_422_in_the_ledger(
         client, db: Session, token) -> None:
     grid = spot(db, 60).grid_code
-    community, street = grid[:-3], grid[:-6]  # generated codes extend the parent's by three
+    # a grid's code extends its community's by three digits; a street's is the community's
+    # first nine and 000 (the statistical division code)
+    community, street = grid[:-3], grid[:9] + "000"
     before = burden_totals(db)["task_refused_admission"]
 
     def push(task_type: str, area: str):

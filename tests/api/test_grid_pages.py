@@ -150,7 +150,8 @@ def test_the_map_shows_only_what_grid_workers_are_granted_and_traces_each_view(
     page = client.get("/grid").get_data(as_text=True)
     assert _shown(page, "实有人口") and not _shown(page, "欧阳")  # granted: located, no name
     views = db.scalars(select(TraceEntry).where(
-        TraceEntry.action == "data.pull", TraceEntry.actor == f"user:{here.worker}")).all()
+        TraceEntry.action == "data.pull", TraceEntry.actor == f"user:{here.worker}")
+        .order_by(TraceEntry.seq)).all()
     assert [v.detail["datasets"] for v in views][-1] == {"market.business": 1,
                                                          "population.resident": 1}
 
