@@ -291,10 +291,10 @@ def _day(at: datetime | None) -> str:
 @click.argument("token_id", type=int)
 @pass_runtime
 def token_revoke(rt: Runtime, token_id: int) -> None:
-    """Revoke a token by its id (see `onegrid token list`)."""
+    """Revoke a token by its id (see `onegrid token list`); again says when it was."""
     with rt.unit_of_work() as session:
-        revoke_token(session, token_id, "cli")
-    click.echo(f"token {token_id} revoked")
+        revoked = revoke_token(session, token_id, "cli").revoked_at
+    click.echo(f"token {token_id} revoked {_day(revoked)}")
 
 
 @click.group(cls=OneGridGroup)
