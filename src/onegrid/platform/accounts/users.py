@@ -33,7 +33,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {  # each column's key, and the headers it
     "phone": ("手机", "手机号", "电话", "联系电话"),
 }
 ROLE_NAMES = {"网格员": "grid_worker", "部门工作人员": "department_staff",
-              "指挥中心值班员": "operator", **{role: role for role in USER_ROLES}}
+              "指挥中心值班员": "operator",
+              "管理员": "admin", **{role: role for role in USER_ROLES}}
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9_.-]{1,63}")
 _AREA_SEPARATORS = re.compile(r"[\s,;，；、]+")
 _PHONE_NOISE = re.compile(r"[\s()（）-]+")
