@@ -8,53 +8,24 @@ from flask import request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
-from onegrid.api.admin.blueprint import actor, attempt, bp, owner_session, page, saved
-from onegrid.api.auth import require
+from onegrid.api.admin.blueprint import actor, attempt, owner_session, page, route, saved
 from onegrid.platform.accounts.departments import list_departments
 from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.governance.review import all_applications, decide_as_reviewer
 from onegrid.platform.store.models import AdmissionApplication
 
 
-@bp.get("/admission")
-@require("admin")
+@route("/admission", "Admission applications, newest first, with the forms that decide them")
 def admission() -> ResponseReturnValue:
-    """The admission applications.
-    ---
-    get:
-      tags: [pages]
-      summary: Admission applications, newest first, with the forms that decide them
-      security: [{session: []}]
-      responses:
-        '200': {$ref: '#/components/responses/page'}
-        '302': {$ref: '#/components/responses/sign_in'}
-      problems: [403]
-    """
+    """The admission applications."""
     return _page()
 
 
-@bp.post("/admission/<int:application_id>")
-@require("admin")
+@route("/admission/<int:application_id>", "Decide an admission application; 302 back, 400, "
+       "404 or 409 with the page saying why", method="post", form="AdminDecision",
+       parameters=("application_id",), answers=(400, 404, 409))
 def decide(application_id: int) -> ResponseReturnValue:
-    """Approve or refuse a pending application, with a reason.
-    ---
-    post:
-      tags: [pages]
-      summary: Decide an admission application; 302 back, 400, 404 or 409 with the page
-        saying why
-      security: [{session: []}]
-      parameters: [application_id]
-      requestBody:
-        content:
-          application/x-www-form-urlencoded:
-            schema: {$ref: '#/components/schemas/AdminDecision'}
-      responses:
-        '302': {$ref: '#/components/responses/sign_in'}
-        '400': {$ref: '#/components/responses/page_or_problem'}
-        '404': {$ref: '#/components/responses/page_or_problem'}
-        '409': {$ref: '#/components/responses/page_or_problem'}
-      problems: [403, 413]
-    """
+    """Approve or refuse a pending application, with a reason."""
     decision = request.form.get("decision", "")
 
     def change(db: Session) -> AdmissionApplication:

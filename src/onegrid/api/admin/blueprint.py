@@ -8,6 +8,7 @@ or areas (docs/architecture.md, The store: roles). Only a signed-in admin reache
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -28,7 +29,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from onegrid.api import store
-from onegrid.api.auth import signed_in
+from onegrid.api.auth import P, View, require, signed_in
 from onegrid.api.i18n import translate
 from onegrid.platform.errors import InvalidInputError, OneGridError
 from onegrid.platform.store import db
@@ -38,6 +39,36 @@ SECTIONS = ("departments", "users", "lists", "boundaries", "admission", "credent
 _KEY = "onegrid_admin"
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f/\\:*?\"<>|]+")
 T = TypeVar("T")
+
+
+def route(rule: str, summary: str, *, method: str = "get", form: str = "",
+          parameters: tuple[str, ...] = (), answers: tuple[int, ...] = (200,),
+          problems: tuple[int, ...] = ()) -> Callable[[View[P]], View[P]]:
+    """A view of the blueprint for signed-in admins only (anyone else: to sign in, or 403),
+    its OpenAPI operation written under its docstring: ``form`` the request body's schema
+    (multipart when its name ends in Upload), ``answers`` the statuses answered with a page
+    (a 4xx one may be a problem too), ``problems`` those answered as problem+json only."""
+    def decorate(view: View[P]) -> View[P]:
+        operation: dict[str, Any] = {
+            "tags": ["pages"], "summary": summary, "security": [{"session": []}],
+            "responses": {"302": _ref("sign_in")} | {str(code): _ref(
+                "page" if code in (200, 422) else "page_or_problem") for code in answers},
+            "problems": sorted({403, *problems} | ({413} if method == "post" else set()))}
+        if parameters:
+            operation["parameters"] = list(parameters)
+        if form:
+            media = "multipart/form-data" if form.endswith("Upload") else \
+                "application/x-www-form-urlencoded"
+            operation["requestBody"] = {"content": {media: {"schema": {
+                "$ref": f"#/components/schemas/{form}"}}}}
+        # JSON is YAML: apispec reads the operation from after the docstring's ---
+        view.__doc__ = f"{(view.__doc__ or '').rstrip()}\n---\n{json.dumps({method: operation})}"
+        return bp.route(rule, methods=[method.upper()])(require("admin")(view))
+    return decorate
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/responses/{name}"}
 
 
 @bp.record_once

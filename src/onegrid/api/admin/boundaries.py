@@ -17,13 +17,12 @@ from onegrid.api import store
 from onegrid.api.admin.blueprint import (
     actor,
     attempt,
-    bp,
     keep_upload,
     owner_engine,
     owner_session,
     page,
+    route,
 )
-from onegrid.api.auth import require
 from onegrid.api.forms import required
 from onegrid.gis.boundaries.codes import LEVELS
 from onegrid.gis.boundaries.importer import import_boundaries
@@ -36,44 +35,18 @@ SUFFIXES = (".geojson", ".json", ".zip", ".gpkg")
 _ASKED = ("level", "layer", "code_field", "name_field", "parent_field", "city_name")
 
 
-@bp.get("/boundaries")
-@require("admin")
+@route("/boundaries", "The form that uploads a boundary file to check")
 def boundaries() -> ResponseReturnValue:
-    """The boundary import's form.
-    ---
-    get:
-      tags: [pages]
-      summary: The form that uploads a boundary file to check
-      security: [{session: []}]
-      responses:
-        '200': {$ref: '#/components/responses/page'}
-        '302': {$ref: '#/components/responses/sign_in'}
-      problems: [403]
-    """
+    """The boundary import's form."""
     return _form()
 
 
-@bp.post("/boundaries")
-@require("admin")
+@route("/boundaries", "Upload and check a boundary file; 200 with the report, 400 with the "
+       "form saying what is wrong with the file", method="post", form="AdminBoundaryUpload",
+       answers=(200, 400))
 def check() -> ResponseReturnValue:
     """Check an uploaded boundary file against the store and show the report; nothing is
-    written.
-    ---
-    post:
-      tags: [pages]
-      summary: Upload and check a boundary file; 200 with the report, 400 with the form
-        saying what is wrong with the file
-      security: [{session: []}]
-      requestBody:
-        content:
-          multipart/form-data:
-            schema: {$ref: '#/components/schemas/AdminBoundaries'}
-      responses:
-        '200': {$ref: '#/components/responses/page'}
-        '302': {$ref: '#/components/responses/sign_in'}
-        '400': {$ref: '#/components/responses/page_or_problem'}
-      problems: [403, 413]
-    """
+    written."""
     _forget()
     asked = {name: request.form.get(name, "").strip() for name in _ASKED}
     token = secrets.token_urlsafe(16)
@@ -94,27 +67,11 @@ def check() -> ResponseReturnValue:
     return attempt(change, lambda report: _report(report, token), again)
 
 
-@bp.post("/boundaries/apply")
-@require("admin")
+@route("/boundaries/apply", "Apply the boundary file checked last; 200 with the report, 422 "
+       "refused", method="post", form="AdminBoundaryApply", answers=(200, 404, 422))
 def apply() -> ResponseReturnValue:
     """Write the checked file, as `onegrid import boundaries --apply`: refused (422, with the
-    report) while it has errors.
-    ---
-    post:
-      tags: [pages]
-      summary: Apply the boundary file checked last; 200 with the report, 422 refused
-      security: [{session: []}]
-      requestBody:
-        content:
-          application/x-www-form-urlencoded:
-            schema: {$ref: '#/components/schemas/AdminBoundariesApply'}
-      responses:
-        '200': {$ref: '#/components/responses/page'}
-        '302': {$ref: '#/components/responses/sign_in'}
-        '404': {$ref: '#/components/responses/page_or_problem'}
-        '422': {$ref: '#/components/responses/page'}
-      problems: [400, 403, 413]
-    """
+    report) while it has errors."""
     upload = session.get("boundary_upload") or {}
     if not upload or request.form.get("upload") != upload["token"]:
         return _form(str(NotFoundError("no checked file to apply: upload it again").detail),

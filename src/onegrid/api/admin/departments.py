@@ -5,63 +5,26 @@ from __future__ import annotations
 from flask import request, url_for
 from flask.typing import ResponseReturnValue
 
-from onegrid.api.admin.blueprint import actor, attempt, bp, owner_session, page, saved
-from onegrid.api.auth import require
+from onegrid.api.admin.blueprint import actor, attempt, owner_session, page, route, saved
 from onegrid.platform.accounts.departments import list_departments, register_department
 
 
-@bp.get("")
-@require("admin")
+@route("", "The administration's sections")
 def home() -> ResponseReturnValue:
-    """The administrator's index.
-    ---
-    get:
-      tags: [pages]
-      summary: The administration's sections
-      security: [{session: []}]
-      responses:
-        '200': {$ref: '#/components/responses/page'}
-        '302': {$ref: '#/components/responses/sign_in'}
-      problems: [403]
-    """
+    """The administrator's index."""
     return page("home.html")
 
 
-@bp.get("/departments")
-@require("admin")
+@route("/departments", "The departments, and the form that adds one")
 def departments() -> ResponseReturnValue:
-    """The departments.
-    ---
-    get:
-      tags: [pages]
-      summary: The departments, and the form that adds one
-      security: [{session: []}]
-      responses:
-        '200': {$ref: '#/components/responses/page'}
-        '302': {$ref: '#/components/responses/sign_in'}
-      problems: [403]
-    """
+    """The departments."""
     return _page()
 
 
-@bp.post("/departments")
-@require("admin")
+@route("/departments", "Add a department; 302 back to the list, 400 with the page saying why",
+       method="post", form="AdminDepartment", answers=(400,))
 def add_department() -> ResponseReturnValue:
-    """Add a department (or rename one), traced as `onegrid department add` is.
-    ---
-    post:
-      tags: [pages]
-      summary: Add a department; 302 back to the list, 400 with the page saying what is wrong
-      security: [{session: []}]
-      requestBody:
-        content:
-          application/x-www-form-urlencoded:
-            schema: {$ref: '#/components/schemas/AdminDepartment'}
-      responses:
-        '302': {$ref: '#/components/responses/sign_in'}
-        '400': {$ref: '#/components/responses/page_or_problem'}
-      problems: [403, 413]
-    """
+    """Add a department (or rename one), traced as `onegrid department add` is."""
     form = request.form
     return attempt(lambda db: register_department(db, form.get("code", ""),
                                                   form.get("name", ""), form.get("name_en", ""),

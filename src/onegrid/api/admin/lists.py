@@ -14,8 +14,15 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
 from onegrid.api import store
-from onegrid.api.admin.blueprint import actor, attempt, bp, keep_upload, owner_session, page, saved
-from onegrid.api.auth import require
+from onegrid.api.admin.blueprint import (
+    actor,
+    attempt,
+    keep_upload,
+    owner_session,
+    page,
+    route,
+    saved,
+)
 from onegrid.api.forms import required
 from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.governance.lists import (
@@ -30,44 +37,19 @@ from onegrid.platform.store.models import LIST_KINDS, ListVersion
 SUFFIXES = (".csv", ".xlsx")
 
 
-@bp.get("/lists")
-@require("admin")
+@route("/lists", "A list's versions, what changed between two (default the newest two), and the "
+       "form that imports a new version", parameters=("list_kind", "old", "new"),
+       problems=(400, 404))
 def lists() -> ResponseReturnValue:
-    """A list's versions and a diff.
-    ---
-    get:
-      tags: [pages]
-      summary: A list's versions, what changed between two (default the newest two), and the
-        form that imports a new version
-      security: [{session: []}]
-      parameters: [list_kind, old, new]
-      responses:
-        '200': {$ref: '#/components/responses/page'}
-        '302': {$ref: '#/components/responses/sign_in'}
-      problems: [400, 403, 404]
-    """
+    """A list's versions and a diff."""
     return _page()
 
 
-@bp.post("/lists")
-@require("admin")
+@route("/lists", "Import a list version; 302 to its versions, 400 with the page naming each "
+       "bad row and column", method="post", form="AdminListUpload", answers=(400,),
+       problems=(404,))
 def import_list() -> ResponseReturnValue:
-    """Import an uploaded list file as a new version in force from its effective day.
-    ---
-    post:
-      tags: [pages]
-      summary: Import a list version; 302 to its versions, 400 with the page naming each bad
-        row and column
-      security: [{session: []}]
-      requestBody:
-        content:
-          multipart/form-data:
-            schema: {$ref: '#/components/schemas/AdminListImport'}
-      responses:
-        '302': {$ref: '#/components/responses/sign_in'}
-        '400': {$ref: '#/components/responses/page_or_problem'}
-      problems: [403, 404, 413]
-    """
+    """Import an uploaded list file as a new version in force from its effective day."""
     kind = request.form.get("kind", "")
 
     def change(db: Session) -> tuple[ListVersion, bool]:

@@ -10,8 +10,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
 from onegrid.api import params, store
-from onegrid.api.admin.blueprint import actor, attempt, bp, owner_session, page, saved
-from onegrid.api.auth import require
+from onegrid.api.admin.blueprint import actor, attempt, owner_session, page, route, saved
 from onegrid.platform.accounts.departments import list_departments
 from onegrid.platform.accounts.users import (
     add_user,
@@ -28,45 +27,18 @@ PAGE_SIZE = 50
 _FIELDS = ("username", "name", "role", "department", "areas", "phone")
 
 
-@bp.get("/users")
-@require("admin")
+@route("/users", "The users and their areas, a page at a time, with the forms that change them",
+       parameters=("page",), problems=(400,))
 def users() -> ResponseReturnValue:
-    """The users.
-    ---
-    get:
-      tags: [pages]
-      summary: The users and their areas, a page at a time, with the forms that change them
-      security: [{session: []}]
-      parameters: [page]
-      responses:
-        '200': {$ref: '#/components/responses/page'}
-        '302': {$ref: '#/components/responses/sign_in'}
-      problems: [400, 403]
-    """
+    """The users."""
     return _page()
 
 
-@bp.post("/users")
-@require("admin")
+@route("/users", "Add a user; 200 with the one-time password, 400 or 409 with the page saying why",
+       method="post", form="AdminUser", answers=(200, 400, 409))
 def add() -> ResponseReturnValue:
     """Add a user, checked as a row of `onegrid import users` is; the page shows the one-time
-    password this once.
-    ---
-    post:
-      tags: [pages]
-      summary: Add a user; 200 with the one-time password, 400 or 409 with the page saying why
-      security: [{session: []}]
-      requestBody:
-        content:
-          application/x-www-form-urlencoded:
-            schema: {$ref: '#/components/schemas/AdminUser'}
-      responses:
-        '200': {$ref: '#/components/responses/page'}
-        '302': {$ref: '#/components/responses/sign_in'}
-        '400': {$ref: '#/components/responses/page_or_problem'}
-        '409': {$ref: '#/components/responses/page_or_problem'}
-      problems: [403, 413]
-    """
+    password this once."""
     cells = {name: request.form.get(name, "") for name in _FIELDS}
 
     def change(db: Session) -> str:
@@ -77,51 +49,20 @@ def add() -> ResponseReturnValue:
                    _page)
 
 
-@bp.post("/users/<int:user_id>/disable")
-@require("admin")
+@route("/users/<int:user_id>/disable", "Disable or enable a user; 302 back to the users",
+       method="post", form="AdminEnable", parameters=("user_id",), answers=(404,))
 def disable(user_id: int) -> ResponseReturnValue:
-    """Disable a user (every session of theirs ends), or with enable=1 let them in again.
-    ---
-    post:
-      tags: [pages]
-      summary: Disable or enable a user; 302 back to the users
-      security: [{session: []}]
-      parameters: [user_id]
-      requestBody:
-        content:
-          application/x-www-form-urlencoded:
-            schema: {$ref: '#/components/schemas/AdminEnable'}
-      responses:
-        '302': {$ref: '#/components/responses/sign_in'}
-        '404': {$ref: '#/components/responses/page_or_problem'}
-      problems: [400, 403, 413]
-    """
+    """Disable a user (every session of theirs ends), or with enable=1 let them in again."""
     enable = request.form.get("enable") == "1"
     return attempt(lambda db: set_disabled(db, user_by_id(db, user_id).username, not enable,
                                            actor()),
                    lambda _: saved(_back()), _page)
 
 
-@bp.post("/users/<int:user_id>/password")
-@require("admin")
+@route("/users/<int:user_id>/password", "Reset a user's password; 200 with the one-time password",
+       method="post", form="Form", parameters=("user_id",), answers=(200, 404))
 def reset(user_id: int) -> ResponseReturnValue:
-    """A new one-time password for the user, shown this once; their sessions end.
-    ---
-    post:
-      tags: [pages]
-      summary: Reset a user's password; 200 with the one-time password
-      security: [{session: []}]
-      parameters: [user_id]
-      requestBody:
-        content:
-          application/x-www-form-urlencoded:
-            schema: {$ref: '#/components/schemas/Form'}
-      responses:
-        '200': {$ref: '#/components/responses/page'}
-        '302': {$ref: '#/components/responses/sign_in'}
-        '404': {$ref: '#/components/responses/page_or_problem'}
-      problems: [400, 403, 413]
-    """
+    """A new one-time password for the user, shown this once; their sessions end."""
     def change(db: Session) -> tuple[str, str]:
         username = user_by_id(db, user_id).username
         return username, reset_password(db, username, actor())
@@ -129,26 +70,10 @@ def reset(user_id: int) -> ResponseReturnValue:
     return attempt(change, lambda shown: _page(shown=shown), _page)
 
 
-@bp.post("/users/<int:user_id>/areas")
-@require("admin")
+@route("/users/<int:user_id>/areas", "Assign areas to a user; 302 back, 400 or 404 with the page",
+       method="post", form="AdminAreas", parameters=("user_id",), answers=(400, 404))
 def areas(user_id: int) -> ResponseReturnValue:
-    """Give the user areas to work in (as well, or with replace=1 only these).
-    ---
-    post:
-      tags: [pages]
-      summary: Assign areas to a user; 302 back, 400 or 404 with the page saying why
-      security: [{session: []}]
-      parameters: [user_id]
-      requestBody:
-        content:
-          application/x-www-form-urlencoded:
-            schema: {$ref: '#/components/schemas/AdminAreas'}
-      responses:
-        '302': {$ref: '#/components/responses/sign_in'}
-        '400': {$ref: '#/components/responses/page_or_problem'}
-        '404': {$ref: '#/components/responses/page_or_problem'}
-      problems: [403, 413]
-    """
+    """Give the user areas to work in (as well, or with replace=1 only these)."""
     codes = request.form.get("areas", "").replace("，", " ").replace(",", " ").split()
     replace = request.form.get("replace") == "1"
     return attempt(lambda db: assign(db, user_by_id(db, user_id).username, codes, actor(),
