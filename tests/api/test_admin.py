@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from dataclasses import replace
 
 import pytest
 from flask import Flask
@@ -31,13 +32,15 @@ PHONE = "13812345678"
 
 
 @pytest.fixture
-def admin(app: Flask, db: Session, settings: Settings, connection: Connection, client):
+def admin(app: Flask, db: Session, settings: Settings, connection: Connection, client,
+          tmp_path):
     """The client signed in as an administrator. /admin's owner session is the request's own
     session, as the owner, on the test's transaction: a second session would be a savepoint
     inside the request's, which its rollback at the end of the request would undo."""
     app.extensions["onegrid"]["sessions"] = acting_as(role_of(settings.owner_database_url),
                                                       connection)
     app.extensions["onegrid_admin"]["sessions"] = store.session
+    app.extensions["onegrid"]["settings"] = replace(settings, state_dir=str(tmp_path))
     db.add(User(username=ADMIN, display_name="管理员", role="admin",
                 password_hash=hash_password(DEMO_PASSWORD)))
     db.flush()
@@ -182,8 +185,8 @@ def _square(code: str, x: float) -> dict:
             "geometry": {"type": "Polygon", "coordinates": [ring]}}
 
 
-def test_a_faulty_boundary_file_shows_its_report_and_apply_is_refused(admin, db: Session
-                                                                      ) -> None:
+def test_a_faulty_boundary_file_shows_its_report_and_apply_is_refused(admin, db: Session,
+                                                                      tmp_path) -> None:
     faulty = json.dumps({"type": "FeatureCollection",
                          "features": [_square("350503", 118.6), _square("350503", 118.62)]})
     checked = _boundary_upload(admin, faulty.encode(), "faulty.geojson")
@@ -195,7 +198,7 @@ def test_a_faulty_boundary_file_shows_its_report_and_apply_is_refused(admin, db:
     refused = _post(admin, "/admin/boundaries/apply", {"upload": token})
     assert refused.status_code == 422 and "编码重复" in _page(refused)
     assert not _traced(db, "boundaries.import")
-    assert db.scalar(select(User).where(User.username == ADMIN)) is not None
+    assert not list((tmp_path / "uploads" / "boundaries").iterdir())  # nothing left waiting
 
 
 @pytest.mark.parametrize(("content", "name", "said"), [

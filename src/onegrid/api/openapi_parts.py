@@ -353,7 +353,7 @@ SECURITY_SCHEMES = {
     "bearer": {"type": "http", "scheme": "bearer",
                "description": "a department token: onegrid token create --department CODE"},
     "session": {"type": "apiKey", "in": "cookie", "name": "session",
-                "description": "a signed-in user (operator, department staff, grid worker); "
+                "description": "a signed-in user (operator, department staff, grid worker, admin); "
                                "a form POST also carries the page's csrf_token (or "
                                "X-CSRF-Token)"},
 }

@@ -87,9 +87,9 @@ def apply() -> ResponseReturnValue:
 
 
 def _applied(report: Report) -> ResponseReturnValue:
+    _forget()  # written, or to be fixed and uploaded again
     if not report.applied:
         return _report(report, None, 422)
-    _forget()
     settle(owner_engine())  # as the command does once its import has committed
     return _report(report, None)
 
