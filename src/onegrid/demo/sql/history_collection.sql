@@ -220,6 +220,34 @@ SELECT 'task_refused_admission', s.department_id,
 FROM sim_push s JOIN sim_grid g ON g.id = s.grid_id
 WHERE s.item IS NULL OR (s.task_type = 'ELDERLY_VISIT' AND s.u < 0.25);
 
+-- Grid workers' flags (platform/governance/ledger.py, raise_flag): one pushed task in ten
+-- asks for what the platform already has; one push in twenty is work not on the admission
+-- list that reached a worker another way.
+WITH made AS (
+    INSERT INTO burden_event (kind, department_id, detail, at)
+    SELECT 'flag_already_have', t.department_id,
+           jsonb_build_object('target', 'task:' || t.id, 'task_id', t.id, 'by', u.username),
+           t.release_at + interval '2 hours'
+    FROM grid_task t JOIN sim_grid g ON g.id = t.area_id JOIN app_user u ON u.id = g.worker_id
+    CROSS JOIN sim_param p
+    WHERE t.created_at >= p.start AND pg_temp.sim_u(p.seed || '/fa/' || t.id) < 0.1
+      AND t.release_at + interval '2 hours' < p.now
+    UNION ALL
+    SELECT 'flag_not_admitted', s.department_id,
+           jsonb_build_object('target', 'area:' || g.code, 'task_id', NULL, 'by', u.username),
+           s.at + interval '1 day'
+    FROM sim_push s JOIN sim_grid g ON g.id = s.grid_id JOIN app_user u ON u.id = g.worker_id
+    CROSS JOIN sim_param p
+    WHERE pg_temp.sim_u(p.seed || '/fn/' || s.code || s.fortnight) < 0.05
+      AND s.at + interval '1 day' < p.now
+    RETURNING id, kind, at)
+INSERT INTO sim_batch (register, month, rows, first_id, last_id, detail)
+SELECT 'flags', date_trunc('month', m.at AT TIME ZONE p.zone)::date, count(*), min(m.id),
+       max(m.id), jsonb_build_object(
+           'already_have', count(*) FILTER (WHERE m.kind = 'flag_already_have'),
+           'not_admitted', count(*) FILTER (WHERE m.kind = 'flag_not_admitted'))
+FROM made m CROSS JOIN sim_param p GROUP BY 2;
+
 INSERT INTO sim_batch (register, month, rows, detail)
 SELECT 'admission', date_trunc('month', s.at AT TIME ZONE p.zone)::date, count(*),
        jsonb_build_object('pushed', count(*) FILTER (
