@@ -16,6 +16,14 @@ CREATE TEMP TABLE sim_street ON COMMIT DROP AS
 SELECT a.code, (row_number() OVER (ORDER BY a.code) - 1)::int AS ord
 FROM area a WHERE a.level = 'street';
 
+-- Every department's weeks: a request each week, a push every other week.
+CREATE TEMP TABLE sim_week ON COMMIT DROP AS
+SELECT d.id AS department_id, d.code, w::date AS week, p.seed || '/' || d.code || w::date AS key,
+       (row_number() OVER (PARTITION BY d.id ORDER BY w) - 1)::int AS n
+FROM sim_param p CROSS JOIN sim_department d
+CROSS JOIN generate_series(date_trunc('week', p.first_day::timestamp), p.today,
+                           interval '7 days') w;
+
 CREATE TEMP TABLE sim_request ON COMMIT DROP AS
 SELECT x.*, (x.at AT TIME ZONE p.zone)::date AS day,
        CASE WHEN x.u < (CASE WHEN x.at >= date_trunc('year', p.now AT TIME ZONE p.zone)
@@ -25,26 +33,23 @@ SELECT x.*, (x.at AT TIME ZONE p.zone)::date AS day,
             WHEN x.u < 0.82 THEN 'accepted' WHEN x.u < 0.92 THEN 'refused_admission'
             ELSE 'refused_notice' END AS fate
 FROM (
-    SELECT d.id AS department_id, d.code, w::date AS week,
-           (w::date + floor(5 * pg_temp.sim_u(p.seed || '/rq/' || d.code || w::date))::int
-            + time '09:00' + make_interval(secs => 28800 * pg_temp.sim_u(
-                p.seed || '/rqt/' || d.code || w::date))) AT TIME ZONE p.zone AS at,
-           pg_temp.sim_u(p.seed || '/rqf/' || d.code || w::date) AS u,
-           c.streets[1 + floor(pg_temp.sim_u(p.seed || '/rqs/' || d.code || w::date)
-                               * cardinality(c.streets))::int] AS street,
-           c.shared[1 + floor(pg_temp.sim_u(p.seed || '/rqa/' || d.code || w::date)
-                              * cardinality(c.shared))::int] AS shared,
-           c.own[1 + floor(pg_temp.sim_u(p.seed || '/rqo/' || d.code || w::date)
-                           * cardinality(c.own))::int] AS own
-    FROM sim_param p CROSS JOIN sim_department d
+    SELECT k.department_id, k.code, k.week,
+           (k.week + floor(5 * pg_temp.sim_u(k.key || '/rq'))::int + time '09:00'
+            + make_interval(secs => 28800 * pg_temp.sim_u(k.key || '/rqt'))) AT TIME ZONE p.zone
+               AS at,
+           pg_temp.sim_u(k.key || '/rqf') AS u,
+           c.streets[1 + floor(pg_temp.sim_u(k.key || '/rqs') * cardinality(c.streets))::int]
+               AS street,
+           c.shared[1 + floor(pg_temp.sim_u(k.key || '/rqa') * cardinality(c.shared))::int]
+               AS shared,
+           c.own[1 + floor(pg_temp.sim_u(k.key || '/rqo') * cardinality(c.own))::int] AS own
+    FROM sim_param p CROSS JOIN sim_week k
     CROSS JOIN LATERAL (SELECT
         ARRAY(SELECT s.code FROM sim_street s ORDER BY s.ord) AS streets,
-        ARRAY(SELECT f.ord FROM sim_field f WHERE f.owner_department_id <> d.id
+        ARRAY(SELECT f.ord FROM sim_field f WHERE f.owner_department_id <> k.department_id
               ORDER BY f.ord) AS shared,
-        ARRAY(SELECT f.ord FROM sim_field f WHERE f.owner_department_id = d.id
+        ARRAY(SELECT f.ord FROM sim_field f WHERE f.owner_department_id = k.department_id
               ORDER BY f.ord) AS own) c
-    CROSS JOIN generate_series(date_trunc('week', p.first_day::timestamp), p.today,
-                               interval '7 days') w
 ) x CROSS JOIN sim_param p
 WHERE x.at < p.now AND x.at >= p.start;
 
@@ -170,19 +175,15 @@ SELECT x.*, CASE WHEN x.u < (CASE WHEN x.at >= date_trunc('year', p.now AT TIME 
        (SELECT v.id FROM list_version v WHERE v.kind = 'admission' AND v.effective_at <= x.at
         ORDER BY v.effective_at DESC, v.id DESC LIMIT 1) AS version_id
 FROM (
-    SELECT d.id AS department_id, d.code, w::date AS fortnight,
-           (w::date + floor(10 * pg_temp.sim_u(p.seed || '/pu/' || d.code || w::date))::int
-            + time '08:00' + make_interval(secs => 36000 * pg_temp.sim_u(
-                p.seed || '/put/' || d.code || w::date))) AT TIME ZONE p.zone AS at,
-           pg_temp.sim_u(p.seed || '/puf/' || d.code || w::date) AS u,
-           pg_temp.sim_u(p.seed || '/puk/' || d.code || w::date) AS v,
-           floor(pg_temp.sim_u(p.seed || '/pug/' || d.code || w::date) * n.grids)::int
-               AS grid_ord,
-           (SELECT u.id FROM app_user u WHERE u.username = lower(d.code) || '1') AS user_id
-    FROM sim_param p CROSS JOIN sim_department d
-    CROSS JOIN (SELECT count(*) AS grids FROM sim_grid) n
-    CROSS JOIN generate_series(date_trunc('week', p.first_day::timestamp), p.today,
-                               interval '14 days') w
+    SELECT k.department_id, k.code, k.week AS fortnight,
+           (k.week + floor(10 * pg_temp.sim_u(k.key || '/pu'))::int + time '08:00'
+            + make_interval(secs => 36000 * pg_temp.sim_u(k.key || '/put'))) AT TIME ZONE p.zone
+               AS at,
+           pg_temp.sim_u(k.key || '/puf') AS u, pg_temp.sim_u(k.key || '/puk') AS v,
+           floor(pg_temp.sim_u(k.key || '/pug') * n.grids)::int AS grid_ord,
+           (SELECT u.id FROM app_user u WHERE u.username = lower(k.code) || '1') AS user_id
+    FROM sim_param p CROSS JOIN sim_week k CROSS JOIN (SELECT count(*) AS grids FROM sim_grid) n
+    WHERE k.n % 2 = 0
 ) x CROSS JOIN sim_param p
 WHERE x.at < p.now AND x.at >= p.start;
 
