@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from onegrid.demo.datasets import register_all
 from onegrid.demo.history import simulate
 from onegrid.platform.collection.gate import add_working_days
-from onegrid.platform.governance.lists import category_in_force
+from onegrid.platform.governance.lists import category_in_force, entry_in_force
+from onegrid.platform.governance.offices import ancestor_at
 from onegrid.platform.governance.working_time import WorkingHours
 from onegrid.platform.loop.sla import due_dates
 from onegrid.platform.screen.alerts import grid_spikes
@@ -132,10 +133,25 @@ def test_issues_went_through_the_loop_in_order(history: Session) -> None:
     assert closed is not None and closed > 1000
 
 
+def _sample(session: Session, size: int) -> list[Issue]:
+    ids = session.scalars(text("SELECT id FROM issue ORDER BY md5(id::text) LIMIT :n"),
+                          {"n": size}).all()
+    return list(session.scalars(select(Issue).where(Issue.id.in_(ids))))
+
+
+def test_issues_are_routed_by_the_list_in_force(history: Session) -> None:
+    for issue in _sample(history, 200):
+        duty = entry_in_force(history, "responsibility", issue.category, issue.created_at)
+        assert duty is not None and duty[0].effective_at < datetime(2025, 1, 1, tzinfo=ZONE)
+        if issue.level and issue.grid_id:
+            assert duty[1] is not None and issue.level == duty[1]["level"]
+            area = ancestor_at(history, issue.grid_id, issue.level)
+            assert area is not None and area.id == issue.handling_area_id
+
+
 def test_deadlines_are_working_time(history: Session, settings: Settings) -> None:
     hours: WorkingHours = settings.working_hours
-    ids = history.scalars(text("SELECT id FROM issue ORDER BY md5(id::text) LIMIT 200")).all()
-    for issue in history.scalars(select(Issue).where(Issue.id.in_(ids))):
+    for issue in _sample(history, 200):
         category = category_in_force(history, issue.category, issue.created_at)
         assert category is not None
         assert due_dates(category, issue.created_at, hours) == (issue.response_due,

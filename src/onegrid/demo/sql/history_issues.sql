@@ -69,8 +69,11 @@ ALTER TABLE sim_issue ADD COLUMN department_id int, ADD COLUMN level text,
 UPDATE sim_issue i SET
     department_id = (SELECT d.id FROM department d WHERE d.code = i.duty ->> 'lead'),
     level = nullif(i.duty ->> 'level', ''),
+    -- the grid's ancestor at the list's level: its path names it (city.district.street…)
     handling_area_id = (SELECT a.id FROM area a WHERE a.level = i.duty ->> 'level'
-                        AND (i.grid_path = a.path OR i.grid_path LIKE a.path || '.%') LIMIT 1),
+                        AND a.code = split_part(i.grid_path, '.', array_position(
+                            ARRAY['city', 'district', 'street', 'community', 'grid'],
+                            i.duty ->> 'level'))),
     first_office_id = CASE WHEN coalesce(i.duty ->> 'lead', '') = '' THEN
         (SELECT d.id FROM department d WHERE d.code = CASE i.source
             WHEN 'grid' THEN (SELECT d2.code FROM app_user u JOIN department d2
