@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from onegrid.demo.datasets import register_all
 from onegrid.demo.history import simulate
+from onegrid.platform.accounts.departments import get_department
 from onegrid.platform.collection.gate import add_working_days
 from onegrid.platform.governance.lists import category_in_force, entry_in_force
 from onegrid.platform.governance.offices import ancestor_at
@@ -142,9 +143,10 @@ def _sample(session: Session, size: int) -> list[Issue]:
 def test_issues_are_routed_by_the_list_in_force(history: Session) -> None:
     for issue in _sample(history, 200):
         duty = entry_in_force(history, "responsibility", issue.category, issue.created_at)
-        assert duty is not None and duty[0].effective_at < datetime(2025, 1, 1, tzinfo=ZONE)
-        if issue.level and issue.grid_id:
+        assert duty is not None and duty[0].effective_at <= issue.created_at
+        if issue.level and issue.grid_id:  # as routed: neither handed over nor escalated
             assert duty[1] is not None and issue.level == duty[1]["level"]
+            assert issue.department_id == get_department(history, duty[1]["lead"]).id
             area = ancestor_at(history, issue.grid_id, issue.level)
             assert area is not None and area.id == issue.handling_area_id
 
