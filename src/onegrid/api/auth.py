@@ -42,7 +42,7 @@ from onegrid.platform.store.models import User
 
 bp = Blueprint("auth", __name__)
 HOME = {"grid_worker": "grid.home", "department_staff": "issues.queue_page",
-        "operator": "issues.queue_page"}
+        "operator": "issues.queue_page", "admin": "admin.home"}
 P = ParamSpec("P")
 View = Callable[P, ResponseReturnValue]
 
@@ -124,10 +124,7 @@ def login() -> ResponseReturnValue:
       summary: Sign in; 302 to the user's home (or next), 401 for a wrong name or password
       security: []
       parameters: [next]
-      requestBody:
-        content:
-          application/x-www-form-urlencoded:
-            schema: {$ref: '#/components/schemas/SignIn'}
+      requestBody: {form: SignIn}
       responses:
         '302': {$ref: '#/components/responses/sign_in'}
         '401': {$ref: '#/components/responses/page'}
@@ -171,25 +168,19 @@ def change_password() -> ResponseReturnValue:
     get:
       tags: [pages]
       summary: The page that replaces the password (302 to sign in when signed out)
-      security: [{session: []}]
       parameters: [next]
-      responses:
-        '200': {$ref: '#/components/responses/page'}
-        '302': {$ref: '#/components/responses/sign_in'}
+      page: signed_in
     post:
       tags: [pages]
       summary: Replace the password; 302 to next (or home), 400 with the page when refused
       security: [{session: []}]
       parameters: [next]
-      requestBody:
-        content:
-          application/x-www-form-urlencoded:
-            schema: {$ref: '#/components/schemas/PasswordForm'}
+      problems: [403, 413]
+      requestBody: {form: PasswordForm}
       responses:
         '302': {$ref: '#/components/responses/sign_in'}
         '400': {$ref: '#/components/responses/page_or_problem'}
         '429': {$ref: '#/components/responses/page'}
-      problems: [403, 413]
     """
     user = current_user()
     if user is None:
@@ -216,6 +207,20 @@ def change_password() -> ResponseReturnValue:
     return render_template("password.html", user=user, error=error), 400 if error else 200
 
 
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    """The front door.
+    ---
+    get:
+      tags: [pages]
+      summary: 302 to the signed-in user's home page, or to the sign-in page
+      security: []
+      responses: {'302': {$ref: '#/components/responses/sign_in'}}
+    """
+    user = current_user()
+    return redirect(url_for(HOME[user.role]) if user else url_for("auth.login"))
+
+
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
     """End the user's sessions in the store (every copy of the cookie), clear this one, and ask
@@ -237,17 +242,3 @@ def logout() -> ResponseReturnValue:
     response = redirect(url_for("auth.login"))
     response.headers["Clear-Site-Data"] = '"cache"'
     return response
-
-
-@bp.get("/")
-def index() -> ResponseReturnValue:
-    """The front door.
-    ---
-    get:
-      tags: [pages]
-      summary: 302 to the signed-in user's home page, or to the sign-in page
-      security: []
-      responses: {'302': {$ref: '#/components/responses/sign_in'}}
-    """
-    user = current_user()
-    return redirect(url_for(HOME[user.role]) if user else url_for("auth.login"))

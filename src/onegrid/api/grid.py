@@ -41,11 +41,8 @@ def home() -> str:
     get:
       tags: [pages]
       summary: The grid worker's map, issues, tasks and flags
-      security: [{session: []}]
       parameters: [{in: query, name: flagged, schema: {type: string}}]
-      responses:
-        '200': {$ref: '#/components/responses/page'}
-        '302': {$ref: '#/components/responses/sign_in'}
+      page: signed_in
       problems: [403]
     """
     user, db = signed_in(), store.session()
@@ -89,9 +86,7 @@ def report() -> ResponseReturnValue:
       tags: [pages]
       summary: Log an issue (the same issue again for a retried client_id)
       security: [{session: []}]
-      requestBody:
-        content:
-          multipart/form-data: {schema: {$ref: '#/components/schemas/GridIssue'}}
+      requestBody: {multipart: GridIssue}
       responses:
         '201':
           description: the issue (id, status, report_count)
@@ -129,9 +124,7 @@ def flag() -> ResponseReturnValue:
       tags: [pages]
       summary: Raise a burden flag; 302 back to the page
       security: [{session: []}]
-      requestBody:
-        content:
-          multipart/form-data: {schema: {$ref: '#/components/schemas/Flag'}}
+      requestBody: {multipart: Flag}
       responses:
         '302': {$ref: '#/components/responses/sign_in'}
       problems: [400, 403, 404, 413]
@@ -155,9 +148,7 @@ def task_done(task_id: int) -> ResponseReturnValue:
       summary: Mark a task done; 302 back to the page
       security: [{session: []}]
       parameters: [task_id]
-      requestBody:
-        content:
-          multipart/form-data: {schema: {$ref: '#/components/schemas/Form'}}
+      requestBody: {multipart: Form}
       responses:
         '302': {$ref: '#/components/responses/sign_in'}
       problems: [400, 403, 404, 409, 413]
@@ -178,9 +169,7 @@ def collect(task_id: int) -> ResponseReturnValue:
       summary: Answer a collection task; the answer becomes a record of the task's dataset
       security: [{session: []}]
       parameters: [task_id]
-      requestBody:
-        content:
-          multipart/form-data: {schema: {$ref: '#/components/schemas/CollectionAnswer'}}
+      requestBody: {multipart: CollectionAnswer}
       responses:
         '201':
           description: the task, the area answered and the record (task, area, record)

@@ -34,11 +34,8 @@ def queue_page() -> str:
     get:
       tags: [pages]
       summary: The issue queue of the user's department (every issue for an operator)
-      security: [{session: []}]
       parameters: [{in: query, name: status, schema: {type: string}}]
-      responses:
-        '200': {$ref: '#/components/responses/page'}
-        '302': {$ref: '#/components/responses/sign_in'}
+      page: signed_in
       problems: [403]
     """
     user, db = signed_in(), store.session()
@@ -60,11 +57,8 @@ def detail(issue_id: int) -> str:
     get:
       tags: [pages]
       summary: One issue, its trace, photos and the steps the user may take
-      security: [{session: []}]
       parameters: [issue_id]
-      responses:
-        '200': {$ref: '#/components/responses/page'}
-        '302': {$ref: '#/components/responses/sign_in'}
+      page: signed_in
       problems: [403, 404]
     """
     user, db = signed_in(), store.session()
@@ -91,9 +85,7 @@ def step(issue_id: int, action: str) -> ResponseReturnValue:
       summary: Take a step (accept, dispatch, resolve, close, ...); 302 to the issue
       security: [{session: []}]
       parameters: [issue_id, {in: path, name: action, required: true, schema: {type: string}}]
-      requestBody:
-        content:
-          multipart/form-data: {schema: {$ref: '#/components/schemas/Step'}}
+      requestBody: {multipart: Step}
       responses:
         '302': {$ref: '#/components/responses/sign_in'}
       problems: [400, 403, 404, 409, 413]
@@ -147,9 +139,7 @@ def new_task() -> ResponseReturnValue:
       tags: [pages]
       summary: Push a task to a street, community or grid; 422 when it is not admitted there
       security: [{session: []}]
-      requestBody:
-        content:
-          multipart/form-data: {schema: {$ref: '#/components/schemas/TaskForm'}}
+      requestBody: {multipart: TaskForm}
       responses:
         '302': {$ref: '#/components/responses/sign_in'}
       problems: [400, 403, 404, 413, 422]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, cast
 
-from apispec import APISpec
+from apispec import APISpec, BasePlugin
 from apispec_webframeworks.flask import FlaskPlugin
 from flask import Blueprint, Response, current_app, render_template
 
@@ -15,12 +15,41 @@ from onegrid.api.features import json_response
 bp = Blueprint("openapi", __name__, url_prefix="/api")
 
 
+class Shorthands(BasePlugin):
+    """What every view's docstring would otherwise repeat: a request body or response may name
+    its schema by media type, ``{json: Dataset}`` (or ``form``, ``multipart``), instead of three
+    lines of ``content``; ``page: signed_in`` is a page for a signed-in user (the session
+    cookie; 200 the page, 302 to sign in)."""
+
+    MEDIA = {"json": "application/json", "form": "application/x-www-form-urlencoded",
+             "multipart": "multipart/form-data"}
+    SIGNED_IN = {"200": {"$ref": "#/components/responses/page"},
+                 "302": {"$ref": "#/components/responses/sign_in"}}
+
+    def operation_helper(self, path: str | None = None,
+                         operations: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        for operation in (operations or {}).values():
+            if operation.pop("page", None) == "signed_in":
+                operation.setdefault("security", [{"session": []}])
+                operation["responses"] = {**self.SIGNED_IN, **operation.get("responses", {})}
+            parts = [operation.get("requestBody"), *operation.get("responses", {}).values()]
+            for part in parts:
+                self._media(part)
+
+    def _media(self, part: Any) -> None:
+        for key, media in self.MEDIA.items():
+            if isinstance(part, dict) and key in part:
+                schema = {"$ref": f"#/components/schemas/{part.pop(key)}"}
+                part.setdefault("content", {})[media] = {"schema": schema}
+
+
 def build() -> dict[str, Any]:
     """The document for every route of the running app, pages and Open311 included (cached on
     the app); tests/api/test_openapi.py fails for a route it leaves out."""
     if "onegrid_openapi" in current_app.extensions:
         return cast(dict[str, Any], current_app.extensions["onegrid_openapi"])
-    spec = APISpec("OneGrid shared data API", "1.0.0", "3.0.3", plugins=[FlaskPlugin()],
+    spec = APISpec("OneGrid shared data API", "1.0.0", "3.0.3",
+                   plugins=[FlaskPlugin(), Shorthands()],
                    info={"description": "Departments pull what already exists (最多报一次). "
                                         "Errors are application/problem+json."})
     for name, schema in openapi_parts.SCHEMAS.items():
@@ -36,7 +65,7 @@ def build() -> dict[str, Any]:
                   operations=openapi_parts.STATIC if endpoint == "static" else None)
     document = spec.to_dict()
     _name_operations(document)
-    _expand_problems(document)
+    _expand_shorthands(document)
     document["security"] = [{"bearer": []}, {"session": []}]
     current_app.extensions["onegrid_openapi"] = document
     return document
@@ -52,7 +81,7 @@ def _name_operations(document: dict[str, Any]) -> None:
                 operation.setdefault("operationId", f"{method}_{rule.endpoint}")
 
 
-def _expand_problems(document: dict[str, Any]) -> None:
+def _expand_shorthands(document: dict[str, Any]) -> None:
     """A view's docstring lists the error statuses it answers as ``problems: [400, 404]``;
     each becomes a problem+json response (Open311's own error list under /open311), as the
     same shorthand in every view would repeat. Declared here, once: every operation may answer

@@ -54,9 +54,7 @@ def list_layers() -> dict[str, Any]:
       tags: [tiles]
       summary: Tile layers and the URL template
       responses:
-        '200':
-          description: layer names and the URL template
-          content: {application/json: {schema: {$ref: '#/components/schemas/TileLayers'}}}
+        '200': {description: layer names and the URL template, json: TileLayers}
       problems: [401, 403]
     """
     caller()

@@ -12,6 +12,7 @@ from onegrid.demo.city import DEMO_PASSWORD, build, published_password_in_use
 from onegrid.demo.datasets import register_all
 from onegrid.demo.feeds import Feeds
 from onegrid.demo.grants import agree_all
+from onegrid.demo.history import simulate
 from onegrid.gis.hierarchy import settle
 from onegrid.ingest.feed import PublishingKeys, producer, publish
 from onegrid.ingest.topics import ensure_topics
@@ -28,9 +29,11 @@ KEY_LABEL = "demo feeds"  # the ingest keys the demo's departments sign with
 def demo(ctx: click.Context) -> None:
     """Build the demo city (Lucheng district, Wenzhou): departments, streets, communities,
     grids, grid workers and staff, the departments' datasets, and publish what the departments
-    already hold to the ingest topics once. Safe to run again: it only adds what is missing."""
+    already hold to the ingest topics once, and simulate last year and this year to date.
+    Safe to run again: it only adds what is missing."""
     if ctx.invoked_subcommand is None:
         ctx.invoke(demo_city)
+        ctx.invoke(demo_history)
         ctx.invoke(demo_feeds)
 
 
@@ -47,6 +50,18 @@ def demo_city(rt: Runtime) -> None:
     ensure_topics(rt.settings.kafka, datasets, prefix=rt.settings.topic_prefix)
     click.echo("demo city ready: " + ", ".join(f"{v} {k}" for k, v in counts.items())
                + f", {len(datasets)} datasets, {agreements} new sharing agreements")
+
+
+@demo.command("history")
+@pass_runtime_as("owner")
+def demo_history(rt: Runtime) -> None:
+    """Simulate last year and this year to date (issues, collection requests, the office's
+    registers), once per store."""
+    with rt.unit_of_work() as session:
+        written = simulate(session, rt.settings.working_hours,
+                           progress=lambda s: click.echo(f"  … {s}"))
+    click.echo("the demo's history is there already" if written is None else
+               "demo history ready: " + ", ".join(f"{v:,} {k}" for k, v in written.items()))
 
 
 @demo.command("guard")

@@ -16,14 +16,7 @@ import logging
 import time
 from collections.abc import Collection
 
-from confluent_kafka import (
-    OFFSET_BEGINNING,
-    Consumer,
-    KafkaError,
-    KafkaException,
-    Message,
-    TopicPartition,
-)
+import confluent_kafka as kafka
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.dialects.postgresql import insert
 
@@ -34,7 +27,7 @@ from onegrid.platform.streams import DLQ_TOPIC, create_topics
 
 log = logging.getLogger(__name__)
 
-OUT_OF_RANGE = (KafkaError.OFFSET_OUT_OF_RANGE, KafkaError._AUTO_OFFSET_RESET)
+OUT_OF_RANGE = (kafka.KafkaError.OFFSET_OUT_OF_RANGE, kafka.KafkaError._AUTO_OFFSET_RESET)
 Partition = tuple[str, int]
 
 
@@ -50,14 +43,14 @@ class LossGuard:
         self._unwritten: set[Partition] = set()  # held, the reason not yet in the store
         self._checked_at = self._topics_at = -float("inf")
 
-    def assigned(self, consumer: Consumer, partitions: list[TopicPartition],
+    def assigned(self, consumer: kafka.Consumer, partitions: list[kafka.TopicPartition],
                  held: dict[Partition, str]) -> None:
         """After ``consumer.assign(partitions)``: pause those the store says are held."""
         self._next = {(tp.topic, tp.partition): tp.offset for tp in partitions}
         self._held = {tp: why for tp, why in held.items() if tp in self._next}
         self._unwritten.clear()
         if self._held:
-            consumer.pause([TopicPartition(t, p) for t, p in self._held])
+            consumer.pause([kafka.TopicPartition(t, p) for t, p in self._held])
             log.warning("holding %s: %s", ", ".join(f"{t}[{p}]" for t, p in self._held),
                         "; ".join(sorted(set(self._held.values()))))
 
@@ -73,7 +66,7 @@ class LossGuard:
             self._next[(d.topic, d.partition)] = d.offset + 1
         return admitted
 
-    def fault(self, consumer: Consumer, message: Message) -> bool:
+    def fault(self, consumer: kafka.Consumer, message: kafka.Message) -> bool:
         """A consumer error: True when it says a fetch was out of the log's range (the
         partition is then held), False for any other."""
         error, topic, partition = message.error(), message.topic(), message.partition()
@@ -85,7 +78,7 @@ class LossGuard:
                    f"its log ({error.str()})")
         return True
 
-    def check(self, consumer: Consumer, topics: Collection[str]) -> None:
+    def check(self, consumer: kafka.Consumer, topics: Collection[str]) -> None:
         """Every few seconds: hold what the broker's log ends before, resume what was reset,
         and create the missing topics among ``topics``."""
         now = time.monotonic()
@@ -93,7 +86,7 @@ class LossGuard:
             return
         self._checked_at = now
         for tp, at in list(self._next.items()):
-            _, high = consumer.get_watermark_offsets(TopicPartition(*tp), cached=True)
+            _, high = consumer.get_watermark_offsets(kafka.TopicPartition(*tp), cached=True)
             if tp not in self._held and 0 <= high < at:  # high < 0: no fetch answered yet
                 self._hold(consumer, tp, f"the broker's log ends at offset {high}, before the "
                                          f"offset stored with the data ({at}): the broker "
@@ -109,7 +102,7 @@ class LossGuard:
             self._topics_at = now
             self.create_missing(consumer, topics)
 
-    def create_missing(self, consumer: Consumer, topics: Collection[str]) -> None:
+    def create_missing(self, consumer: kafka.Consumer, topics: Collection[str]) -> None:
         """Create those of ``topics`` and the dead-letter topic the broker lacks (a registered
         dataset's, or all of them on a broker that lost everything); the consumer's
         subscription then finds them, and dead letters are published without waiting."""
@@ -122,10 +115,10 @@ class LossGuard:
         except Exception as exc:  # the broker is away: the next check tries again
             log.warning("the topics were not checked: %s", exc)
 
-    def _hold(self, consumer: Consumer, tp: Partition, why: str) -> None:
+    def _hold(self, consumer: kafka.Consumer, tp: Partition, why: str) -> None:
         if tp in self._held:
             return
-        consumer.pause([TopicPartition(*tp)])
+        consumer.pause([kafka.TopicPartition(*tp)])
         self._held[tp] = why
         self._unwritten.add(tp)
         log.error("holding %s[%d] until `onegrid ingest reset-offsets`: %s", *tp, why)
@@ -143,7 +136,7 @@ class LossGuard:
                                         set_={"held_reason": why}))
         self._unwritten.clear()
 
-    def _release(self, consumer: Consumer) -> None:
+    def _release(self, consumer: kafka.Consumer) -> None:
         """Resume, at their stored offset, the held partitions whose reason was cleared."""
         if not self._held:
             return
@@ -155,24 +148,27 @@ class LossGuard:
         for tp in [tp for tp in self._held if tp in cleared]:
             del self._held[tp]
             self._next[tp] = cleared[tp]
-            consumer.resume([TopicPartition(*tp)])
-            consumer.seek(TopicPartition(*tp, cleared[tp]))
+            consumer.resume([kafka.TopicPartition(*tp)])
+            consumer.seek(kafka.TopicPartition(*tp, cleared[tp]))
             log.warning("resuming %s[%d] at offset %d (its offsets were reset)", *tp,
                         cleared[tp])
 
 
-def log_marks(kafka: dict[str, str], topic: str, timeout_s: float = 5.0
+def log_marks(client: dict[str, str], topic: str, timeout_s: float = 5.0
               ) -> dict[int, tuple[int, int]]:
     """Per partition of ``topic``: where the broker's log starts and where it ends, as a fetch
     reports them (some brokers' offset lookups end a log at its last batch, not after it: Tansu
-    0.6 does). Raises KafkaException when the broker does not answer."""
-    consumer = Consumer({**kafka, "group.id": "onegrid-metrics", "enable.auto.commit": False,
-                         "max.partition.fetch.bytes": 65536, "log_level": 0})
+    0.6 does). ``client`` is the Kafka client configuration. Raises KafkaException when the
+    broker does not answer."""
+    consumer = kafka.Consumer({**client, "group.id": "onegrid-metrics",
+                               "enable.auto.commit": False, "max.partition.fetch.bytes": 65536,
+                               "log_level": 0})
     try:
         meta = consumer.list_topics(topic, timeout=timeout_s).topics[topic]
         if meta.error is not None:
-            raise KafkaException(meta.error)
-        partitions = [TopicPartition(topic, p, OFFSET_BEGINNING) for p in meta.partitions]
+            raise kafka.KafkaException(meta.error)
+        partitions = [kafka.TopicPartition(topic, p, kafka.OFFSET_BEGINNING)
+                      for p in meta.partitions]
         consumer.assign(partitions)
         marks: dict[int, tuple[int, int]] = {}
         deadline = time.monotonic() + timeout_s

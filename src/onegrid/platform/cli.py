@@ -19,16 +19,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from onegrid.platform.accounts.departments import add_department, list_departments
-from onegrid.platform.accounts.ingest_keys import create_key, list_keys, revoke_key
+from onegrid.platform.accounts.departments import list_departments, register_department
+from onegrid.platform.accounts.ingest_keys import issue_key, list_keys, revoke_key
 from onegrid.platform.errors import OneGridError
 from onegrid.platform.operations.broker_view import read_once
 from onegrid.platform.operations.health import platform_state
 from onegrid.platform.settings import Settings
 from onegrid.platform.sharing.tokens import (
     DEFAULT_DAYS,
-    create_token,
-    list_tokens,
+    issue_token,
+    listed_tokens,
     revoke_token,
 )
 from onegrid.platform.store import migrate, roles
@@ -42,7 +42,6 @@ from onegrid.platform.store.db import (
 from onegrid.platform.store.models import TOKEN_SCOPES
 from onegrid.platform.streams import CHECKPOINT_TOPIC
 from onegrid.platform.trace.audit import audit
-from onegrid.platform.trace.chain import append
 from onegrid.platform.trace.checkpointer import Checkpointer
 from onegrid.platform.trace.checkpoints import Checkpoint, TopicCopy, read
 from onegrid.platform.trace.signing import public_key, public_pem, signing_key
@@ -189,8 +188,7 @@ def department() -> None:
 def department_add(rt: Runtime, code: str, name: str, name_en: str) -> None:
     """Add a department (or rename an existing one), e.g. `department add SCJG 市场监管局`."""
     with rt.unit_of_work() as session:
-        dep = add_department(session, code, name, name_en)
-        append(session, "cli", "department.add", f"department:{code}", {"name": name})
+        dep = register_department(session, code, name, name_en, "cli")
     click.echo(f"{dep.code}\t{dep.name}")
 
 
@@ -216,9 +214,7 @@ def department_key_create(rt: Runtime, code: str, label: str) -> None:
     """Create an ingest key for department CODE; the last line printed is `<kid> <secret>`.
     The secret is shown this once: give it to the department's producer."""
     with rt.unit_of_work() as session:
-        key, secret = create_key(session, code, rt.settings.secret_key, label)
-        append(session, "cli", "ingest_key.create", f"department:{code}",
-               {"kid": key.kid, "label": label})
+        key, secret = issue_key(session, code, rt.settings.secret_key, label, "cli")
     click.echo(f"ingest key for {code}: sign each message's value with HMAC-SHA256 under the "
                "secret (docs/ingest.md §2)")
     click.echo(f"{key.kid} {secret}")
@@ -263,10 +259,7 @@ def token() -> None:
 def token_create(rt: Runtime, department_code: str, scope: str, label: str, days: int) -> None:
     """Create a token and print it once: only its hash is stored."""
     with rt.unit_of_work() as session:
-        row, clear = create_token(session, department_code, label, days, scope)
-        append(session, "cli", "token.create", f"department:{department_code}",
-               {"token_id": row.id, "scope": scope, "label": label,
-                "expires_at": row.expires_at})
+        _, clear = issue_token(session, department_code, label, days, scope, "cli")
     click.echo(clear)
 
 
@@ -276,8 +269,7 @@ def token_list(rt: Runtime) -> None:
     """List the tokens: id, department, scope, label, created, expires, revoked (never the
     token: only its hash is stored)."""
     with rt.unit_of_work() as session:
-        tokens = list_tokens(session)
-        append(session, "cli", "token.list", "api_token", {"tokens": len(tokens)})
+        tokens = listed_tokens(session, "cli")
     for row, code in tokens:
         click.echo("\t".join([str(row.id), code, row.scope, row.label, _day(row.created_at),
                               _day(row.expires_at), _day(row.revoked_at)]))
@@ -291,10 +283,10 @@ def _day(at: datetime | None) -> str:
 @click.argument("token_id", type=int)
 @pass_runtime
 def token_revoke(rt: Runtime, token_id: int) -> None:
-    """Revoke a token by its id (see `onegrid token list`)."""
+    """Revoke a token by its id (see `onegrid token list`); again says when it was."""
     with rt.unit_of_work() as session:
-        revoke_token(session, token_id, "cli")
-    click.echo(f"token {token_id} revoked")
+        revoked = revoke_token(session, token_id, "cli").revoked_at
+    click.echo(f"token {token_id} revoked {_day(revoked)}")
 
 
 @click.group(cls=OneGridGroup)

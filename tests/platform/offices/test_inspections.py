@@ -14,7 +14,7 @@ from onegrid.platform.offices.inspections import (
     set_indicators,
     submit_plan,
 )
-from onegrid.platform.store.models import BurdenEvent, TraceEntry
+from onegrid.platform.store.models import BurdenEvent, Department, TraceEntry
 
 pytestmark = pytest.mark.usefixtures("city")
 
@@ -44,8 +44,10 @@ def test_the_indicator_register_refuses_an_increase_unless_approved_with_a_reaso
     refused = set_indicators(db, "STHJ", 2026, ["空气质量", "水质达标", "投诉办结", "宣传"],
                              "office")
     assert refused.version is None and "4 indicators for 2026 is more than 3" in refused.refusal
-    assert db.scalars(select(BurdenEvent.detail).where(
-        BurdenEvent.kind == "indicator_increase_refused")).all() == [
+    assert db.scalars(select(BurdenEvent.detail).where(  # of this department (the CLI's test
+        BurdenEvent.kind == "indicator_increase_refused",  # commits a refusal of its own)
+        BurdenEvent.department_id == select(Department.id).where(Department.code == "STHJ")
+        .scalar_subquery())).all() == [
         {"year": 2026, "indicators": 4, "before": 3}]
     fewer = set_indicators(db, "STHJ", 2026, ["空气质量", "水质达标"], "office").version
     assert fewer is not None and fewer.approved_by is None

@@ -35,7 +35,7 @@ def landing() -> Response:
       responses:
         '200':
           description: links to the API definition, conformance and collections
-          content: {application/json: {schema: {$ref: '#/components/schemas/Landing'}}}
+          json: Landing
     """
     return json_response({
         "title": "OneGrid shared data", "description": "Shared grid-governance data (一网统管)",
@@ -56,9 +56,7 @@ def conformance() -> Response:
       summary: The conformance classes this server implements
       security: []
       responses:
-        '200':
-          description: conformance classes
-          content: {application/json: {schema: {$ref: '#/components/schemas/Conformance'}}}
+        '200': {description: conformance classes, json: Conformance}
     """
     return json_response({"conformsTo": CONFORMANCE})
 
@@ -92,7 +90,7 @@ def collections() -> Response:
       responses:
         '200':
           description: collections
-          content: {application/json: {schema: {$ref: '#/components/schemas/Collections'}}}
+          json: Collections
           links:
             collection:
               operationId: get_ogc.collection
@@ -115,9 +113,7 @@ def collection(collection_id: str) -> Response:
       summary: One collection's description
       parameters: [collection]
       responses:
-        '200':
-          description: the collection
-          content: {application/json: {schema: {$ref: '#/components/schemas/Collection'}}}
+        '200': {description: the collection, json: Collection}
       problems: [401, 403, 404]
     """
     for found in collections_for(views()):

@@ -182,11 +182,7 @@ def create(fmt: str) -> Response:
       summary: File a service request (api_key is a department token of scope open311)
       security: []
       parameters: [fmt]
-      requestBody:
-        required: true
-        content:
-          application/x-www-form-urlencoded:
-            schema: {$ref: '#/components/schemas/Open311Request'}
+      requestBody: {form: Open311Request, required: true}
       responses:
         '200':
           description: the new request's id and token

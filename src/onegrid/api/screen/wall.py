@@ -29,10 +29,7 @@ def page() -> str:
     get:
       tags: [pages]
       summary: The command centre's wall
-      security: [{session: []}]
-      responses:
-        '200': {$ref: '#/components/responses/page'}
-        '302': {$ref: '#/components/responses/sign_in'}
+      page: signed_in
       problems: [403]
     """
     db = store.session()
@@ -117,9 +114,7 @@ def dispatch() -> Response:
       tags: [screen]
       summary: Send an issue to a department
       security: [{session: []}]
-      requestBody:
-        content:
-          application/x-www-form-urlencoded: {schema: {$ref: '#/components/schemas/Dispatch'}}
+      requestBody: {form: Dispatch}
       responses:
         '200': {$ref: '#/components/responses/json'}
         '302': {$ref: '#/components/responses/sign_in'}

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, request
 
 from onegrid.api import store
 from onegrid.api.caller import caller
+from onegrid.api.decisions import Decision, add_decision_routes, by_department
 from onegrid.api.features import json_response
 from onegrid.api.params import body_text, json_body
 from onegrid.platform.errors import InvalidInputError
@@ -36,15 +37,9 @@ def apply() -> Response:
     post:
       tags: [admission]
       summary: Apply to push a new item down to a level (准入审核), for the area's reviewer
-      requestBody:
-        required: true
-        content:
-          application/json: {schema: {$ref: '#/components/schemas/AdmissionApplicationIn'}}
+      requestBody: {json: AdmissionApplicationIn, required: true}
       responses:
-        '201':
-          description: the pending application
-          content:
-            application/json: {schema: {$ref: '#/components/schemas/AdmissionApplication'}}
+        '201': {description: the pending application, json: AdmissionApplication}
       problems: [400, 401, 403, 409, 413]
     """
     who, body = caller(), json_body()
@@ -63,55 +58,17 @@ def applications() -> Response:
       tags: [admission]
       summary: The caller's applications and those it reviews, newest first
       responses:
-        '200':
-          description: newest first
-          content:
-            application/json:
-              schema: {$ref: '#/components/schemas/AdmissionApplicationList'}
+        '200': {description: newest first, json: AdmissionApplicationList}
       problems: [401, 403]
     """
     found = review.applications_for(store.session(), caller().department)
     return json_response({"admission_applications": [_application(r) for r in found]})
 
 
-def _decide(application_id: int, approve: bool) -> Response:
-    who = caller()
-    reason = json_body(required=False).get("reason", "")
-    with store.unit_of_work() as db:
-        row = review.decide(db, who.department, who.actor, application_id, approve,
-                            reason if isinstance(reason, str) else "")
-    return json_response(_application(row))
-
-
-_DECISION_DOC = """{verb} a pending application (the area's admission reviewer only).
-    ---
-    post:
-      tags: [admission]
-      summary: {verb} an admission application, with the reason
-      parameters: [{{in: path, name: application_id, required: true, schema: {{type: integer}}}}]
-      requestBody:
-        content: {{application/json: {{schema: {{$ref: '#/components/schemas/Decision'}}}}}}
-      responses:
-        '200':
-          description: the decided application (if approved, with the admission list version)
-          content:
-            application/json: {{schema: {{$ref: '#/components/schemas/AdmissionApplication'}}}}
-      problems: [400, 401, 403, 404, 409, 413]
-    """
-
-
-@bp.post("/admission-applications/<int:application_id>/approve")
-def approve(application_id: int) -> Response:
-    return _decide(application_id, True)
-
-
-@bp.post("/admission-applications/<int:application_id>/refuse")
-def refuse(application_id: int) -> Response:
-    return _decide(application_id, False)
-
-
-approve.__doc__ = _DECISION_DOC.format(verb="Approve")
-refuse.__doc__ = _DECISION_DOC.format(verb="Refuse")
+add_decision_routes(bp, Decision(
+    "/admission-applications/<int:application_id>", ("approve", "refuse"), "admission",
+    "{verb} an admission application (the area's admission reviewer only)",
+    "AdmissionApplication"), by_department(review.decide, _application))
 
 
 @bp.post("/tasks")
@@ -123,13 +80,11 @@ def push() -> Response:
       summary: Push a task of the admission list in force to a street, community or grid
       description: Only duty and assistance items in force, to their level or above; a refusal
         is 422 and a line in the burden ledger.
-      requestBody:
-        required: true
-        content: {application/json: {schema: {$ref: '#/components/schemas/TaskIn'}}}
+      requestBody: {json: TaskIn, required: true}
       responses:
         '201':
           description: the task, released to the grassroots at the next working period
-          content: {application/json: {schema: {$ref: '#/components/schemas/Task'}}}
+          json: Task
       problems: [400, 401, 403, 404, 413, 422]
     """
     who, body = caller(), json_body()
@@ -163,9 +118,7 @@ def list_versions(kind: str) -> Response:
       summary: The versions of a list (categories, responsibility, admission), in force order
       parameters: [{in: path, name: kind, required: true, schema: {type: string}}]
       responses:
-        '200':
-          description: oldest first
-          content: {application/json: {schema: {$ref: '#/components/schemas/ListVersions'}}}
+        '200': {description: oldest first, json: ListVersions}
       problems: [400, 401, 403]
     """
     caller()
@@ -185,9 +138,7 @@ def list_diff(kind: str) -> Response:
       - {in: query, name: old, schema: {type: integer}, description: default the one before new}
       - {in: query, name: new, schema: {type: integer}, description: default the newest}
       responses:
-        '200':
-          description: the change
-          content: {application/json: {schema: {$ref: '#/components/schemas/ListDiff'}}}
+        '200': {description: the change, json: ListDiff}
       problems: [400, 401, 403, 404]
     """
     caller()

@@ -22,7 +22,7 @@ def datasets() -> Response:
       responses:
         '200':
           description: the catalog
-          content: {application/json: {schema: {$ref: '#/components/schemas/DatasetList'}}}
+          json: DatasetList
           links:
             dataset:
               operationId: get_catalog.dataset

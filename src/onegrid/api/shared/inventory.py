@@ -36,13 +36,11 @@ def create_form() -> Response:
     post:
       tags: [burden]
       summary: List a form or periodic report the caller's department asks of the grassroots
-      requestBody:
-        required: true
-        content: {application/json: {schema: {$ref: '#/components/schemas/BurdenFormIn'}}}
+      requestBody: {json: BurdenFormIn, required: true}
       responses:
         '201':
           description: the form with its coverage by shared data and its burden
-          content: {application/json: {schema: {$ref: '#/components/schemas/BurdenForm'}}}
+          json: BurdenForm
       problems: [400, 401, 403, 413]
     """
     who, body = caller(), json_body()
@@ -50,8 +48,12 @@ def create_form() -> Response:
                     body_text(body, "frequency"), _strings(body, "levels"))
     with store.unit_of_work() as db:
         form = register_form(db, spec, who.actor)
-    [found] = [r for r in reports(store.session(), who.department.code) if r.form.id == form.id]
-    return json_response(_form(found), status=201)
+    return json_response(_form(_report_of(who.department.code, form.id)), status=201)
+
+
+def _report_of(department: str, form_id: int) -> FormReport:
+    """A form's report: its coverage is computed with every form of its department."""
+    return next(r for r in reports(store.session(), department) if r.form.id == form_id)
 
 
 @bp.get("/forms")
@@ -63,13 +65,11 @@ def list_forms() -> Response:
       summary: Every department's forms, with coverage, burden and the retirement flag
       parameters: [department]
       responses:
-        '200':
-          description: by department and name
-          content: {application/json: {schema: {$ref: '#/components/schemas/BurdenFormList'}}}
+        '200': {description: by department and name, json: BurdenFormList}
       problems: [401, 403]
     """
     found = reports(store.session(), request.args.get("department") or None)
-    return json_response({"forms": [_form(r) for r in found]})
+    return json_response({"forms": list(map(_form, found))})
 
 
 @bp.get("/departments")
@@ -82,9 +82,7 @@ def department_burdens() -> Response:
       parameters:
         - {in: query, name: year, schema: {type: integer, minimum: 2000, maximum: 2100}}
       responses:
-        '200':
-          description: by department code
-          content: {application/json: {schema: {$ref: '#/components/schemas/BurdenList'}}}
+        '200': {description: by department code, json: BurdenList}
       problems: [400, 401, 403]
     """
     year = number("year", datetime.now(UTC).year, 2000, 2100)

@@ -9,9 +9,11 @@ from typing import Any
 
 from flask import Blueprint, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from onegrid.api import store
 from onegrid.api.caller import Caller, caller
+from onegrid.api.decisions import Decision, add_decision_routes
 from onegrid.api.features import json_response
 from onegrid.api.params import body_text, instant, json_body, number
 from onegrid.platform.errors import InvalidInputError
@@ -73,13 +75,9 @@ def add_channel() -> Response:
     post:
       tags: [burden office]
       summary: Enter (or update) a government app or work group (the office only)
-      requestBody:
-        required: true
-        content: {application/json: {schema: {$ref: '#/components/schemas/WorkChannelIn'}}}
+      requestBody: {json: WorkChannelIn, required: true}
       responses:
-        '201':
-          description: the app or group
-          content: {application/json: {schema: {$ref: '#/components/schemas/WorkChannel'}}}
+        '201': {description: the app or group, json: WorkChannel}
       problems: [400, 401, 403, 404, 413, 503]
     """
     who, body = _office(), json_body()
@@ -103,9 +101,7 @@ def channels() -> Response:
       parameters:
       - {in: query, name: idle_days, schema: {type: integer, minimum: 1, maximum: 3650}}
       responses:
-        '200':
-          description: by name
-          content: {application/json: {schema: {$ref: '#/components/schemas/WorkChannelList'}}}
+        '200': {description: by name, json: WorkChannelList}
       problems: [400, 401, 403, 503]
     """
     caller()
@@ -125,9 +121,7 @@ def zombies() -> Response:
       parameters:
       - {in: query, name: idle_days, schema: {type: integer, minimum: 1, maximum: 3650}}
       responses:
-        '200':
-          description: the zombies, longest idle first
-          content: {application/json: {schema: {$ref: '#/components/schemas/WorkChannelList'}}}
+        '200': {description: 'the zombies, longest idle first', json: WorkChannelList}
       problems: [400, 401, 403, 503]
     """
     who, idle = _office(), _idle()
@@ -149,13 +143,9 @@ def submit_plan() -> Response:
     post:
       tags: [burden office]
       summary: File the department's inspection and assessment plan for a year, for the office
-      requestBody:
-        required: true
-        content: {application/json: {schema: {$ref: '#/components/schemas/InspectionPlanIn'}}}
+      requestBody: {json: InspectionPlanIn, required: true}
       responses:
-        '201':
-          description: the pending plan
-          content: {application/json: {schema: {$ref: '#/components/schemas/InspectionPlan'}}}
+        '201': {description: the pending plan, json: InspectionPlan}
       problems: [400, 401, 403, 409, 413, 503]
     """
     who, body = caller(), json_body()
@@ -167,42 +157,15 @@ def submit_plan() -> Response:
     return json_response(answer, status=201)
 
 
-def _decide_plan(plan_id: int, approve: bool) -> Response:
-    who = _office()
-    reason = _optional(json_body(required=False), "reason")
-    with store.unit_of_work() as db:
-        answer = _plan(inspections.decide_plan(db, plan_id, approve, reason, who.actor))
-    return json_response(answer)
+def _decide_plan(db: Session, who: Caller, plan_id: int, approve: bool,
+                 reason: str) -> dict[str, Any]:
+    return _plan(inspections.decide_plan(db, plan_id, approve, reason, who.actor))
 
 
-_PLAN_DOC = """{verb} a pending plan (the office only).
-    ---
-    post:
-      tags: [burden office]
-      summary: {verb} an inspection plan, with the reason
-      parameters: [{{in: path, name: plan_id, required: true, schema: {{type: integer}}}}]
-      requestBody:
-        content: {{application/json: {{schema: {{$ref: '#/components/schemas/Decision'}}}}}}
-      responses:
-        '200':
-          description: the decided plan
-          content: {{application/json: {{schema: {{$ref: '#/components/schemas/InspectionPlan'}}}}}}
-      problems: [400, 401, 403, 404, 409, 413, 503]
-    """
-
-
-@bp.post("/inspection-plans/<int:plan_id>/approve")
-def approve_plan(plan_id: int) -> Response:
-    return _decide_plan(plan_id, True)
-
-
-@bp.post("/inspection-plans/<int:plan_id>/refuse")
-def refuse_plan(plan_id: int) -> Response:
-    return _decide_plan(plan_id, False)
-
-
-approve_plan.__doc__ = _PLAN_DOC.format(verb="Approve")
-refuse_plan.__doc__ = _PLAN_DOC.format(verb="Refuse")
+add_decision_routes(bp, Decision(
+    "/inspection-plans/<int:plan_id>", ("approve", "refuse"), "burden office",
+    "{verb} an inspection plan (the office only)", "InspectionPlan", _office), _decide_plan,
+    endpoint_suffix="_plan")
 
 
 @bp.post("/indicators")
@@ -213,13 +176,9 @@ def set_indicators() -> Response:
       tags: [burden office]
       summary: Set the department's indicators for a year; more than last year's only by the
         office, with increase_reason (otherwise 422 and a line in the burden ledger)
-      requestBody:
-        required: true
-        content: {application/json: {schema: {$ref: '#/components/schemas/IndicatorsIn'}}}
+      requestBody: {json: IndicatorsIn, required: true}
       responses:
-        '201':
-          description: the version stored
-          content: {application/json: {schema: {$ref: '#/components/schemas/Indicators'}}}
+        '201': {description: the version stored, json: Indicators}
       problems: [400, 401, 403, 404, 409, 413, 422, 503]
     """
     who, body = caller(), json_body()
@@ -254,13 +213,9 @@ def receive_complaint() -> Response:
     post:
       tags: [burden office]
       summary: Take in a burden complaint from a letter, visit, the web or the phone (the office)
-      requestBody:
-        required: true
-        content: {application/json: {schema: {$ref: '#/components/schemas/ComplaintIn'}}}
+      requestBody: {json: ComplaintIn, required: true}
       responses:
-        '201':
-          description: the complaint, received
-          content: {application/json: {schema: {$ref: '#/components/schemas/Complaint'}}}
+        '201': {description: 'the complaint, received', json: Complaint}
       problems: [400, 401, 403, 404, 413, 503]
     """
     who, body = _office(), json_body()
@@ -283,12 +238,9 @@ def complaint_step(complaint_id: int, step: str) -> Response:
       - {in: path, name: complaint_id, required: true, schema: {type: integer}}
       - {in: path, name: step, required: true, schema: {type: string, enum: [verify, uphold,
          dismiss, rectify, publish, typical]}}
-      requestBody:
-        content: {application/json: {schema: {$ref: '#/components/schemas/ComplaintStep'}}}
+      requestBody: {json: ComplaintStep}
       responses:
-        '200':
-          description: the complaint after the step
-          content: {application/json: {schema: {$ref: '#/components/schemas/Complaint'}}}
+        '200': {description: the complaint after the step, json: Complaint}
       problems: [400, 401, 403, 404, 409, 413, 503]
     """
     who, body = _office(), json_body(required=False)
@@ -312,9 +264,7 @@ def counts() -> Response:
       parameters:
       - {in: query, name: year, schema: {type: integer, minimum: 2000, maximum: 2100}}
       responses:
-        '200':
-          description: per department code
-          content: {application/json: {schema: {$ref: '#/components/schemas/OfficeCounts'}}}
+        '200': {description: per department code, json: OfficeCounts}
       problems: [400, 401, 403, 503]
     """
     _office()
@@ -335,13 +285,9 @@ def set_cap(kind: str, measure: str) -> Response:
       parameters:
       - {in: path, name: kind, required: true, schema: {type: string, enum: [document, meeting]}}
       - {in: path, name: measure, required: true, schema: {type: string}}
-      requestBody:
-        required: true
-        content: {application/json: {schema: {$ref: '#/components/schemas/CapIn'}}}
+      requestBody: {json: CapIn, required: true}
       responses:
-        '200':
-          description: the cap in force
-          content: {application/json: {schema: {$ref: '#/components/schemas/CapIn'}}}
+        '200': {description: the cap in force, json: CapIn}
       problems: [400, 401, 403, 413, 503]
     """
     who, body = _office(), json_body()

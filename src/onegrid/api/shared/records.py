@@ -73,9 +73,7 @@ def dataset_changes(dataset_id: str) -> Response:
         - limit
         - purpose
       responses:
-        '200':
-          description: changes in order and the next cursor
-          content: {application/json: {schema: {$ref: '#/components/schemas/Changes'}}}
+        '200': {description: changes in order and the next cursor, json: Changes}
       problems: [400, 401, 403, 404]
     """
     feed = pulled(ChangesSince(dataset_id, number("since", 0),
@@ -122,9 +120,7 @@ def subject_lookup() -> Response:
         get the same 404. Every lookup, found or not, is traced (the key masked, a resident ID
         with its keyed hash); a caller gets 60 lookups a minute (ONEGRID_LOOKUPS_PER_MINUTE,
         counted per web process), then 429 with Retry-After.
-      requestBody:
-        required: true
-        content: {application/json: {schema: {$ref: '#/components/schemas/SubjectLookup'}}}
+      requestBody: {json: SubjectLookup, required: true}
       parameters: [purpose]
       responses: {'200': {$ref: '#/components/responses/subject'}}
       problems: [400, 401, 403, 404, 413, 429]

@@ -9,6 +9,7 @@ from flask import Blueprint, Response
 
 from onegrid.api import store
 from onegrid.api.caller import caller
+from onegrid.api.decisions import Decision, add_decision_routes, by_department
 from onegrid.api.features import json_response
 from onegrid.api.params import body_text, instant, json_body
 from onegrid.platform.collection.gate import Ask, declare
@@ -33,6 +34,21 @@ def _grant_request(req: GrantRequest) -> dict[str, Any]:
             "decided_by": req.decided_by, "decided_at": req.decided_at, "reason": req.reason}
 
 
+@bp.get("/grant-requests")
+def list_grant_requests() -> Response:
+    """Requests made or to decide.
+    ---
+    get:
+      tags: [grants]
+      summary: The caller's requests and those it must decide as owner
+      responses:
+        '200': {description: newest first, json: GrantRequestList}
+      problems: [401, 403]
+    """
+    found = grants.requests_for(store.session(), caller().department)
+    return json_response({"grant_requests": [_grant_request(r) for r in found]})
+
+
 @bp.post("/grant-requests")
 def create_grant_request() -> Response:
     """Ask for a conditional dataset.
@@ -40,13 +56,11 @@ def create_grant_request() -> Response:
     post:
       tags: [grants]
       summary: Ask the owner for fields of a conditional dataset, with a purpose and an expiry
-      requestBody:
-        required: true
-        content: {application/json: {schema: {$ref: '#/components/schemas/GrantRequestIn'}}}
+      requestBody: {json: GrantRequestIn, required: true}
       responses:
         '201':
           description: the pending request
-          content: {application/json: {schema: {$ref: '#/components/schemas/GrantRequest'}}}
+          json: GrantRequest
           links:
             approve:
               operationId: post_requests.approve
@@ -66,60 +80,10 @@ def create_grant_request() -> Response:
     return json_response(_grant_request(req), status=201)
 
 
-@bp.get("/grant-requests")
-def list_grant_requests() -> Response:
-    """Requests made or to decide.
-    ---
-    get:
-      tags: [grants]
-      summary: The caller's requests and those it must decide as owner
-      responses:
-        '200':
-          description: newest first
-          content: {application/json: {schema: {$ref: '#/components/schemas/GrantRequestList'}}}
-      problems: [401, 403]
-    """
-    found = grants.requests_for(store.session(), caller().department)
-    return json_response({"grant_requests": [_grant_request(r) for r in found]})
-
-
-def _decide(request_id: int, approve: bool) -> Response:
-    who = caller()
-    reason = json_body(required=False).get("reason", "")
-    with store.unit_of_work() as db:
-        req = grants.decide(db, who.department, who.actor, request_id, approve,
-                            reason if isinstance(reason, str) else "")
-    return json_response(_grant_request(req))
-
-
-_DECISION_DOC = """{verb} a pending request (owner only).
-    ---
-    post:
-      tags: [grants]
-      summary: {verb} a grant request; only the dataset's owner department may
-      parameters: [request_id]
-      requestBody:
-        content: {{application/json: {{schema: {{$ref: '#/components/schemas/Decision'}}}}}}
-      responses:
-        '200':
-          description: the decided request
-          content: {{application/json: {{schema: {{$ref: '#/components/schemas/GrantRequest'}}}}}}
-      problems: [400, 401, 403, 404, 409, 413]
-    """
-
-
-@bp.post("/grant-requests/<int:request_id>/approve")
-def approve(request_id: int) -> Response:
-    return _decide(request_id, True)
-
-
-@bp.post("/grant-requests/<int:request_id>/deny")
-def deny(request_id: int) -> Response:
-    return _decide(request_id, False)
-
-
-approve.__doc__ = _DECISION_DOC.format(verb="Approve")
-deny.__doc__ = _DECISION_DOC.format(verb="Deny")
+add_decision_routes(bp, Decision(
+    "/grant-requests/<int:request_id>", ("approve", "deny"), "grants",
+    "{verb} a grant request (only the dataset's owner department may)", "GrantRequest"),
+    by_department(grants.decide, _grant_request))
 
 
 def _collection(req: CollectionRequest) -> dict[str, Any]:
@@ -159,13 +123,9 @@ def create_collection_request() -> Response:
         per field where and how to pull it (and the grant to request); `missing` lists the
         areas where it exists nowhere, which become collection tasks for the grid workers
         there (`collection_tasks`), kept in the caller's `dataset`.
-      requestBody:
-        required: true
-        content: {application/json: {schema: {$ref: '#/components/schemas/CollectionRequestIn'}}}
+      requestBody: {json: CollectionRequestIn, required: true}
       responses:
-        '201':
-          description: the answer, field by field
-          content: {application/json: {schema: {$ref: '#/components/schemas/CollectionRequest'}}}
+        '201': {description: 'the answer, field by field', json: CollectionRequest}
       problems: [400, 401, 403, 413]
     """
     who = caller()

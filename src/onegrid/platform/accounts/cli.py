@@ -61,10 +61,11 @@ def import_() -> None:
 def import_users(rt: Runtime, file: Path, passwords_file: Path | None) -> None:
     """Add or update the users listed in FILE (.xlsx, first sheet, or .csv in UTF-8), one a
     row under a header: username (用户名), name (姓名), role (角色: grid_worker 网格员,
-    department_staff 部门工作人员, operator 指挥中心值班员), department (部门, its code), areas
-    (工作区域: area codes, separated by spaces, commas or 、), phone (手机). A user already in the
-    store is set as its row says. If any row is wrong, every problem is listed by row and column
-    and nothing is written. New users get one-time passwords, written to a file."""
+    department_staff 部门工作人员, operator 指挥中心值班员, admin 管理员), department (部门, its
+    code), areas (工作区域: area codes, separated by spaces, commas or 、), phone (手机). A user
+    already in the store is set as its row says. If any row is wrong, every problem is listed
+    by row and column and nothing is written. New users get one-time passwords, written to a
+    file."""
     outcome: dict[str, int] = {}
 
     def change(session: Session) -> Mapping[str, str]:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from onegrid.platform.errors import NotFoundError
+from onegrid.platform.errors import InvalidInputError, NotFoundError
 from onegrid.platform.store.models import Department
+from onegrid.platform.trace.chain import append
+
+_CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
 def add_department(session: Session, code: str, name: str, name_en: str = "") -> Department:
@@ -20,6 +25,19 @@ def add_department(session: Session, code: str, name: str, name_en: str = "") ->
         .returning(Department)
     )
     return session.scalars(stmt, execution_options={"populate_existing": True}).one()
+
+
+def register_department(session: Session, code: str, name: str, name_en: str, actor: str
+                        ) -> Department:
+    """Add (or rename) a department as a person asks, checked and traced."""
+    code, name = code.strip(), name.strip()
+    if not _CODE.fullmatch(code):
+        raise InvalidInputError("a department's code is 1 to 32 letters, digits, '_' or '-'")
+    if not name:
+        raise InvalidInputError("the department's name is missing")
+    department = add_department(session, code, name, name_en.strip())
+    append(session, actor, "department.add", f"department:{code}", {"name": name})
+    return department
 
 
 def get_department(session: Session, code: str) -> Department:

@@ -48,6 +48,15 @@ def create_key(session: Session, department_code: str, secret_key: str,
     return key, clear
 
 
+def issue_key(session: Session, department_code: str, secret_key: str, label: str,
+              actor: str) -> tuple[IngestKey, str]:
+    """create_key, traced as ``actor``'s."""
+    key, clear = create_key(session, department_code, secret_key, label)
+    append(session, actor, "ingest_key.create", f"department:{department_code}",
+           {"kid": key.kid, "label": label})
+    return key, clear
+
+
 def list_keys(session: Session, department_code: str) -> list[IngestKey]:
     department = get_department(session, department_code)
     return list(session.scalars(select(IngestKey).where(IngestKey.department_id == department.id)
@@ -77,9 +86,7 @@ def publishing_key(session: Session, department_code: str, secret_key: str,
             return key.kid, _open(secret_key, key.kid, department.id, key.secret)
         except InvalidTag:  # sealed under another ONEGRID_SECRET_KEY: make a readable one
             pass
-    created, clear = create_key(session, department_code, secret_key, label)
-    append(session, label, "ingest_key.create", f"department:{department_code}",
-           {"kid": created.kid, "label": label})
+    created, clear = issue_key(session, department_code, secret_key, label, label)
     return created.kid, clear
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from onegrid.platform.accounts.one_time import new_password
@@ -33,7 +33,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {  # each column's key, and the headers it
     "phone": ("手机", "手机号", "电话", "联系电话"),
 }
 ROLE_NAMES = {"网格员": "grid_worker", "部门工作人员": "department_staff",
-              "指挥中心值班员": "operator", **{role: role for role in USER_ROLES}}
+              "指挥中心值班员": "operator",
+              "管理员": "admin", **{role: role for role in USER_ROLES}}
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9_.-]{1,63}")
 _AREA_SEPARATORS = re.compile(r"[\s,;，；、]+")
 _PHONE_NOISE = re.compile(r"[\s()（）-]+")
@@ -162,6 +163,22 @@ def get_user(session: Session, username: str) -> User:
     user = session.scalars(select(User).where(User.username == username)).first()
     if user is None:
         raise NotFoundError(f"no user {username!r}")
+    return user
+
+
+def users_page(session: Session, number: int, size: int) -> tuple[list[User], int]:
+    """Page ``number`` (from 1) of the users by username, with their areas; and how many pages
+    there are (at least 1)."""
+    total = session.scalar(select(func.count()).select_from(User)) or 0
+    users = session.scalars(select(User).options(selectinload(User.grids))
+                            .order_by(User.username).offset((number - 1) * size).limit(size))
+    return list(users), max(1, -(-total // size))
+
+
+def user_by_id(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFoundError(f"no user with id {user_id}")
     return user
 
 

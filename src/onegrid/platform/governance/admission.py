@@ -21,11 +21,6 @@ from onegrid.platform.store.models import ADMISSION_LEVELS, GridTask, User, user
 from onegrid.platform.trace.chain import append
 
 
-class NotAdmittedError(OneGridError, status=422, code="not-admitted",
-                       title="This task may not be pushed down there"):
-    """A department pushed down an item not admitted in force, or below its level."""
-
-
 @dataclass(frozen=True)
 class AdmissionItem:
     """An item of the admission list version in force: pushable unless ``kind`` is removed."""
@@ -36,6 +31,11 @@ class AdmissionItem:
     kind: str
     level: str
     basis: str
+
+
+class NotAdmittedError(OneGridError, status=422, code="not-admitted",
+                       title="This task may not be pushed down there"):
+    """A department pushed down an item not admitted in force, or below its level."""
 
 
 @dataclass(frozen=True)

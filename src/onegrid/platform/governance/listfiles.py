@@ -127,12 +127,7 @@ def read_rows(path: Path) -> list[dict[str, str]]:
         finally:
             book.close()
     elif suffix == ".csv":
-        raw = path.read_bytes()
-        try:
-            content = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            content = raw.decode("gb18030")
-        table = list(csv.reader(io.StringIO(content)))
+        table = _csv_table(path)
     else:
         raise ListFileError(f"{path.name}: read .csv or .xlsx files, not {suffix or 'this'}")
     table = [row for row in table if any(cell.strip() for cell in row)]
@@ -140,6 +135,19 @@ def read_rows(path: Path) -> list[dict[str, str]]:
         raise ListFileError(f"{path.name} is empty")
     header = [cell.strip() for cell in table[0]]
     return [dict(zip(header, (cell.strip() for cell in row), strict=False)) for row in table[1:]]
+
+
+def _csv_table(path: Path) -> list[list[str]]:
+    raw = path.read_bytes()
+    try:
+        try:
+            content = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            content = raw.decode("gb18030")
+        return list(csv.reader(io.StringIO(content)))
+    except (UnicodeDecodeError, csv.Error) as exc:  # a binary file named .csv
+        raise ListFileError(f"{path.name} is not a CSV text file in UTF-8 or GB 18030 "
+                            f"({exc.__class__.__name__})") from None
 
 
 def _cell(value: object) -> str:

@@ -128,3 +128,23 @@ def applications_for(session: Session, department: Department) -> list[Admission
         .where(or_(AdmissionApplication.department_id == department.id,
                    AdmissionApplication.area_id.in_(reviewed)))
         .order_by(AdmissionApplication.id.desc())))
+
+
+def all_applications(session: Session, limit: int = 500) -> list[AdmissionApplication]:
+    """The newest applications of every department, newest first."""
+    return list(session.scalars(select(AdmissionApplication)
+                                .order_by(AdmissionApplication.id.desc()).limit(limit)))
+
+
+def decide_as_reviewer(session: Session, actor: str, application_id: int, approve: bool,
+                       reason: str) -> AdmissionApplication:
+    """decide() in the name of the reviewer office of the application's area (an administrator
+    deciding for it; the trace names ``actor``)."""
+    row = session.get(AdmissionApplication, application_id)
+    reviewer = office_of(session, REVIEWER, row.area_id) if row is not None else None
+    if row is None:
+        raise NotFoundError(f"no admission application {application_id}")
+    if reviewer is None:
+        raise ConflictError(f"the area of application {row.id} has no admission reviewer "
+                            "(onegrid office set admission_reviewer AREA DEPARTMENT)")
+    return decide(session, reviewer, actor, application_id, approve, reason)

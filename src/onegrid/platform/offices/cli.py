@@ -3,11 +3,13 @@ burden-reduction office's registers (docs/burden-office.md)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
+from sqlalchemy.orm import Session
 
 from onegrid.platform.cli import OneGridGroup, Runtime, pass_runtime
 from onegrid.platform.offices import apps as channels
@@ -21,13 +23,26 @@ from onegrid.platform.store.models import (
     COMPLAINT_CHANNELS,
     OUTPUT_KINDS,
     OUTPUT_MEASURES,
+    InspectionPlan,
 )
 
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 ACTOR = "cli"
 
 
-def _table(counted: dict[str, dict[str, int]]) -> None:
+def _department_year(command: Callable[..., None]) -> Callable[..., None]:
+    """The arguments DEPARTMENT YEAR, whose plan, indicators or list a command sets."""
+    return click.argument("department")(click.argument("year", type=int)(command))
+
+
+def _say(plan: InspectionPlan) -> None:
+    click.echo(f"plan {plan.id}: {plan.status}")
+
+
+def _table(rt: Runtime, count: Callable[[Session], dict[str, dict[str, int]]]) -> None:
+    """Per department code, its figures (read in one session)."""
+    with rt.session() as session:
+        counted = count(session)
     for code, figures in sorted(counted.items()):
         click.echo(f"{code or '(not verified)'}\t"
                    + "\t".join(f"{k}={v}" for k, v in sorted(figures.items())))
@@ -97,8 +112,7 @@ def inspection() -> None:
 
 
 @inspection.command("plan")
-@click.argument("department")
-@click.argument("year", type=int)
+@_department_year
 @click.option("--inspections", "planned", type=click.IntRange(0), required=True,
               help="How many inspections and assessments the plan holds.")
 @click.option("--detail", required=True, help="What the plan holds.")
@@ -107,7 +121,7 @@ def inspection_plan(rt: Runtime, department: str, year: int, planned: int, detai
     """File DEPARTMENT's plan for YEAR, pending the office."""
     with rt.unit_of_work() as session:
         plan = inspections.submit_plan(session, department, year, planned, detail, ACTOR)
-        click.echo(f"plan {plan.id}: {plan.status}")
+        _say(plan)
 
 
 @inspection.command("decide")
@@ -119,12 +133,11 @@ def inspection_decide(rt: Runtime, plan_id: int, decision: str, reason: str) -> 
     """The office approves or refuses a pending plan."""
     with rt.unit_of_work() as session:
         plan = inspections.decide_plan(session, plan_id, decision == "approve", reason, ACTOR)
-        click.echo(f"plan {plan.id}: {plan.status}")
+        _say(plan)
 
 
 @inspection.command("indicators")
-@click.argument("department")
-@click.argument("year", type=int)
+@_department_year
 @click.argument("indicators", nargs=-1, required=True)
 @click.option("--increase-reason", default="",
               help="The office approves more indicators than last year, for this reason.")
@@ -142,8 +155,7 @@ def inspection_indicators(rt: Runtime, department: str, year: int, indicators: t
 
 @inspection.command("item")
 @click.argument("kind", type=click.Choice(ASSESSMENT_LISTS))
-@click.argument("department")
-@click.argument("year", type=int)
+@_department_year
 @click.argument("name")
 @pass_runtime
 def inspection_item(rt: Runtime, kind: str, department: str, year: int, name: str) -> None:
@@ -158,8 +170,7 @@ def inspection_item(rt: Runtime, kind: str, department: str, year: int, name: st
 @pass_runtime
 def inspection_counts(rt: Runtime, year: int) -> None:
     """Per department: inspections in approved plans, indicators, veto items, pledges."""
-    with rt.session() as session:
-        _table(inspections.counts(session, year))
+    _table(rt, lambda session: inspections.counts(session, year))
 
 
 @click.group("complaint", cls=OneGridGroup)
@@ -209,8 +220,7 @@ def complaint_typical(rt: Runtime, complaint_id: int, quarter: str) -> None:
 @pass_runtime
 def complaint_counts(rt: Runtime) -> None:
     """Complaints per department concerned, by state."""
-    with rt.session() as session:
-        _table(complaints.per_department(session))
+    _table(rt, complaints.per_department)
 
 
 @click.group("output", cls=OneGridGroup)
@@ -247,8 +257,7 @@ def output_import(rt: Runtime, file: Path) -> None:
 @pass_runtime
 def output_counts(rt: Runtime) -> None:
     """Per department: documents and meetings, and those over a cap."""
-    with rt.session() as session:
-        _table(documents.per_department(session))
+    _table(rt, documents.per_department)
 
 
 COMMANDS = (apps, inspection, complaint, output)

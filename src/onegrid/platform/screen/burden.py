@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import DateTime, Select, func, select
 from sqlalchemy.orm import Session
 
 from onegrid.platform.store.models import BurdenEvent, CollectionRequest, Department, TraceEntry
@@ -22,6 +22,9 @@ MEASURES: dict[str, tuple[str, ...]] = {
     "flags_raised": ("flag_already_have", "flag_not_admitted"),
 }
 ALL = ""  # the department key of the city-wide line
+# The trace action of history imported from before the platform kept its own records (a
+# city's registers, the demo's simulated years): its detail's covers_from says from when.
+HISTORY_IMPORTED = "history.imported"
 
 
 @dataclass(frozen=True)
@@ -103,8 +106,14 @@ def _queries(start: datetime, end: datetime) -> dict[str, Select[str | None, int
 
 
 def _recording_since(session: Session) -> datetime | None:
-    """When the platform started keeping its trace: nothing before can be compared honestly."""
-    return session.scalar(select(func.min(TraceEntry.at)))
+    """When the platform's records start: its first trace entry, or the earliest moment that
+    history imported into it covers (HISTORY_IMPORTED entries, appended when imported, say
+    what they cover); nothing before can be compared honestly."""
+    first = session.scalar(select(func.min(TraceEntry.at)))
+    covered = session.scalar(
+        select(func.min(TraceEntry.detail["covers_from"].astext.cast(DateTime(timezone=True))))
+        .where(TraceEntry.action == HISTORY_IMPORTED))
+    return min((moment for moment in (first, covered) if moment is not None), default=None)
 
 
 def _minus_year(day: date) -> date:

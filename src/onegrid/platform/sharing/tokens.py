@@ -14,6 +14,7 @@ from onegrid.platform.accounts.departments import get_department
 from onegrid.platform.accounts.revocation import revoke
 from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.store.models import TOKEN_SCOPES, ApiToken, Department
+from onegrid.platform.trace.chain import append
 
 PREFIX = "og_"
 DEFAULT_DAYS = 365
@@ -39,6 +40,15 @@ def create_token(session: Session, department_code: str, label: str = "",
     return token, clear
 
 
+def issue_token(session: Session, department_code: str, label: str, valid_days: int,
+                scope: str, actor: str) -> tuple[ApiToken, str]:
+    """create_token, traced as ``actor``'s (never the token itself)."""
+    row, clear = create_token(session, department_code, label, valid_days, scope)
+    append(session, actor, "token.create", f"department:{department_code}",
+           {"token_id": row.id, "scope": scope, "label": label, "expires_at": row.expires_at})
+    return row, clear
+
+
 def valid_token(session: Session, clear: str) -> tuple[ApiToken, Department] | None:
     """The token (known, unrevoked, unexpired) and its department, else None."""
     now = datetime.now(UTC)
@@ -57,6 +67,13 @@ def list_tokens(session: Session) -> list[tuple[ApiToken, str]]:
                            .join(Department, ApiToken.department_id == Department.id)
                            .order_by(ApiToken.id.desc()))
     return [(token, code) for token, code in rows]
+
+
+def listed_tokens(session: Session, actor: str) -> list[tuple[ApiToken, str]]:
+    """list_tokens, the look traced as ``actor``'s."""
+    tokens = list_tokens(session)
+    append(session, actor, "token.list", "api_token", {"tokens": len(tokens)})
+    return tokens
 
 
 def revoke_token(session: Session, token_id: int, actor: str) -> ApiToken:

@@ -24,7 +24,7 @@ from onegrid.platform.settings import STORE_SRID
 from onegrid.platform.store.models.base import Base, created, one_of
 
 AREA_LEVELS = ("city", "district", "street", "community", "grid")
-USER_ROLES = ("grid_worker", "department_staff", "operator")
+USER_ROLES = ("grid_worker", "department_staff", "operator", "admin")
 TOKEN_SCOPES = ("data", "open311")  # what each opens: api/scopes.py
 
 

@@ -110,7 +110,7 @@ def _core() -> None:
     sa.Column('disabled_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('phone_hash', sa.String(length=64), nullable=True),
     sa.Column('phone_masked', sa.String(length=24), nullable=True),
-    sa.CheckConstraint("role IN ('grid_worker', 'department_staff', 'operator')", name='role_allowed'),
+    sa.CheckConstraint("role IN ('grid_worker', 'department_staff', 'operator', 'admin')", name='role_allowed'),
     sa.ForeignKeyConstraint(['department_id'], ['department.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('username')
