@@ -214,7 +214,7 @@ def test_pages_cover_every_item_once(client, seeded: Seeder) -> None:
 @pytest.mark.parametrize("query", [
     {"status": "lost"}, {"kind": "memo"}, {"first": "2026-13-01"}, {"last": "yesterday"},
     {"first": "2026-10-02", "last": "2026-10-01"}, {"area": "999999"}, {"page": "0"},
-    {"per_page": "201"}, {"page": "x"}, {"department": "NOPE"}])
+    {"per_page": "201"}, {"page": "x"}, {"department": "NOPE"}, {"last": "9999-12-31"}])
 def test_bad_filters_are_problems_not_errors(client, seeded: Seeder, query: dict) -> None:
     _sign_in(client, "op1")
     for path in ("/workbench", "/workbench.json"):

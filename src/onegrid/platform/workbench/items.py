@@ -54,8 +54,8 @@ from onegrid.platform.workbench.deadlines import due_after, end_of
 
 KINDS = ("issue", "collection", "application", "complaint")
 # A status filter names one kind's state, or every kind's waiting (open) or late (overdue) items.
-STATUSES = ("open", "overdue", *dict.fromkeys(
-    (*ISSUE_STATES, *COLLECTION_TASK_STATES, *APPLICATION_STATES, *COMPLAINT_STATES)))
+STATUSES = tuple(dict.fromkeys(("open", "overdue", *ISSUE_STATES, *COLLECTION_TASK_STATES,
+                                *APPLICATION_STATES, *COMPLAINT_STATES)))
 MAX_PAGE = 200
 
 
@@ -78,6 +78,8 @@ class WorkFilter:
             raise InvalidInputError(f"kind is one of {', '.join(KINDS)}")
         if self.status is not None and self.status not in STATUSES:
             raise InvalidInputError(f"status is one of {', '.join(STATUSES)}")
+        if any(day and not 1900 <= day.year < 9999 for day in (self.first, self.last)):
+            raise InvalidInputError("a day is between the years 1900 and 9998")
         if self.first and self.last and self.last < self.first:
             raise InvalidInputError("the last day is before the first")
 
