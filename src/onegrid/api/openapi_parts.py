@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from onegrid.api import params
-from onegrid.platform.workbench.items import KINDS, MAX_PAGE, STATUSES
+from onegrid.platform.workbench.filters import KINDS, STATUSES
+from onegrid.platform.workbench.items import MAX_PAGE
 
 _STR, _INT, _NUM = {"type": "string"}, {"type": "integer"}, {"type": "number"}
 _FILE = {"type": "string", "format": "binary"}

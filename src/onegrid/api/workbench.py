@@ -17,16 +17,9 @@ from onegrid.gis.maps import work_map
 from onegrid.platform.accounts.departments import list_departments
 from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.governance.offices import area_by_code
-from onegrid.platform.workbench.items import (
-    KINDS,
-    MAX_PAGE,
-    STATUSES,
-    WorkFilter,
-    WorkItem,
-    WorkPage,
-    department_scope,
-    work_items,
-)
+from onegrid.platform.workbench.filters import KINDS, STATUSES, WorkFilter
+from onegrid.platform.workbench.items import MAX_PAGE, WorkPage, department_scope, work_items
+from onegrid.platform.workbench.kinds import WorkItem
 
 bp = Blueprint("workbench", __name__)
 PER_PAGE = 50

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from onegrid.platform.loop.queries import GridRecord, IssuePoint
 from onegrid.platform.store.models import Area
-from onegrid.platform.workbench.items import WorkItem
+from onegrid.platform.workbench.kinds import WorkItem
 
 STATUS_COLOURS = {"reported": "#d9480f", "routed": "#e67700", "dispatched": "#f08c00",
                   "in_progress": "#1971c2", "resolved": "#2f9e44", "verified": "#2b8a3e",
