@@ -26,6 +26,7 @@ from onegrid.api import (
     store,
     throttle,
     tiles,
+    workbench,
 )
 from onegrid.platform.settings import Settings
 
@@ -48,6 +49,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     i18n.init_app(app)
     for blueprint in (auth.bp, grid.bp, issues.bp, open311.bp, tiles.bp, openapi.bp, screen.bp,
-                      admin.bp, *shared.BLUEPRINTS, *ogc.BLUEPRINTS):
+                      admin.bp, workbench.bp, *shared.BLUEPRINTS, *ogc.BLUEPRINTS):
         app.register_blueprint(blueprint)
     return app

@@ -41,7 +41,7 @@ from onegrid.platform.settings import WebRules
 from onegrid.platform.store.models import User
 
 bp = Blueprint("auth", __name__)
-HOME = {"grid_worker": "grid.home", "department_staff": "issues.queue_page",
+HOME = {"grid_worker": "grid.home", "department_staff": "workbench.page",
         "operator": "issues.queue_page", "admin": "admin.home"}
 P = ParamSpec("P")
 View = Callable[P, ResponseReturnValue]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from onegrid.api import params
+from onegrid.platform.workbench.filters import KINDS, STATUSES
+from onegrid.platform.workbench.items import MAX_PAGE
 
 _STR, _INT, _NUM = {"type": "string"}, {"type": "integer"}, {"type": "number"}
 _FILE = {"type": "string", "format": "binary"}
@@ -65,6 +67,16 @@ PARAMETERS = {
     "application_id": _id("application_id"),
     "token_id": _id("token_id"),
     "kid": {"in": "path", "name": "kid", "required": True, "schema": _STR},
+    # the workbench's filters (platform/workbench/items.py)
+    "kind": _q("kind", {"type": "string", "enum": list(KINDS)}, "one kind of work item"),
+    "status": _q("status", {"type": "string", "enum": list(STATUSES)},
+                 "a kind's state, or every kind's open (waiting) or overdue items"),
+    "category": _q("category", {"type": "string", "maxLength": 32},
+                   "an issue's category, a task's or application's task type, a complaint's "
+                   "channel"),
+    "area": _q("area", _STR, "an area code: items at or under it (complaints have none)"),
+    "per_page": _q("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE,
+                                "default": 50}, "items a page"),
 }
 
 _LINK = {"type": "object", "required": ["href", "rel"],
@@ -296,6 +308,21 @@ SCHEMAS: dict[str, Any] = {**_OFFICES,
                                 "new": {"$ref": "#/components/schemas/ListVersion"},
                                 "added": _OBJ, "removed": _OBJ,
                                 "changed": {**_OBJ, "description": "key: field: {old, new}"}}},
+    "WorkItem": {"type": "object",
+                 "required": ["kind", "id", "status", "created_at", "open", "overdue"],
+                 "properties": {"kind": {"type": "string", "enum": list(KINDS)}, "id": _INT,
+                                "title": _STR, "status": _STR, "category": _STR,
+                                "area": {**_STR, "nullable": True},
+                                "department": {**_STR, "nullable": True},
+                                "created_at": _DT, "due_at": _DT_NULL,
+                                "due_on": {"type": "string", "format": "date", "nullable": True,
+                                           "description": "a whole-day deadline's last day"},
+                                "open": {"type": "boolean"}, "overdue": {"type": "boolean"},
+                                "lon": {**_NUM, "nullable": True},
+                                "lat": {**_NUM, "nullable": True}}},
+    "WorkPage": {"type": "object", "required": ["total", "page", "per_page", "items"],
+                 "properties": {"total": _INT, "page": _INT, "per_page": _INT, "items": {
+                     "type": "array", "items": {"$ref": "#/components/schemas/WorkItem"}}}},
     "TileLayers": {"type": "object", "required": ["layers", "template"],
                    "properties": {"layers": {"type": "array", "items": _STR},
                                   "template": _STR}},

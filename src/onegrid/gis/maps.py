@@ -1,9 +1,11 @@
-"""The grid worker's map: folium drawing the worker's grids, issues and shared records, with
-Leaflet loaded from our own static files and base tiles only when a tile URL is configured."""
+"""The grid worker's map (their grids, issues and shared records) and the workbench's (a
+department's work items): folium, with Leaflet loaded from our own static files and base tiles
+only when a tile URL is configured."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -15,10 +17,13 @@ from sqlalchemy.orm import Session
 
 from onegrid.platform.loop.queries import GridRecord, IssuePoint
 from onegrid.platform.store.models import Area
+from onegrid.platform.workbench.kinds import WorkItem
 
 STATUS_COLOURS = {"reported": "#d9480f", "routed": "#e67700", "dispatched": "#f08c00",
                   "in_progress": "#1971c2", "resolved": "#2f9e44", "verified": "#2b8a3e",
                   "evaluated": "#5c940d", "closed": "#868e96"}
+KIND_COLOURS = {"issue": "#1c7ed6", "collection": "#7048e8", "application": "#0c8599",
+                "complaint": "#c2255c"}
 
 
 class HtmlPopup(MacroElement):
@@ -50,12 +55,7 @@ def grid_map(session: Session, grid_ids: list[int], issues: list[IssuePoint],
              records: list[GridRecord], *, leaflet_js: str, leaflet_css: str,
              tile_url: str = "") -> RenderedMap:
     """Render the map; ``issues`` and ``records`` carry lon/lat in the store datum."""
-    fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=True)
-    # Our own copies instead of folium's CDN defaults (jQuery and Bootstrap are not needed).
-    fmap.default_js = [("leaflet", leaflet_js)]
-    fmap.default_css = [("leaflet_css", leaflet_css)]
-    if tile_url:
-        folium.TileLayer(tiles=tile_url, attr="OneGrid base map").add_to(fmap)
+    fmap = _blank(leaflet_js, leaflet_css, tile_url)
     bounds = _add_grids(session, fmap, grid_ids)
     for record in records:
         folium.CircleMarker([record["lat"], record["lon"]], radius=4, color="#495057",
@@ -67,6 +67,41 @@ def grid_map(session: Session, grid_ids: list[int], issues: list[IssuePoint],
         folium.CircleMarker([issue["lat"], issue["lon"]], radius=8, color=colour, fill=True,
                             fill_opacity=0.8, tooltip=f"#{issue['id']} {escape(issue['category'])}"
                             ).add_child(HtmlPopup(link)).add_to(fmap)
+    return _rendered(fmap, bounds)
+
+
+def work_map(items: Sequence[WorkItem], *, leaflet_js: str, leaflet_css: str,
+             tile_url: str = "") -> RenderedMap:
+    """A department's work items that have a place (issues at their point, collection tasks in
+    their first target area), coloured by kind and status; overdue ones ringed in red."""
+    fmap = _blank(leaflet_js, leaflet_css, tile_url)
+    points: list[tuple[float, float]] = []
+    for item in items:
+        if item.lon is None or item.lat is None:
+            continue
+        points.append((item.lat, item.lon))
+        label = f"{escape(item.kind)} #{item.id} {escape(item.category)}"
+        link = f'<a href="/issues/{item.id}">#{item.id}</a>' if item.kind == "issue" else label
+        folium.CircleMarker([item.lat, item.lon], radius=8, fill=True, fill_opacity=0.8,
+                            fill_color=STATUS_COLOURS.get(item.status, KIND_COLOURS[item.kind]),
+                            color="#e03131" if item.overdue else KIND_COLOURS[item.kind],
+                            weight=4 if item.overdue else 2, tooltip=label
+                            ).add_child(HtmlPopup(link)).add_to(fmap)
+    lats, lons = [p[0] for p in points], [p[1] for p in points]
+    return _rendered(fmap, [[min(lats), min(lons)], [max(lats), max(lons)]] if points else [])
+
+
+def _blank(leaflet_js: str, leaflet_css: str, tile_url: str) -> folium.Map:
+    fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=True)
+    # Our own copies instead of folium's CDN defaults (jQuery and Bootstrap are not needed).
+    fmap.default_js = [("leaflet", leaflet_js)]
+    fmap.default_css = [("leaflet_css", leaflet_css)]
+    if tile_url:
+        folium.TileLayer(tiles=tile_url, attr="OneGrid base map").add_to(fmap)
+    return fmap
+
+
+def _rendered(fmap: folium.Map, bounds: list[list[float]]) -> RenderedMap:
     if bounds:
         fmap.fit_bounds(bounds)
     root = fmap.get_root()

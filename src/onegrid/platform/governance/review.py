@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from onegrid.platform.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
@@ -25,6 +25,7 @@ from onegrid.platform.store.models import (
 from onegrid.platform.trace.chain import append
 
 REVIEWER = "admission_reviewer"
+DECIDE_WITHIN_DAYS = 10  # working days after the application for the reviewer's decision
 
 
 @dataclass(frozen=True)
@@ -121,12 +122,8 @@ def _admit(session: Session, row: AdmissionApplication, actor: str, now: datetim
 
 def applications_for(session: Session, department: Department) -> list[AdmissionApplication]:
     """The department's applications and those its reviewer offices decide, newest first."""
-    reviewed = select(AreaOffice.area_id).where(AreaOffice.department_id == department.id,
-                                                AreaOffice.role == REVIEWER)
     return list(session.scalars(
-        select(AdmissionApplication)
-        .where(or_(AdmissionApplication.department_id == department.id,
-                   AdmissionApplication.area_id.in_(reviewed)))
+        select(AdmissionApplication).where(concerning(department.id))
         .order_by(AdmissionApplication.id.desc())))
 
 
@@ -148,3 +145,11 @@ def decide_as_reviewer(session: Session, actor: str, application_id: int, approv
         raise ConflictError(f"the area of application {row.id} has no admission reviewer "
                             "(onegrid office set admission_reviewer AREA DEPARTMENT)")
     return decide(session, reviewer, actor, application_id, approve, reason)
+
+
+def concerning(department_id: int) -> ColumnElement[bool]:
+    """An application the department made, or one its reviewer offices decide."""
+    reviewed = select(AreaOffice.area_id).where(AreaOffice.department_id == department_id,
+                                                AreaOffice.role == REVIEWER)
+    return or_(AdmissionApplication.department_id == department_id,
+               AdmissionApplication.area_id.in_(reviewed))

@@ -23,6 +23,8 @@ from onegrid.platform.trace.chain import append
 
 # The hotline's categories (its own words, attribute `category`) that are burden complaints.
 BURDEN_CATEGORIES = frozenset({"基层减负", "减负", "形式主义", "burden"})
+FINAL_STATES = ("published", "dismissed")  # a complaint in any other state awaits handling
+HANDLE_WITHIN_DAYS = 15  # working days from receipt to a published result (or a dismissal)
 # step: (from, to, the field its text fills)
 STEPS: dict[str, tuple[str, str, str]] = {
     "verify": ("received", "verifying", ""),           # the department concerned is named

@@ -1,0 +1,1 @@
+"""A department's workbench: everything waiting on it, in one list with working-time deadlines."""
