@@ -61,9 +61,9 @@ def burden_csv() -> Response:
 burden_page.__doc__ = _REPORT_DOC.format(what="", response="page")
 burden_print.__doc__ = _REPORT_DOC.format(what=" as a printable page", response="page")
 burden_csv.__doc__ = _REPORT_DOC.format(
-    what=" as CSV: a row per department and measure, previous_year empty where there is no "
-         "data; the share of requests answered from shared data is in per cent, its change "
-         "in change_points", response="csv")
+    what=" as CSV, a row per department and measure (previous_year empty where there is no "
+         "data; the share of requests answered from shared data in per cent, its change in "
+         "change_points)", response="csv")
 
 
 def _csv_rows(period: Period, report: BurdenReport) -> Iterator[list[Any]]:
