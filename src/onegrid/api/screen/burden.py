@@ -26,11 +26,9 @@ _REPORT_DOC = """The year-on-year burden report{what}.
     get:
       tags: [pages]
       summary: The year-on-year burden report{what}, for a period (default this year so far)
-      security: [{{session: []}}]
+      page: signed_in
       parameters: [first, last, department]
-      responses:
-        '200': {{$ref: '#/components/responses/{response}'}}
-        '302': {{$ref: '#/components/responses/sign_in'}}
+      responses: {{'200': {{$ref: '#/components/responses/{response}'}}}}
       problems: [400, 403]
     """
 
