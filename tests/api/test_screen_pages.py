@@ -1,11 +1,9 @@
-"""The screen through Flask's client: operators only, state JSON, drill-down, dispatch, the
-burden report as page, CSV and printable page; and the feed as text/event-stream from the
-stream service."""
+"""The screen through Flask's client: operators only, state JSON, drill-down, dispatch; and
+the feed as text/event-stream from the stream service (the burden report:
+test_burden_report.py)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import urllib.error
 import urllib.request
 from dataclasses import replace
@@ -134,15 +132,3 @@ def test_the_wall_opens_the_feed_where_the_stream_service_listens(app, settings,
         settings, web=replace(settings.web, stream_port=8001))
     page = operator.get("/screen").get_data(as_text=True)
     assert '"feed": "/screen/feed"' in page and '"feedPort": 8001' in page
-
-
-def test_burden_report_page_csv_and_print(operator) -> None:
-    page = operator.get("/screen/burden").get_data(as_text=True)
-    assert "减负报告" in page and "无数据" in page  # the demo has no last year
-    sheet = operator.get("/screen/burden.csv?department=SCJG")
-    rows = list(csv.DictReader(io.StringIO(sheet.get_data(as_text=True).lstrip("\ufeff"))))
-    assert {r["measure"] for r in rows} >= {"forms_avoided", "tasks_refused", "flags_raised"}
-    assert all(r["department"] == "SCJG" and r["previous_year"] == "" for r in rows)
-    printable = operator.get("/screen/burden/print?first=2026-01-01&last=2026-03-31&lang=en")
-    assert printable.status_code == 200 and "Same period last year" in printable.get_data(True)
-    assert operator.get("/screen/burden?first=2026-02-01&last=2026-01-01").status_code == 400

@@ -17,11 +17,13 @@ from onegrid.demo.city import DATA, LISTS
 from onegrid.platform.governance.lists import effective_start, import_file
 from onegrid.platform.governance.working_time import WorkingHours
 from onegrid.platform.offices.documents import set_cap
-from onegrid.platform.screen.burden import HISTORY_IMPORTED
 from onegrid.platform.store.models import TraceEntry
 from onegrid.platform.store.sqlfiles import statements
 from onegrid.platform.trace.chain import append
 
+# The trace action of each register's month of history, appended when it is written: a store
+# that has one has the history already.
+HISTORY_IMPORTED = "history.imported"
 START = date(2024, 12, 1)  # a month before last year, so last year compares whole
 SEED = "onegrid-demo-330302"
 ACTOR = "demo.history"

@@ -1,19 +1,19 @@
-"""The burden report: counts per period and department, honest about the year before."""
+"""The year-on-year burden report: every figure equals a count made row by row from the
+ledger and the registers, both years; no data only where a measure's source was not recorded."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 import pytest
-from sqlalchemy import text, update
 
 from onegrid.platform.governance.ledger import record_burden
 from onegrid.platform.screen.burden import ALL, MEASURES, Period, burden_report
-from onegrid.platform.screen.rules import ScreenRules
-from onegrid.platform.store.models import TraceEntry
+from onegrid.platform.store.models import BurdenComplaint, BurdenForm
+from tests.platform.screen.burden_history import LAST, THIS, ZONE, at, expected, seed
 
 pytestmark = pytest.mark.usefixtures("city")
-ZONE = ScreenRules().tz
+CODES = ["MZJ", "SCJG", "SWJ"]
 
 
 def _today() -> Period:
@@ -21,38 +21,59 @@ def _today() -> Period:
     return Period(today, today, ZONE)
 
 
-def _line(lines, department: str, measure: str):
-    return next(x for x in lines if x.department == department and x.measure == measure)
+def _line(report, department: str, measure: str):
+    return next(x for x in report.lines[department] if x.measure == measure)
 
 
-def test_ledger_lines_count_for_their_department_and_the_city(db) -> None:
-    before = burden_report(db, _today())
-    record_burden(db, "flag_already_have", "SWJ", {})
-    record_burden(db, "flag_not_admitted", "SWJ", {})
-    record_burden(db, "form_avoided", None, {})
-    after = burden_report(db, _today())
-    assert _line(after, "SWJ", "flags_raised").current == 2
-    city = {m: _line(after, ALL, m).current - _line(before, ALL, m).current for m in MEASURES}
-    assert city["flags_raised"] == 2 and city["forms_avoided"] == 1
-    assert [x.measure for x in burden_report(db, _today(), "SWJ")] == list(MEASURES)
+def test_every_figure_equals_a_count_of_the_rows_in_both_years(db) -> None:
+    seed(db, CODES)
+    report = burden_report(db, THIS)
+    now, before = expected(db, THIS), expected(db, LAST)
+    assert list(report.lines)[-1] == ALL and set(CODES) <= set(report.lines)
+    for code, lines in report.lines.items():
+        assert [x.measure for x in lines] == list(MEASURES)
+        for line in lines:
+            assert (line.current, line.previous) == (now[(code, line.measure)],
+                                                     before[(code, line.measure)]), line
+    for code in [*CODES, ALL]:  # the seeds make every measure of these differ year on year
+        assert all(x.previous and x.current != x.previous and x.change_pct is not None
+                   for x in report.lines[code]), code
+    swj = _line(report, "SWJ", "requests_made")
+    assert (swj.current, swj.previous, swj.change_pct) == (6, 3, 100.0)
 
 
-def test_a_year_before_the_trace_began_is_no_data_not_zero(db) -> None:
-    record_burden(db, "form_avoided", "SCJG", {})
-    line = _line(burden_report(db, _today(), "SCJG"), "SCJG", "forms_avoided")
-    assert line.previous is None and line.change_pct is None
-
-
-def test_year_on_year_change_when_the_platform_was_recording(db) -> None:
-    period = Period(date(2031, 3, 1), date(2031, 3, 31), ZONE)
-    # the store "began" in 2029: its first trace entry moves back there (the append-only
-    # trigger is off inside this test's transaction only, which is rolled back)
-    db.execute(text("ALTER TABLE trace_entry DISABLE TRIGGER USER"))
-    db.execute(update(TraceEntry).where(TraceEntry.seq == 1)
-               .values(at=datetime(2029, 1, 1, tzinfo=ZONE)))
-    for day in (date(2030, 3, 5), date(2030, 3, 6), date(2031, 3, 10)):
-        event = record_burden(db, "task_refused_admission", "MZJ", {})
-        event.at = datetime.combine(day, time(9), ZONE)
+def test_the_share_answered_from_shared_data_is_the_ledgers(db) -> None:
+    seed(db, CODES)
+    record_burden(db, "collection_gate_answered", "MZJ", {}).at = at(date(2031, 5, 5))
     db.flush()
-    line = _line(burden_report(db, period, "MZJ"), "MZJ", "tasks_refused")
-    assert (line.current, line.previous, line.change_pct) == (1, 2, -50.0)
+    share = burden_report(db, THIS, "MZJ").shares["MZJ"]
+    now, before = expected(db, THIS), expected(db, LAST)
+    assert share.current == round(100 * now[("MZJ", "requests_answered")]
+                                  / now[("MZJ", "requests_made")], 1) == 66.7
+    assert share.previous == round(100 * before[("MZJ", "requests_answered")]
+                                   / before[("MZJ", "requests_made")], 1) == 100.0
+    assert share.recorded and share.change_points == -33.3
+
+
+def test_no_data_is_per_measure_from_the_first_day_its_source_holds(db) -> None:
+    seed(db, CODES)
+    # complaints began to be recorded only this year: the earlier rows were never kept
+    db.query(BurdenComplaint).filter(BurdenComplaint.received_at < at(THIS.first)).delete()
+    report = burden_report(db, THIS)
+    assert _line(report, ALL, "complaints").previous is None
+    assert _line(report, ALL, "complaints").change_pct is None
+    assert _line(report, ALL, "meetings").previous is not None
+    # a source is recorded from the first of the month of its earliest row (2 January 2030)
+    assert _line(report, ALL, "forms").previous is not None
+    late = Period(date(2031, 1, 1), date(2031, 1, 31), ZONE)
+    db.query(BurdenForm).filter(BurdenForm.created_at < at(date(2030, 2, 1))).delete()
+    assert _line(burden_report(db, late), ALL, "forms").previous is None
+    assert _line(burden_report(db, late), ALL, "apps").previous is not None
+
+
+def test_a_year_before_anything_was_recorded_is_no_data_not_zero(db) -> None:
+    record_burden(db, "form_avoided", "SCJG", {})
+    report = burden_report(db, _today(), "SCJG")
+    line = _line(report, "SCJG", "forms_avoided")
+    assert line.current >= 1 and line.previous is None and line.change_pct is None
+    assert list(report.lines) == ["SCJG"] and not report.shares["SCJG"].recorded

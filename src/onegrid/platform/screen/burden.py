@@ -1,5 +1,6 @@
-"""The burden report (减负报告): per period and department, what the platform took off the
-grassroots, with the same period a year earlier when the platform was already recording."""
+"""The year-on-year burden report (减负同比报告): per period and department, what was asked of
+the grassroots and what the platform took off them, beside the same period a year earlier
+when the platform was already recording it."""
 
 from __future__ import annotations
 
@@ -7,24 +8,35 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, Select, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onegrid.platform.store.models import BurdenEvent, CollectionRequest, Department, TraceEntry
+from onegrid.platform.store.models import Department
+from onegrid.platform.store.sqlfiles import statements
 
-# Each measure: the burden-ledger kinds it counts ("requests_made" counts collection requests).
-MEASURES: dict[str, tuple[str, ...]] = {
-    "requests_made": (),
-    "requests_answered": ("request_answered_from_shared_data",),
-    "forms_avoided": ("form_avoided",),
-    "tasks_refused": ("task_refused_admission",),
-    "duplicates_merged": ("duplicate_merged",),
-    "flags_raised": ("flag_already_have", "flag_not_admitted"),
+# Each measure and the source it is counted from (platform/screen/sql/burden_counts.sql; what
+# "in the period" means for each is in docs/burden-office.md). A source's earliest dated row
+# says since when it has been recorded: before that, a period has no data, not zero.
+MEASURES: dict[str, str] = {
+    "forms": "forms",                    # forms and reports in force (the inventory)
+    "fields": "forms",                   # their fields
+    "requests_made": "ledger",           # collection requests the gate answered
+    "requests_answered": "ledger",       # ... with shared data (some field or all)
+    "forms_avoided": "ledger",
+    "tasks_refused": "ledger",           # by the admission list
+    "apps": "channels",                  # government apps in use
+    "groups": "channels",                # work groups in use
+    "zombies": "ledger",                 # apps and groups flagged idle
+    "inspections": "plans",              # in approved annual plans
+    "indicators": "indicators",          # assessment indicators of the year
+    "documents": "outputs",
+    "meetings": "outputs",
+    "complaints": "complaints",          # burden complaints received
+    "duplicates_merged": "ledger",
+    "flags_raised": "ledger",            # grid workers' burden flags
 }
+SHARE = "requests_answered_share"  # requests_answered / requests_made, in per cent
 ALL = ""  # the department key of the city-wide line
-# The trace action of history imported from before the platform kept its own records (a
-# city's registers, the demo's simulated years): its detail's covers_from says from when.
-HISTORY_IMPORTED = "history.imported"
 
 
 @dataclass(frozen=True)
@@ -48,7 +60,7 @@ class BurdenLine:
     department: str          # code, or ALL
     measure: str
     current: int
-    previous: int | None     # None: the platform kept no record then ("no data")
+    previous: int | None     # None: the measure's source was not recorded then ("no data")
 
     @property
     def change_pct(self) -> float | None:
@@ -57,63 +69,84 @@ class BurdenLine:
         return round(100.0 * (self.current - self.previous) / self.previous, 1)
 
 
+@dataclass(frozen=True)
+class ShareLine:
+    """The share of collection requests answered from shared data, in per cent (None: no
+    request made); ``recorded`` False when the year before has no data. Its change is in
+    percentage points."""
+
+    department: str
+    current: float | None
+    previous: float | None
+    recorded: bool
+
+    @property
+    def change_points(self) -> float | None:
+        if self.current is None or self.previous is None:
+            return None
+        return round(self.current - self.previous, 1)
+
+
+@dataclass(frozen=True)
+class BurdenReport:
+    """Per department code (then ALL, the city), the measures' lines and the share."""
+
+    lines: dict[str, list[BurdenLine]]
+    shares: dict[str, ShareLine]
+
+
 def burden_report(session: Session, period: Period,
-                  department: str | None = None) -> list[BurdenLine]:
-    """One line per department (every one, or only ``department``) and measure, then the
-    city-wide lines; ``previous`` is the same period a year earlier, None when the trace
-    starts after that period began."""
-    now_counts = _counts(session, period)
+                  department: str | None = None) -> BurdenReport:
+    """Every department (or only ``department``) and then the city: each measure in the period
+    and the same period a year earlier (None where that measure's source was not recorded
+    from the earlier period's first day on)."""
     before = period.year_before()
-    recorded = _recording_since(session)
-    old_counts = _counts(session, before) if recorded and recorded <= before.bounds()[0] else None
-    codes = [department] if department else list(
-        session.scalars(select(Department.code).order_by(Department.code)))
-    lines = []
-    for code in [*codes, *([] if department else [ALL])]:
-        for measure in MEASURES:
-            key = (code, measure)
-            lines.append(BurdenLine(code, measure, now_counts.get(key, 0),
-                                    None if old_counts is None else old_counts.get(key, 0)))
-    return lines
+    now_counts, old_counts = _counts(session, period), _counts(session, before)
+    since = _recorded_since(session, period.zone)
+    codes = [department] if department else [
+        *session.scalars(select(Department.code).order_by(Department.code)), ALL]
+    lines: dict[str, list[BurdenLine]] = {}
+    for code in codes:
+        lines[code] = [BurdenLine(code, measure, now_counts.get((code, measure), 0),
+                                  old_counts.get((code, measure), 0)
+                                  if _recorded(since.get(source), before) else None)
+                       for measure, source in MEASURES.items()]
+    return BurdenReport(lines, {code: _share(rows) for code, rows in lines.items()})
 
 
 def _counts(session: Session, period: Period) -> dict[tuple[str, str], int]:
     """{(department code or ALL, measure): count} in the period."""
+    counts_sql, _ = statements("onegrid.platform.screen", "burden_counts")
     start, end = period.bounds()
     counts: dict[tuple[str, str], int] = {}
-    for measure, query in _queries(start, end).items():
-        for code, count in session.execute(query):
-            for key in ((code or ALL, measure), (ALL, measure)) if code else ((ALL, measure),):
-                counts[key] = counts.get(key, 0) + count
+    rows = session.execute(counts_sql, {"start": start, "end": end, "first_year": period.first.year,
+                                        "last_year": period.last.year})
+    for measure, code, n in rows:
+        for key in {(code or ALL, measure), (ALL, measure)}:
+            counts[key] = counts.get(key, 0) + n
     return counts
 
 
-def _queries(start: datetime, end: datetime) -> dict[str, Select[str | None, int]]:
-    """Per measure, (department code, count): no code for ledger entries of no department."""
-    made = (select(Department.code, func.count()).select_from(CollectionRequest)
-            .join(Department, Department.id == CollectionRequest.department_id)
-            .where(CollectionRequest.created_at >= start, CollectionRequest.created_at < end)
-            .group_by(Department.code))
-    queries: dict[str, Select[str | None, int]] = {"requests_made": made}
-    for measure, kinds in MEASURES.items():
-        if kinds:
-            queries[measure] = (
-                select(Department.code, func.count()).select_from(BurdenEvent)
-                .outerjoin(Department, Department.id == BurdenEvent.department_id)
-                .where(BurdenEvent.kind.in_(kinds), BurdenEvent.at >= start, BurdenEvent.at < end)
-                .group_by(Department.code))
-    return queries
+def _recorded_since(session: Session, zone: ZoneInfo) -> dict[str, date | None]:
+    """Per source, the first day it holds a row for."""
+    _, since_sql = statements("onegrid.platform.screen", "burden_counts")
+    return dict(session.execute(since_sql, {"zone": zone.key}).all())
 
 
-def _recording_since(session: Session) -> datetime | None:
-    """When the platform's records start: its first trace entry, or the earliest moment that
-    history imported into it covers (HISTORY_IMPORTED entries, appended when imported, say
-    what they cover); nothing before can be compared honestly."""
-    first = session.scalar(select(func.min(TraceEntry.at)))
-    covered = session.scalar(
-        select(func.min(TraceEntry.detail["covers_from"].astext.cast(DateTime(timezone=True))))
-        .where(TraceEntry.action == HISTORY_IMPORTED))
-    return min((moment for moment in (first, covered) if moment is not None), default=None)
+def _recorded(since: date | None, period: Period) -> bool:
+    return since is not None and since <= period.first
+
+
+def _share(lines: list[BurdenLine]) -> ShareLine:
+    by = {line.measure: line for line in lines}
+    made, answered = by["requests_made"], by["requests_answered"]
+    recorded = made.previous is not None and answered.previous is not None
+    return ShareLine(made.department, _pct(answered.current, made.current),
+                     _pct(answered.previous or 0, made.previous or 0), recorded)
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
 
 
 def _minus_year(day: date) -> date:
