@@ -15,7 +15,6 @@ from onegrid.platform.settings import Settings
 from onegrid.platform.streams import create_topics
 from tests.conftest import environment
 
-
 BACKLOG = 80_000
 """Queued before the workers start: before the read-ahead was bounded, a worker fetched its
 share of all of them (up to 100,000) ahead of the trickle's first message."""
@@ -35,19 +34,19 @@ def test_a_trickle_is_stored_within_seconds_while_another_topic_drains_a_backlog
     # and a worker that does not come back to the broker within it leaves the group
     monkeypatch.delenv("ONEGRID_KAFKA_MAX_POLL_MS", raising=False)
     measured = run(own_prefix, engine, BACKLOG, rate=20.0, count=2)
-    # A trickle's message waits for about three batches (the one being written, its own
-    # gathered and written). On a machine so busy that a batch takes over a second (the shared
-    # test machine at times: 3.6 s, and 4.3 batches' wait at p95), five batches' time: still
-    # well under the backlog's read-ahead it waited behind before (8 batches a worker here).
-    assert measured.p95 <= max(TARGET_P95, 5 * measured.batch)
+    # A trickle's message waits about three turns of a worker, each holding about a second's
+    # worth of messages (ingest/fairness.py): 5 s, unless the machine is so busy that even the
+    # fewest a batch takes last longer (the shared test machine at times: 1,000 in over a second).
+    assert measured.p95 <= max(TARGET_P95, 4 * FEWEST / measured.pace)
 
 
 def test_a_quiet_topics_messages_join_the_next_batch_behind_any_backlog(
         own_prefix: Settings) -> None:
-    """60,000 messages queued on one topic, read in batches of 1,000; before each batch three
-    arrive on another topic, and each is in one of the next two batches. Before, they waited for up to 19 batches: a batch that held one of them was
-    not gathered across topics, and the local broker left the quiet topic out of the fetches
-    the backlog filled."""
+    """60,000 messages queued on one topic, read in batches of 1,000 as the worker does; while
+    each batch before is written three arrive on another topic, and each is in one of the next
+    two batches. Before, they waited for up to 19: a batch that held one of them was not
+    gathered across topics, and the local broker left the quiet topic out of the fetches the
+    backlog filled."""
     kafka = own_prefix.kafka
     deep, quiet = f"{own_prefix.topic_prefix}deep", f"{own_prefix.topic_prefix}quiet"
     create_topics(kafka, [deep, quiet], 3)

@@ -59,9 +59,10 @@ while the others' queued messages join the batch."""
 BATCH_SECONDS = 1.0
 """A turn's target while several topics are consumed: a quiet topic's message waits about
 three (module docstring), well within issue 28's 5 s at p95."""
-FEWEST = 250
+FEWEST = 1000
 """The least a batch takes however slow the machine: a batch's own costs (its commit, the
-counters and offsets it writes) stay small beside its messages'."""
+counters and offsets it writes) stay small beside its messages'. On a saturated machine they
+reach 0.4 s, and batches of 300 drained a backlog at a third of the pace of 5,000."""
 QUIET_WAIT_MS = 20
 """How long the broker may hold a fetch that finds nothing new (librdkafka's default: 500 ms).
 One fetch is in flight at a time: a backlog resumed after a batch would wait behind the quiet
