@@ -11,12 +11,13 @@ and it is stored once the batch in hand and its own are written. Three things bo
   at most 1 MB (a quarter of that a partition) that ask every assigned partition for its next
   messages, so a quiet topic's message is fetched soon and behind little;
 - the gathering: a full batch (the queue did not run dry) while partitions of other topics are
-  assigned pauses, for a moment, the partitions of each topic that filled a quarter of it or
-  more. librdkafka then drops what it had read ahead of them (on resume it fetches it again,
-  from the position after the last message taken), and the other topics' messages queued
-  behind it join this batch, mixed batches too (a trickle's first message in a batch does not
-  leave its next ones behind the read-ahead). Only such batches pay the read-ahead fetched
-  twice; a single-topic backlog is read as before;
+  assigned pauses the partitions of each topic that filled a quarter of it or more, until the
+  batch is decoded. librdkafka then drops what it had read ahead of them (on resume it fetches
+  it again, from the position after the last message taken), the other topics' messages
+  queued behind it join this batch, mixed batches too (a trickle's first message in a batch
+  does not leave its next ones behind the read-ahead), and their new ones are fetched alone
+  meanwhile. Only such batches pay the read-ahead fetched twice; a single-topic backlog is
+  read as before;
 - the pace (Pace): while a worker consumes several topics, a batch holds what it handles in
   about BATCH_SECONDS, from the gathering to the next (decoding it, and the write of the one
   before, which it overlaps). A quiet topic's message waits for about three such turns (the
