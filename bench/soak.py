@@ -113,7 +113,7 @@ def stored(engine: Engine, dataset: str) -> int:
                                      "WHERE dataset = :d"), {"d": dataset}).scalar_one())
 
 
-def soak(settings: Settings, engine: Engine, minutes: float, rate: int) -> bool:
+def soak(settings: Settings, engine: Engine, minutes: float, rate: int, port: int) -> bool:
     dataset = bench_dataset(engine, "soak")
     group = f"bench-soak-{uuid.uuid4().hex[:6]}"
     ensure_topics(settings.kafka, [dataset], prefix=settings.topic_prefix)
@@ -127,7 +127,7 @@ def soak(settings: Settings, engine: Engine, minutes: float, rate: int) -> bool:
     env = {"DATABASE_URL": settings.database_url,
            "ONEGRID_INGEST_DATABASE_URL": settings.ingest_database_url,
            "ONEGRID_TOPIC_PREFIX": settings.topic_prefix}
-    port = _free_port()
+    port = port or _free_port()
     base = f"http://127.0.0.1:{port}"
     web = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
            "--threads", "4", "onegrid.api:create_app()"]
@@ -208,11 +208,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=20.0)
     parser.add_argument("--rate", type=int, default=1000, help="events a second")
+    parser.add_argument("--port", type=int, default=0, help="the web's (default: a free one)")
     args = parser.parse_args()
     base = Settings.from_env()
     print(f"bench.soak: {args.minutes:g} minutes at {args.rate:,} events/s", flush=True)
     with bench_database(base, "onegrid_soak", warm=False) as engine:
-        held = soak(bench_settings(base, engine), engine, args.minutes, args.rate)
+        held = soak(bench_settings(base, engine), engine, args.minutes, args.rate,
+                    args.port)
     print("target held" if held else "target missed", flush=True)
     sys.exit(0 if held else 1)
 

@@ -7,11 +7,13 @@ from __future__ import annotations
 import urllib.error
 import urllib.request
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
+from onegrid.api.screen.stream import Looks
+from onegrid.platform.screen.feed import start
 from onegrid.platform.screen.kpis import KPI_NAMES
 from onegrid.platform.screen.rules import ScreenRules
 from onegrid.platform.store.models import Department, TraceEntry
@@ -124,6 +126,23 @@ def test_the_feed_is_a_bounded_event_stream_of_its_own_process(app, settings, op
     assert anonymous[0] == 401 and anonymous[1]["content-type"] == "application/problem+json"
     assert "access-control-allow-origin" not in elsewhere[1]
     assert forbidden[0] == 403
+
+
+def test_streams_at_the_same_cursor_share_one_look_a_poll(app, db, connection) -> None:
+    """50 walls at the head of the feed cost the store one look a poll, not 50."""
+    make_issue(db, 183, "E0502")
+    rules = ScreenRules(feed_poll=3600.0)  # the whole test within one poll
+    looks, cursor = Looks(app), start(db, datetime.now(UTC) - timedelta(minutes=1))
+    statements: list[str] = []
+    event.listen(connection, "before_cursor_execute",
+                 lambda _conn, _cursor, sql, *_: statements.append(sql))
+    found, after = looks.look(cursor, rules)
+    asked = len(statements)
+    assert asked and [e.kind for e in found][-1:] == ["new_issue"]
+    assert all(looks.look(cursor, rules) == (found, after) for _ in range(49))
+    assert len(statements) == asked
+    assert looks.look(after, rules) == ([], after)  # the head, looked at once more
+    assert len(statements) > asked
 
 
 def test_the_wall_opens_the_feed_where_the_stream_service_listens(app, settings,

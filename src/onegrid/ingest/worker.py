@@ -36,7 +36,7 @@ from onegrid.ingest import faults
 from onegrid.ingest.broker_loss import LossGuard
 from onegrid.ingest.deadletters import DeadLetterPublisher
 from onegrid.ingest.decode import Horizon, Refusal, Report, decode
-from onegrid.ingest.fairness import gather, readahead
+from onegrid.ingest.fairness import Gatherer, Pace, readahead
 from onegrid.ingest.signing import SIGNATURE_HEADER, Keyring
 from onegrid.ingest.topics import PARTITIONS
 from onegrid.ingest.writer import BatchWriter, Delivery, Outcome, StoreRewoundError
@@ -82,6 +82,7 @@ class Worker:
         # each keep a core busy. Offsets reach Kafka only after their batch has committed.
         pending: Future[Outcome] | None = None
         topics: list[str] = []
+        gatherer, pace = Gatherer(), Pace(self.settings.ingest_batch)  # fairness.py
         with self.engine.connect() as conn, ThreadPoolExecutor(1) as store:
             writer = BatchWriter(conn, self.group, lambda: self._departments,
                                  self.settings.dedup, self.stopping,
@@ -99,17 +100,20 @@ class Worker:
                         self.stopping.wait(0.5)
                         continue
                     self._guard.check(consumer, topics)
-                    messages = gather(consumer, self.settings.ingest_batch, timeout=0.5,
-                                      held=self._guard.held)
+                    size, turn = pace.size(len(topics)), time.monotonic()
+                    messages = gatherer.gather(consumer, size, timeout=0.5,
+                                               held=self._guard.held)
                     deliveries = self._guard.admit([
                         _delivery(m) for m in messages
                         if not (m.error() and self._guard.fault(consumer, m)) and _is_data(m)])
                     batch = self._decode(deliveries) if deliveries else None
+                    gatherer.resume(consumer, self._guard.held)
                     if pending and not self._finish(consumer, pending, on_batch):
                         batch = None  # read again from the store's offsets, this one too
                     pending = None
                     if batch:
                         pending = store.submit(writer.write, *batch, publisher.publish)
+                    pace.took(size, len(messages), time.monotonic() - turn)
                 if pending:
                     self._finish(consumer, pending, on_batch)
             finally:
