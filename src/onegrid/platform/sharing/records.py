@@ -21,6 +21,7 @@ from onegrid.platform.errors import InvalidInputError, NotFoundError
 from onegrid.platform.settings import STORE_SRID
 from onegrid.platform.sharing.views import DatasetView
 from onegrid.platform.store.models import Area, Dataset, Record
+from onegrid.platform.store.recent import Recent
 
 MAX_LIMIT = 1000
 
@@ -60,11 +61,20 @@ def columns() -> Select[*tuple[Any, ...]]:  # more columns than select()'s typed
             .outerjoin(Area, Area.id == Record.grid_id))
 
 
+# An area's id, level and path by code: asked by most pulls, changed only when the city's
+# hierarchy is loaded again.
+_areas: Recent[str, Any] = Recent(seconds=5.0)
+
+
 def _area(session: Session, code: str) -> Any:
-    area = session.execute(select(Area.id, Area.level, Area.path).where(Area.code == code)).first()
+    area = _areas.get(code)
     if area is None:
-        raise InvalidInputError(f"no area with code {code!r} (any level: district, street, "
-                                "community or grid)")
+        area = session.execute(select(Area.id, Area.level, Area.path)
+                               .where(Area.code == code)).first()
+        if area is None:
+            raise InvalidInputError(f"no area with code {code!r} (any level: district, street, "
+                                    "community or grid)")
+        _areas.put(code, area)
     return area
 
 
