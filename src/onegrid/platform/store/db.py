@@ -14,12 +14,15 @@ migrations (store/migrate.py) and the VACUUM after a city load (gis/hierarchy.se
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
+import orjson
 import psycopg
+from psycopg.types.json import set_json_loads
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -52,9 +55,24 @@ def engine_for(url: str, statement_timeout_ms: int | None = None) -> Engine:
                       "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5,
                       "keepalives_count": 2},
     )
+    event.listen(engine, "connect", _read_json_fast)
     if statement_timeout_ms is not None:
         event.listen(engine, "connect", _limit_statements(statement_timeout_ms))
     return engine
+
+
+def json_loads(data: str | bytes) -> Any:
+    """JSON text as Python values: orjson (a page of 100 records has 400 jsonb values, which
+    the standard library parses at a fifth of its speed), the standard library for the integers
+    beyond 64 bits that orjson refuses and a producer may have sent."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)
+
+
+def _read_json_fast(dbapi_connection: Any, _record: Any) -> None:
+    set_json_loads(json_loads, dbapi_connection)  # json and jsonb columns of this connection
 
 
 def _limit_statements(ms: int) -> Callable[[Any, Any], None]:
