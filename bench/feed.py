@@ -98,8 +98,9 @@ def publish(producer: Producer, topic: str, message: Message) -> None:
 
 
 def paced(producer: Producer, topic: str, messages: list[Message], rate: float,
-          stop: threading.Event) -> None:
-    """``messages`` published at ``rate`` a second, open loop, until done or ``stop``."""
+          stop: threading.Event, published: list[int]) -> None:
+    """``messages`` published at ``rate`` a second, open loop, until done or ``stop``;
+    ``published[0]`` counts them."""
     step = max(1, int(rate / SLICES))
     started = time.perf_counter()
     for n in range(0, len(messages), step):
@@ -109,6 +110,7 @@ def paced(producer: Producer, topic: str, messages: list[Message], rate: float,
         for message in messages[n:n + step]:
             publish(producer, topic, message)
         producer.poll(0)
+        published[0] = n + step
 
 
 @contextmanager
@@ -168,6 +170,17 @@ def ingesting(workers: int, env: dict[str, str], group: str, dataset: str) -> It
             process.wait(30)
 
 
+def caught_up(engine: Engine, dataset: str, published: list[int], rate: float,
+              seconds: float = 180) -> None:
+    """Wait until the workers have joined their group and drained what was published before
+    (to within a second's worth): from then on they ingest at the publishing rate."""
+    deadline = time.monotonic() + seconds
+    while not published[0] or stored(engine, dataset) < published[0] - rate:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the workers did not catch up in {seconds:.0f} s")
+        time.sleep(0.5)
+
+
 def stored(engine: Engine, dataset: str) -> int:
     with engine.connect() as conn:
         return int(conn.execute(text("SELECT coalesce(sum(received), 0) FROM ingest_counter "
@@ -185,7 +198,8 @@ def run(settings: Settings, engine: Engine, rate: float, count: int, workers: in
         session.commit()
     ensure_topics(settings.kafka, [dataset], partitions=4, prefix=settings.topic_prefix)
     ensure_topics(settings.kafka, [TICKETS], partitions=1, prefix=settings.topic_prefix)
-    records = signed(envelopes(dataset, int(rate * (seconds + 5)), 0.0, city_points(engine)),
+    # enough for the workers' start (up to a minute on a busy machine) and the tickets'
+    records = signed(envelopes(dataset, int(rate * (seconds + 70)), 0.0, city_points(engine)),
                      signing_key(settings, engine))
     ticketed = tickets(engine, count, ticket_key)
     url = settings.database_url.replace("postgresql+psycopg://", "postgresql://")
@@ -209,10 +223,11 @@ def run(settings: Settings, engine: Engine, rate: float, count: int, workers: in
                 "--log-level", "warning", "--no-access-log"], env, f"{stream}/screen/feed"))
             stack.enter_context(ingesting(workers, env, group, dataset))
             stack.enter_context(wall(stream, site, seen))
-            time.sleep(10)  # the workers join their group
+            published = [0]
             loader = threading.Thread(target=paced, args=(producer, topics[0], records, rate,
-                                                          stop))
+                                                          stop, published))
             loader.start()
+            caught_up(engine, dataset, published, rate)
             time.sleep(5)  # ingest at its pace before the first ticket
             before, started = stored(engine, dataset), time.perf_counter()
             for n, (message, lon, lat) in enumerate(ticketed):
@@ -220,8 +235,8 @@ def run(settings: Settings, engine: Engine, rate: float, count: int, workers: in
                 publish(producer, topics[1], message)
                 sent.append((time.perf_counter(), lon, lat))
                 producer.poll(0)
-            published = time.perf_counter() - started
-            stored_rate = (stored(engine, dataset) - before) / published
+            window = time.perf_counter() - started
+            stored_rate = (stored(engine, dataset) - before) / window
             stop.set()
             loader.join()
             deadline = time.monotonic() + 30
