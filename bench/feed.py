@@ -175,15 +175,19 @@ def caught_up(engine: Engine, dataset: str, published: list[int], rate: float,
     """Wait until the workers have joined their group and drained what was published before
     (to within a second's worth): from then on they ingest at the publishing rate."""
     deadline = time.monotonic() + seconds
-    while not published[0] or stored(engine, dataset) < published[0] - rate:
+    while True:
+        done = stored(engine, dataset)
+        if done and done >= published[0] - rate:
+            return
         if time.monotonic() > deadline:
             raise RuntimeError(f"the workers did not catch up in {seconds:.0f} s")
         time.sleep(0.5)
 
 
-def stored(engine: Engine, dataset: str) -> int:
+def stored(engine: Engine, dataset: str, column: str = "received") -> int:
+    """The dataset's messages handled (``received``) or dead-lettered (``dead_letters``)."""
     with engine.connect() as conn:
-        return int(conn.execute(text("SELECT coalesce(sum(received), 0) FROM ingest_counter "
+        return int(conn.execute(text(f"SELECT coalesce(sum({column}), 0) FROM ingest_counter "
                                      "WHERE dataset = :d"), {"d": dataset}).scalar_one())
 
 
@@ -247,6 +251,8 @@ def run(settings: Settings, engine: Engine, rate: float, count: int, workers: in
         producer.flush(30)
         remove_from_broker(settings.kafka, topics, [group])
     report(latencies(sent, seen), len(sent), stored_rate, rate)
+    line("records and tickets dead-lettered", f"{stored(engine, dataset, 'dead_letters')} and "
+         f"{stored(engine, TICKETS, 'dead_letters')}")
 
 
 def report(found: list[float], sent: int, stored_rate: float, rate: float) -> None:
