@@ -1,6 +1,7 @@
 """Ingest throughput against the COPY ceiling, measured in the same run.
 
     deploy/with-env.sh --admin .venv/bin/python -m bench.ingest [--events 1000000]
+        [--mix fresh|rereport] [--workers 1 2 4]
 
 For each mix (all new subjects; half re-reports of existing subjects, a third of them changed)
 it first produces every envelope to the broker, then times the worker from its first batch to
@@ -13,7 +14,9 @@ others.
 
 It runs beside the platform without touching it (bench/common.py): a database of its own for
 each mix, its topics under onegrid.bench., its own consumer group; the database, topics and
-group are removed when the mix ends, however it ends."""
+group are removed when the mix ends, however it ends. With several ``--workers`` counts each is
+a run of its own (a new database, the same envelopes, its own ceiling), and the end compares
+each count's rate with the fewest workers' and with its COPY."""
 
 from __future__ import annotations
 
@@ -231,9 +234,10 @@ def _identical_table(cursor) -> None:
 
 
 def mix(settings: Settings, engine: Engine, label: str, n: int, reports: float,
-        points: list[tuple[float, float]], workers: int) -> None:
+        points: list[tuple[float, float]], workers: int) -> tuple[float, float]:
     """One mix in the bench's database (``engine``), with ``settings`` from bench_settings: its
-    topic and its workers' group are removed from the broker at the end, on a failure too."""
+    topic and its workers' group are removed from the broker at the end, on a failure too.
+    Returns the ingest's events/s and the ceiling's rows/s."""
     dataset = bench_dataset(engine, label)
     topic = topic_for(dataset, settings.topic_prefix)
     group = f"bench-{uuid.uuid4().hex[:8]}"
@@ -268,6 +272,15 @@ def mix(settings: Settings, engine: Engine, label: str, n: int, reports: float,
     line("machine pace: a decode's CPU, µs", describe({
         "producing": pace.during(started, produced), "ingesting": pace.during(*run.stretch),
         "copying": pace.during(copying, copied)}))
+    return rate, copy_rate
+
+
+def scaling(label: str, rates: dict[int, tuple[float, float]]) -> None:
+    """Each number of workers' rate against the fewest workers' and against its own COPY."""
+    fewest = min(rates)
+    for workers, (rate, copy_rate) in sorted(rates.items()):
+        line(f"{label}, {workers} worker(s): events/s, × {fewest}, × COPY",
+             f"{rate:,.0f}, {rate / rates[fewest][0]:.2f}, {rate / copy_rate:.3f}")
 
 
 def decoding(settings: Settings, engine: Engine, dataset: str,
@@ -291,19 +304,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--mix", choices=MIXES, help="run this mix only (default: both)")
-    parser.add_argument("--workers", type=int, default=2,
-                        help="ingest worker processes in one consumer group (one per core)")
+    parser.add_argument("--workers", type=int, nargs="+", default=[2],
+                        help="ingest worker processes in one consumer group (one per core); "
+                             "several counts, e.g. 1 2 4, are each timed in turn")
     args = parser.parse_args()
     settings = Settings.from_env()
     for label, reports in MIXES.items():
-        if args.mix in (None, label):
-            # Each mix starts from an empty store, as its ceiling's table does: a mix run after
+        if args.mix not in (None, label):
+            continue
+        rates = {}
+        for workers in args.workers:
+            # Each run starts from an empty store, as its ceiling's table does: a run after
             # another would write into the other's million records and larger indexes.
-            print(f"{label}: preparing a bench database with the demo city …", flush=True)
+            print(f"{label}, {workers} worker(s): preparing a bench database with the demo "
+                  "city …", flush=True)
             with bench_database(settings) as engine:
-                mix(bench_settings(settings, engine), engine, label, args.events, reports,
-                    city_points(engine), args.workers)
-
+                rates[workers] = mix(bench_settings(settings, engine), engine, label,
+                                     args.events, reports, city_points(engine), workers)
+        if len(rates) > 1:
+            scaling(label, rates)
 
 if __name__ == "__main__":
     main()

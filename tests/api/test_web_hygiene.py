@@ -63,8 +63,11 @@ def test_a_20_mb_multipart_page_post_is_refused_with_413_not_a_csrf_403(client, 
              413)
 
 
-def test_a_runaway_query_answers_503_problem_json(settings, sessions) -> None:
-    app = _app(settings, sessions, statement_timeout_ms=50)
+def test_a_runaway_query_answers_503_problem_json(settings) -> None:
+    # The web's own engine, whose connections carry the limit (not the test's transaction).
+    app = create_app({"SETTINGS": replace(settings, web=replace(settings.web,
+                                                                 statement_timeout_ms=50)),
+                      "TESTING": True})
 
     @app.get("/test-runaway")
     def runaway() -> str:

@@ -3,16 +3,15 @@ with its unit of work (the rule: platform/store/db.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import cast
 
 from flask import Flask, current_app, g
 from psycopg.errors import QueryCanceled
-from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 
 from onegrid.platform.errors import StoreUnavailableError
 from onegrid.platform.settings import Settings
@@ -32,8 +31,11 @@ REPLICA_WAIT_S = 0.5
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    engine = db.engine_for(settings.database_url)
-    reader = db.engine_for(settings.database_read_url) if settings.database_read_url else None
+    # Every statement of the web's connections runs under the web's statement timeout.
+    limit = settings.web.statement_timeout_ms
+    engine = db.engine_for(settings.database_url, limit)
+    reader = db.engine_for(settings.database_read_url, limit) if settings.database_read_url \
+        else None
     app.extensions[_KEY] = {"settings": settings, "engine": engine,
                             "sessions": db.session_factory(engine),
                             "readers": db.session_factory(reader) if reader else None}
@@ -77,7 +79,6 @@ def _replica_session() -> Session | None:
         return None
     lsn = replica.written(session())
     made = cast(Session, readers())
-    event.listen(made, "after_begin", _time_limit(settings().web.statement_timeout_ms))
     if replica.replayed(made, lsn, REPLICA_WAIT_S):
         return made
     made.close()
@@ -86,20 +87,9 @@ def _replica_session() -> Session | None:
 
 def new_session() -> Session:
     """A session of its own, outside the request's (a long response such as a live feed takes
-    one per look, so it holds no connection in between); the caller closes it. Each of its
-    transactions runs under the web's statement timeout."""
-    made = cast(Session, current_app.extensions[_KEY]["sessions"]())
-    event.listen(made, "after_begin", _time_limit(settings().web.statement_timeout_ms))
-    return made
-
-
-def _time_limit(ms: int) -> Callable[[Session, SessionTransaction, Connection], None]:
-    def begun(_session: Session, _transaction: SessionTransaction, conn: Connection) -> None:
-        # SET LOCAL (set_config's true): ends with the transaction, so a pooled connection
-        # never carries the web's limit into anything else.
-        conn.execute(text("SELECT set_config('statement_timeout', :ms, true)"),
-                     {"ms": str(ms)})
-    return begun
+    one per look, so it holds no connection in between); the caller closes it. Its statements
+    run under the web's statement timeout (set on each of the engine's connections)."""
+    return cast(Session, current_app.extensions[_KEY]["sessions"]())
 
 
 def unavailable(err: DBAPIError | PoolTimeoutError) -> StoreUnavailableError | None:

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from onegrid.platform.errors import InvalidInputError
-from onegrid.platform.sharing.records import MAX_LIMIT, columns, shape
+from onegrid.platform.sharing.records import MAX_LIMIT, as_dicts, columns, shape
 from onegrid.platform.sharing.views import DatasetView
 from onegrid.platform.store.models import Department, Record, RecordVersion
 
@@ -66,9 +66,9 @@ def since(session: Session, view: DatasetView, cursor: int, limit: int = 100) ->
     if not 1 <= limit <= MAX_LIMIT or cursor < 0:
         raise InvalidInputError(f"since must be >= 0 and limit 1..{MAX_LIMIT}")
     page = _positions(view.dataset_id, cursor, limit)
-    rows = [shape(view, r) for r in session.execute(
+    rows = [shape(view, r) for r in as_dicts(session.execute(
         columns().add_columns(page.c.seq.label("change_seq"))
-        .join(page, page.c.id == Record.id).order_by(page.c.seq))]
+        .join(page, page.c.id == Record.id).order_by(page.c.seq)))]
     versions = _versions(session, view, [r["id"] for r in rows]) if rows else {}
     for row in rows:
         row["change"] = _kind(row)

@@ -6,7 +6,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from onegrid.platform.errors import InvalidInputError
@@ -94,9 +93,8 @@ def _purpose(asker: Asker, views: Iterable[DatasetView]) -> str:
 def _trace(session: Session, asker: Asker, purpose: str, answer: Answer[Any]) -> None:
     # A pull changes no data, so its entry need not wait for the disk: a crash may lose the
     # last fraction of a second of pull entries but never breaks or reorders the chain.
-    session.execute(text("SET LOCAL synchronous_commit = off"))
     via = {"via": asker.via} if asker.via else {}
     append(session, asker.actor, "data.pull", answer.target,
            {"department": asker.department.code, "route": asker.route,
             "query": asker.query_string[:MAX_QUERY_STRING], "purpose": purpose, **via,
-            **answer.detail})
+            **answer.detail}, durable=False)

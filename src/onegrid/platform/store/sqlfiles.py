@@ -11,6 +11,7 @@ from sqlalchemy import Connection, TextClause, text
 
 SCHEMA = (
     ("onegrid.platform.trace", "append_only"),
+    ("onegrid.platform.trace", "append"),
     ("onegrid.gis", "placement"),
     ("onegrid.gis", "grid_cells"),
     ("onegrid.platform.store", "reference_guards"),

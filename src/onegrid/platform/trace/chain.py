@@ -18,23 +18,38 @@ from sqlalchemy.orm import Session
 from onegrid.platform.store.models import TraceEntry
 
 GENESIS = "0" * 64
-_LOCK = 0x0E6121D  # advisory lock id: one appender at a time keeps the chain linear
+_APPEND = text("SELECT onegrid_trace_append(:at, :actor, :action, :target, "
+               "CAST(:detail AS jsonb), :tail, :durable)")
+
+
+def _canonical(items: list[Any]) -> str:
+    return json.dumps(items, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                      default=str)
 
 
 def _digest(prev_hash: str, seq: int, at: datetime, actor: str, action: str, target: str,
             detail: dict[str, Any]) -> str:
-    body = json.dumps(
-        [seq, at.astimezone(UTC).isoformat(), actor, action, target, detail],
-        ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str,
-    )
+    body = _canonical([seq, at.astimezone(UTC).isoformat(), actor, action, target, detail])
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
 
 def append(session: Session, actor: str, action: str, target: str,
-           detail: dict[str, Any] | None = None) -> TraceEntry:
-    """Add one entry in the caller's transaction; it becomes visible when the caller commits."""
-    (entry,) = append_all(session, [Step(actor, action, target, detail or {})])
-    return entry
+           detail: dict[str, Any] | None = None, durable: bool = True) -> int:
+    """Add one entry in the caller's transaction (after flushing what the caller added); it
+    becomes visible when the caller commits. Returns its seq. One statement
+    (trace/sql/append.sql): the lock, the head, the hash and the row. ``durable`` false lets
+    the commit skip waiting for the disk, for entries that record a read."""
+    session.flush()
+    # Microsecond precision survives the round trip through timestamptz, so verify recomputes it.
+    at = datetime.now(UTC)
+    detail = json.loads(json.dumps(detail or {}, default=str))
+    # The entry's canonical JSON but its seq, which the store assigns under the lock: the
+    # function hashes the head's hash, "[", the seq, "," and this tail, as _digest does.
+    tail = _canonical([at.isoformat(), actor, action, target, detail])[1:]
+    return int(session.execute(_APPEND, {
+        "at": at, "actor": actor, "action": action, "target": target,
+        "detail": json.dumps(detail, ensure_ascii=False), "tail": tail, "durable": durable,
+    }).scalar_one())
 
 
 @dataclass(frozen=True)
@@ -47,29 +62,10 @@ class Step:
     detail: dict[str, Any]
 
 
-def append_all(session: Session, steps: Iterable[Step]) -> list[TraceEntry]:
-    """Add the entries, in order, in the caller's transaction: one lock and one insert for an
-    import's thousand users rather than a thousand."""
-    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK})
-    last = session.execute(
-        select(TraceEntry.seq, TraceEntry.hash).order_by(TraceEntry.seq.desc()).limit(1)
-    ).first()
-    seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
-    entries = []
-    for step in steps:
-        # Microsecond precision survives the round trip through timestamptz, so verify
-        # recomputes it.
-        seq, at = seq + 1, datetime.now(UTC)
-        detail = json.loads(json.dumps(step.detail, default=str))
-        entry = TraceEntry(seq=seq, at=at, actor=step.actor, action=step.action,
-                           target=step.target, detail=detail, prev_hash=prev,
-                           hash=_digest(prev, seq, at, step.actor, step.action, step.target,
-                                        detail))
-        entries.append(entry)
-        prev = entry.hash
-    session.add_all(entries)
-    session.flush()
-    return entries
+def append_all(session: Session, steps: Iterable[Step]) -> list[int]:
+    """Append the entries in order, in the caller's transaction (an import's thousand users);
+    returns their seqs."""
+    return [append(session, s.actor, s.action, s.target, s.detail) for s in steps]
 
 
 @dataclass(frozen=True)
