@@ -24,7 +24,7 @@ from onegrid.platform.store.models import (
     TraceEntry,
     User,
 )
-from tests.api.test_grid_pages import _post, _sign_in
+from tests.api.test_grid_pages import _csrf, _post, _sign_in
 from tests.ingest.conftest import contribution
 from tests.places import spot
 
@@ -222,6 +222,22 @@ def test_a_retried_answer_is_one_record_and_a_worker_elsewhere_cannot_answer(
     assert _post(client, f"/grid/collection-tasks/{task_id}", data).status_code == 201
     assert db.scalar(select(func.count()).select_from(Record)
                      .where(Record.dataset_id == rooftop)) == 1
+
+
+def test_a_part_without_a_name_names_no_field(client, db: Session, token, rooftop) -> None:
+    here = spot(db, 40)
+    first = _ask(client, token, "ZJJ", ["rooftop_solar"], [here.grid_code], dataset=rooftop)
+    [task_id] = first["collection_tasks"]["rooftop_solar"]
+    _sign_in(client, here.worker)
+    fields = {"csrf_token": _csrf(client), "client_id": str(uuid.uuid4()), "subject": "ADDR-3",
+              "f.rooftop_solar": "2"}
+    parts = [f'--b\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
+             for k, v in fields.items()]
+    body = "".join(parts) + "--b\r\nContent-Disposition: form-data\r\n\r\nx\r\n--b--\r\n"
+    sent = client.post(f"/grid/collection-tasks/{task_id}", data=body.encode(),
+                       content_type="multipart/form-data; boundary=b")
+    assert sent.status_code == 201, sent.json
+    assert db.get_one(Record, sent.json["record"]).attributes == {"rooftop_solar": 2}
 
 
 def test_a_task_ends_at_its_deadline(client, db: Session, token, rooftop) -> None:

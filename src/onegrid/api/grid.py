@@ -178,8 +178,9 @@ def collect(task_id: int) -> ResponseReturnValue:
       problems: [400, 403, 404, 413]
     """
     form = request.form
+    # A multipart part without a name comes as the key None: it names no field.
     values = {key.removeprefix("f."): value for key, value in form.items()
-              if key.startswith("f.")}
+              if isinstance(key, str) and key.startswith("f.")}
     with store.unit_of_work() as db:
         done = submit(db, signed_in(), task_id, client_id=required(form, "client_id"),
                       subject=required(form, "subject"), values=values,
