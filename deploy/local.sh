@@ -100,12 +100,14 @@ source "$root/deploy/supervisor.sh"
 # eighth of the RAM for shared buffers, between 128 MB and 2 GB, so a million records and their
 # indexes stay in them (with 128 MB, a million re-reports made the batch writers write out and
 # read back some 700,000 pages themselves: git log -p -- bench/README.md); checkpoints every 4 GB of WAL
-# rather than 1 GB, each of which rewrites every page it touches first in full.
+# rather than 1 GB, each of which rewrites every page it touches first in full. Four times the
+# default lock slots: the test suite fuzzes the whole API inside one transaction, where every
+# boundary upload's staging tables keep their locks until it ends ("out of shared memory").
 pg_sizing() {
   local ram_mb; ram_mb=$(awk '/^MemTotal/ {print int($2 / 1024)}' /proc/meminfo)
   local buffers_mb=$((ram_mb / 8)); ((buffers_mb > 2048)) && buffers_mb=2048
   ((buffers_mb < 128)) && buffers_mb=128
-  echo "-c shared_buffers=${buffers_mb}MB -c max_wal_size=4GB"
+  echo "-c shared_buffers=${buffers_mb}MB -c max_wal_size=4GB -c max_locks_per_transaction=256"
 }
 
 # Huge pages (2 MB) under the shared buffers: every backend reaches 2 GB of them at random, and
