@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from onegrid.api import create_app
 from onegrid.demo.city import build
 from onegrid.platform.settings import Settings
+from onegrid.platform.sharing.views import forget_views
 from onegrid.platform.store import migrate, roles, sqlfiles
 from onegrid.platform.store.db import create_database
 
@@ -179,6 +180,7 @@ def connection(engine: Engine) -> Iterator[Connection]:
         conn.exec_driver_sql("DISCARD TEMP")
         yield conn
         outer.rollback()
+    forget_views()  # views believed from rows the rollback took away
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from onegrid.platform.accounts.departments import get_department
 from onegrid.platform.errors import InvalidInputError
 from onegrid.platform.sharing.identity import is_credit_code, is_resident_id
+from onegrid.platform.sharing.views import forget_views
 from onegrid.platform.store.models import SHARING_CLASSES, SUBJECT_KEY_KINDS, Dataset, Department
 
 GEOMETRY_TYPES = ("Point", "LineString", "Polygon", "MultiPoint", "MultiLineString",
@@ -124,7 +125,9 @@ def register(session: Session, spec: dict[str, Any]) -> Dataset:
               "pii_fields": sorted(set(spec.get("personal_information", [])))}
     stmt = (insert(Dataset).values(id=spec["id"], **values)
             .on_conflict_do_update(index_elements=[Dataset.id], set_=values).returning(Dataset))
-    return session.scalars(stmt, execution_options={"populate_existing": True}).one()
+    dataset = session.scalars(stmt, execution_options={"populate_existing": True}).one()
+    forget_views()  # its sharing class, schema or personal fields may have changed
+    return dataset
 
 
 def _contributor_fields(spec: dict[str, Any]) -> dict[str, list[str]]:

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from onegrid.platform.errors import InvalidInputError
-from onegrid.platform.sharing.records import MAX_LIMIT, as_dicts, columns, shape
+from onegrid.platform.sharing.records import COLUMNS, MAX_LIMIT, as_dicts, shape
 from onegrid.platform.sharing.views import DatasetView
 from onegrid.platform.store.models import Department, Record, RecordVersion
 
@@ -67,7 +67,7 @@ def since(session: Session, view: DatasetView, cursor: int, limit: int = 100) ->
         raise InvalidInputError(f"since must be >= 0 and limit 1..{MAX_LIMIT}")
     page = _positions(view.dataset_id, cursor, limit)
     rows = [shape(view, r) for r in as_dicts(session.execute(
-        columns().add_columns(page.c.seq.label("change_seq"))
+        COLUMNS.add_columns(page.c.seq.label("change_seq"))
         .join(page, page.c.id == Record.id).order_by(page.c.seq)))]
     versions = _versions(session, view, [r["id"] for r in rows]) if rows else {}
     for row in rows:

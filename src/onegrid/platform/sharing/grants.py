@@ -14,7 +14,7 @@ from onegrid.platform.errors import (
     InvalidInputError,
     NotFoundError,
 )
-from onegrid.platform.sharing.views import LOCATORS, schema_fields
+from onegrid.platform.sharing.views import LOCATORS, forget_views, schema_fields
 from onegrid.platform.store.models import Dataset, Department, GrantRequest
 from onegrid.platform.trace.chain import append
 
@@ -72,6 +72,7 @@ def decide(session: Session, department: Department, actor: str, request_id: int
     req.status = "approved" if approve else "denied"
     req.decided_by, req.decided_at, req.reason = actor, datetime.now(UTC), reason
     session.flush()
+    forget_views()
     append(session, actor, f"grant.{req.status}", f"grant-request:{req.id}",
            {"dataset": req.dataset_id, "fields": req.fields, "reason": reason,
             "expires_at": req.expires_at})

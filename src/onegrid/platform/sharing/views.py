@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from onegrid.platform.errors import AccessDeniedError, NotFoundError
 from onegrid.platform.store.models import Dataset, Department, GrantRequest
+from onegrid.platform.store.recent import Recent
 
 # Parts of a record beside its attributes that a grant may name: where the subject is
 # (geometry, grid) and the subject's masked key. They are granted only for datasets whose
@@ -111,9 +112,25 @@ def readable(session: Session, department: Department) -> dict[str, DatasetView]
     return {v.dataset_id: v for v in views if v is not None}
 
 
+# A department's view of one dataset, asked by every pull and changed only by a grant decision
+# or a registration, is believed this long in a process (never past the earliest expiry of the
+# grants it rests on); either change forgets it here at once, in the other web processes within
+# these seconds. A refusal is never kept: a new grant opens the dataset at once.
+BELIEVED_S = 5.0
+_believed: Recent[tuple[int, str], tuple[DatasetView, datetime | None]] = Recent(BELIEVED_S)
+
+
+def forget_views() -> None:
+    """Stop believing this process's views (a grant was decided or a dataset registered)."""
+    _believed.forget()
+
+
 def view_of(session: Session, department: Department, dataset_id: str) -> DatasetView:
     """The department's view of one dataset; NotFoundError or AccessDeniedError (saying how to
     ask)."""
+    believed = _believed.get((department.id, dataset_id))
+    if believed is not None and (believed[1] is None or believed[1] > datetime.now(UTC)):
+        return believed[0]
     dataset = session.get(Dataset, dataset_id)
     if dataset is None:
         raise NotFoundError(f"no dataset {dataset_id!r}; GET /api/v1/datasets lists them")
@@ -122,6 +139,8 @@ def view_of(session: Session, department: Department, dataset_id: str) -> Datase
     grants = _grants(session, department).get(dataset_id, []) if asks else []
     view = _view(dataset, department, grants)
     if view is not None:
+        _believed.put((department.id, dataset_id),
+                      (view, min((g.expires_at for g in grants), default=None)))
         return view
     if dataset.sharing_class == "not_shared":
         raise AccessDeniedError(f"dataset {dataset_id!r} is not shared (不予共享): only its owner "
