@@ -154,8 +154,9 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True)
 @pass_runtime_as("owner")
 def db_upgrade(rt: Runtime, revision: str) -> None:
-    """Apply the migrations as the store's owner (creates PostGIS in the database if needed),
-    then grant the web's and ingest's roles what they may do (platform/store/sql/roles.sql)."""
+    """Apply the migrations as the store's owner (creates PostGIS in the database if needed) and,
+    at the head, load the store's functions and triggers from their SQL files again; then grant
+    the web's and ingest's roles what they may do (platform/store/sql/roles.sql)."""
     migrate.upgrade(rt.engine, revision)
     click.echo(f"schema at {migrate.current_revision(rt.engine)}")
     if app_roles := roles.app_roles(rt.settings):

@@ -1,11 +1,12 @@
-"""The store's functions are the ones its SQL files define, word for word: a function changed in
-the database by hand, or in a file without a migration that loads it, fails here."""
+"""The store's functions are the ones its SQL files define, word for word (a function changed in
+the database by hand fails here), and an upgrade loads them again into a store already at the
+newest migration."""
 
 from __future__ import annotations
 
 from sqlalchemy import Engine, text
 
-from onegrid.platform.store import sqlfiles
+from onegrid.platform.store import migrate, sqlfiles
 
 # Every function of the public schema but the extensions' (PostGIS's), as the server prints it.
 DEFINED = """
@@ -32,3 +33,17 @@ def test_the_database_has_the_functions_of_the_sql_files_as_written(engine: Engi
     assert sorted(in_files.keys() - in_database.keys()) == [], "in a file, not in the database"
     for signature, definition in in_files.items():
         assert in_database[signature] == definition, signature
+
+
+def test_an_upgrade_gives_a_store_at_the_head_the_functions_it_lacks(engine: Engine) -> None:
+    # A store made before onegrid_trace_append was written is at the head all the same.
+    signature = "onegrid_trace_append(timestamptz, text, text, text, jsonb, text, boolean)"
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP FUNCTION {signature}"))
+    try:
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            assert conn.scalar(text(f"SELECT to_regprocedure('{signature}')")) is not None
+    finally:  # whatever happened, the other tests get their store back
+        with engine.begin() as conn:
+            sqlfiles.run_script(conn, "onegrid.platform.trace", "append")

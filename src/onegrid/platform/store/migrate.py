@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 
+from onegrid.platform.store import sqlfiles
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -21,9 +23,18 @@ def _config(connection: Connection) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the store's schema to ``revision``."""
+    """Bring the store's schema to ``revision``; at the head, load the store's functions and
+    triggers from their SQL files again (sqlfiles.SCHEMA), in the same transaction.
+
+    They are code, and each file CREATE OR REPLACEs what it defines, so they are loaded the way
+    Flyway loads its repeatable migrations: a store already at the head gets a function added or
+    changed since it was made (one without it failed on its first trace entry), with no
+    migration written for it."""
     with engine.begin() as conn:
         command.upgrade(_config(conn), revision)
+        if revision == "head":
+            for package, name in sqlfiles.SCHEMA:
+                sqlfiles.run_script(conn, package, name)
 
 
 def check(engine: Engine) -> None:

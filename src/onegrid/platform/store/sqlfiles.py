@@ -18,7 +18,8 @@ SCHEMA = (
     ("onegrid.platform.sharing", "record_versions"),
 )
 """The scripts of the store's functions and triggers, (package, name), in the order the
-migrations load them: each runs whole, once the tables it reads exist."""
+baseline migration and every upgrade to the head (migrate.upgrade) load them: each runs whole,
+once the tables it reads exist."""
 
 FUNCTION = re.compile(r"^CREATE OR REPLACE FUNCTION .*?\$function\$.*?\$function\$",
                       re.MULTILINE | re.DOTALL)

@@ -11,11 +11,11 @@ history keeps them with the measurements behind each choice (bench/README.md kee
 figures). Columns keep the order those migrations left them in.
 
 Functions and triggers live in SQL files beside the code that owns them (sqlfiles.SCHEMA) and
-load last, when the tables they read exist. A file can load again (CREATE OR REPLACE): a later
-migration that changes a function runs its file again. This one loads the files as they are
-when it runs, so a new store gets the newest functions at once, and their SQL may only name
-what this migration creates (a function that needs a later migration's table fails here,
-loudly, when a new store is built).
+load last, when the tables they read exist. A file can load again (CREATE OR REPLACE), and every
+upgrade to the head loads them all again (migrate.upgrade), so a function changes with its file
+alone. This migration loads the files as they are when it runs, so their SQL may only name what
+this migration creates (a function that needs a later migration's table fails here, loudly,
+when a new store is built: its file must then wait for that migration).
 
 downgrade() raises: there is nothing before the baseline to go back to.
 """
