@@ -34,9 +34,9 @@ PHONE = "13812345678"
 @pytest.fixture
 def admin(app: Flask, db: Session, settings: Settings, connection: Connection, client,
           tmp_path):
-    """The client signed in as an administrator. /admin's owner session is the request's own
-    session, as the owner, on the test's transaction: a second session would be a savepoint
-    inside the request's, which its rollback at the end of the request would undo."""
+    """The client signed in as an administrator. /admin's owner store access is the request's
+    own SQLAlchemy Session, acting as the owner on the test's transaction: a second Session would
+    be a savepoint inside the request's, which its rollback at the end of the request undoes."""
     app.extensions["onegrid"]["sessions"] = acting_as(role_of(settings.owner_database_url),
                                                       connection)
     app.extensions["onegrid_admin"]["sessions"] = store.session
