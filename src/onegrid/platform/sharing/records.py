@@ -69,7 +69,7 @@ COLUMNS: Select[*tuple[Any, ...]] = select(  # more columns than select()'s type
 
 # An area's id, level and path by code: asked by most pulls, changed only when the city's
 # hierarchy is loaded again.
-_areas: Recent[str, Any] = Recent(seconds=5.0)
+_areas: Recent[str, Any] = Recent()
 
 
 def _area(session: Session, code: str) -> Any:

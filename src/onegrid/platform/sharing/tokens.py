@@ -41,10 +41,10 @@ def create_token(session: Session, department_code: str, label: str = "",
     return token, clear
 
 
-# A token seen valid is believed this long in a process without asking the store again;
-# revoking it here forgets it at once, in the other web processes within these seconds.
-BELIEVED_S = 5.0
-_seen: Recent[str, tuple[ApiToken, Department]] = Recent(BELIEVED_S)
+# A token seen valid is believed BELIEVED_S (store/recent.py) in a process without asking the
+# store again; revoking it here forgets it at once, in the other web processes within those
+# seconds.
+_seen: Recent[str, tuple[ApiToken, Department]] = Recent()
 
 
 def issue_token(session: Session, department_code: str, label: str, valid_days: int,

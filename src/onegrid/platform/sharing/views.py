@@ -113,11 +113,11 @@ def readable(session: Session, department: Department) -> dict[str, DatasetView]
 
 
 # A department's view of one dataset, asked by every pull and changed only by a grant decision
-# or a registration, is believed this long in a process (never past the earliest expiry of the
-# grants it rests on); either change forgets it here at once, in the other web processes within
-# these seconds. A refusal is never kept: a new grant opens the dataset at once.
-BELIEVED_S = 5.0
-_believed: Recent[tuple[int, str], tuple[DatasetView, datetime | None]] = Recent(BELIEVED_S)
+# or a registration, is believed BELIEVED_S (store/recent.py) in a process, never past the
+# earliest expiry of the grants it rests on; either change forgets it here at once, in the other
+# web processes within those seconds. A refusal is never kept: a new grant opens the dataset at
+# once.
+_believed: Recent[tuple[int, str], tuple[DatasetView, datetime | None]] = Recent()
 
 
 def forget_views() -> None:

@@ -11,15 +11,20 @@ from cachetools import TTLCache
 from sqlalchemy import inspect
 from sqlalchemy.orm import make_transient_to_detached
 
+BELIEVED_S = 5.0
+"""How long a web process believes what it read (docs/api.md promises it): a revoked token, a
+decided grant or a registered dataset takes effect in every web process within these seconds."""
+
 K = TypeVar("K")
 V = TypeVar("V")
 Row = TypeVar("Row")
 
 
 class Recent(Generic[K, V]):
-    """A map whose entries live ``seconds``, shared by a process's request threads."""
+    """A map whose entries live ``seconds`` (BELIEVED_S), shared by a process's request
+    threads."""
 
-    def __init__(self, seconds: float, size: int = 4096) -> None:
+    def __init__(self, seconds: float = BELIEVED_S, size: int = 4096) -> None:
         self._entries: TTLCache[K, V] = TTLCache(size, seconds)
         self._lock = Lock()  # TTLCache is not thread-safe; gunicorn's gthread workers share it
 
