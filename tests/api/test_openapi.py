@@ -136,14 +136,6 @@ def _summary(exc: BaseException) -> str:
     return "; ".join(" / ".join(str(e).strip().splitlines()[:3]) for e in found)
 
 
-# Schemathesis leaves a static file's response (sw.js, static/) unclosed: its file, not ours.
-STATIC_UNCLOSED = pytest.mark.filterwarnings(
-    "ignore:unclosed file <_io.BufferedReader name='[^']*/static/:ResourceWarning",
-    "ignore:Exception ignored in. <_io.FileIO name='[^']*/static/"
-    ":pytest.PytestUnraisableExceptionWarning")
-
-
-@STATIC_UNCLOSED
 @pytest.mark.slow
 @pytest.mark.parametrize("caller", CALLERS)
 def test_schemathesis_finds_no_server_error_and_nothing_undocumented(
@@ -172,7 +164,6 @@ def test_schemathesis_finds_no_server_error_and_nothing_undocumented(
     assert not failures, "\n\n".join(failures)
 
 
-@STATIC_UNCLOSED
 @pytest.mark.slow
 @pytest.mark.parametrize("caller", ["department", "grid_worker"])
 def test_schemathesis_follows_the_links_without_a_server_error(
