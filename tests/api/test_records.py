@@ -45,6 +45,37 @@ def test_grid_codes_work_at_every_level(client, write, db: Session, token) -> No
     assert client.get(f"{BUSINESSES}?grid=999999", headers=headers).status_code == 400
 
 
+def test_a_grid_without_records_and_a_known_community_answer_like_any_other(
+        client, write, db: Session, token) -> None:
+    """A grid is asked for by its code at once, and the code looked up only when that finds
+    nothing: an empty grid is an empty page, not an unknown code, and a community's page is the
+    same whether its code was looked up just now or before."""
+    _many(write, db)
+    grid = db.scalar(text("SELECT a.code FROM record r JOIN area a ON a.id = r.grid_id "
+                          "WHERE r.subject_key = :k"), {"k": KEYS[0]})
+    empty = db.scalar(text("SELECT code FROM area g WHERE level = 'grid' AND NOT EXISTS ("
+                           "SELECT 1 FROM record r WHERE r.grid_id = g.id "
+                           "AND r.dataset_id = 'market.business') ORDER BY code LIMIT 1"))
+    headers = token("MZJ")
+    for _ in range(2):  # the second time, the codes are known
+        answer = client.get(f"{BUSINESSES}?grid={empty}", headers=headers)
+        assert answer.status_code == 200 and answer.json["features"] == []
+        community = _keys(client.get(f"{BUSINESSES}?grid={grid[:12]}", headers=headers))
+        assert KEYS[0] in community and KEYS[1] in community
+    past_the_end = client.get(f"{BUSINESSES}?grid={grid}&cursor={2 ** 40}", headers=headers)
+    assert past_the_end.status_code == 200 and past_the_end.json["next_cursor"] is None
+
+
+def test_an_integer_beyond_64_bits_comes_back_exactly(client, write, db: Session, token) -> None:
+    """Ingest stores what a producer sent exactly; reading it must not round it to a float."""
+    big = 123456789012345678901234567890
+    write(envelope(subject_key=KEYS[1], employees=big))
+    db.flush()
+    found = client.get(f"{BUSINESSES}?grid=330302", headers=token("MZJ")).json["features"]
+    assert [f["properties"]["employees"] for f in found
+            if f["properties"]["subject_key"] == KEYS[1]] == [big]
+
+
 def test_bbox_updated_since_attributes_and_text(client, write, db: Session, token) -> None:
     _many(write, db)
     headers = token("MZJ")
