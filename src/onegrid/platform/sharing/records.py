@@ -50,7 +50,7 @@ class Page:
 
 
 # The tables' own columns rather than the ORM's attributes: a page is rows, not objects, and a
-# statement that names no mapped class skips the ORM's compiling and loading (a tenth of a page's
+# statement that names no mapped class skips the ORM's compiling and loading (≈ 5 % of a page's
 # CPU).
 R, _DATASET, _AREA = Record.__table__.c, Dataset.__table__.c, Area.__table__.c
 
