@@ -43,7 +43,7 @@ def engine_for(url: str, statement_timeout_ms: int | None = None) -> Engine:
     503) rather than hangs; TCP keepalives find a server that vanished without a word within
     about 20 s.
 
-    With ``statement_timeout_ms`` (the web's), each of the engine's connections runs every
+    Each connection speaks UTC. With ``statement_timeout_ms`` (the web's), it also runs every
     statement under that limit, set once when it connects rather than in every transaction
     (an engine with a limit is another engine than one without, for the same URL)."""
     engine = create_engine(
@@ -57,8 +57,7 @@ def engine_for(url: str, statement_timeout_ms: int | None = None) -> Engine:
                       "keepalives_count": 2},
     )
     event.listen(engine, "connect", _read_json_fast)
-    if statement_timeout_ms is not None:
-        event.listen(engine, "connect", _limit_statements(statement_timeout_ms))
+    event.listen(engine, "connect", _session_settings(statement_timeout_ms))
     return engine
 
 
@@ -82,13 +81,20 @@ def _read_json_fast(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.adapters.register_loader(name, _JsonLoader)
 
 
-def _limit_statements(ms: int) -> Callable[[Any, Any], None]:
+def _session_settings(statement_timeout_ms: int | None) -> Callable[[Any, Any], None]:
+    """What each of an engine's connections sets once, when it connects: times in UTC whatever
+    the server's TimeZone (the API writes an instant the same way in every deployment, and
+    psycopg reads a UTC timestamp without asking a time zone database: a page of 100 records has
+    300 of them), and the statement timeout if the engine has one."""
+    settings = "SET TimeZone = 'UTC'" + (f"; SET statement_timeout = {int(statement_timeout_ms)}"
+                                         if statement_timeout_ms is not None else "")
+
     def connected(dbapi_connection: Any, _record: Any) -> None:
-        # A session-level SET, committed: a SET inside a transaction that is rolled back
+        # Session-level SETs, committed: a SET inside a transaction that is rolled back
         # (every read request's) would be undone with it. Through PgBouncer in session mode,
-        # as deploy/ configures it, the server's reset query clears it when the client leaves.
+        # as deploy/ configures it, the server's reset query clears them when the client leaves.
         with dbapi_connection.cursor() as cursor:
-            cursor.execute(f"SET statement_timeout = {int(ms)}")
+            cursor.execute(settings)
         dbapi_connection.commit()
     return connected
 
