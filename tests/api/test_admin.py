@@ -34,9 +34,10 @@ PHONE = "13812345678"
 @pytest.fixture
 def admin(app: Flask, db: Session, settings: Settings, connection: Connection, client,
           tmp_path):
-    """The client signed in as an administrator. /admin's owner store access is the request's
-    own SQLAlchemy Session, acting as the owner on the test's transaction: a second Session would
-    be a savepoint inside the request's, which its rollback at the end of the request undoes."""
+    """The client signed in as an administrator. /admin reaches the store as the owner through
+    the request's own ORM unit (store.session), acting as the owner on the test's transaction: a
+    second one would be a savepoint inside the request's, which its rollback at the end of the
+    request undoes."""
     app.extensions["onegrid"]["sessions"] = acting_as(role_of(settings.owner_database_url),
                                                       connection)
     app.extensions["onegrid_admin"]["sessions"] = store.session
@@ -193,8 +194,8 @@ def test_a_faulty_boundary_file_shows_its_report_and_apply_is_refused(admin, db:
     page = _page(checked)
     assert checked.status_code == 200 and "编码重复" in page and "与同级重叠" in page
     assert 'id="apply"' not in page
-    with admin.session_transaction() as session:
-        token = session["boundary_upload"]["token"]
+    with admin.session_transaction() as cookie:
+        token = cookie["boundary_upload"]["token"]
     refused = _post(admin, "/admin/boundaries/apply", {"upload": token})
     assert refused.status_code == 422 and "编码重复" in _page(refused)
     assert not _traced(db, "boundaries.import")
