@@ -67,7 +67,8 @@ def test_a_grid_without_records_and_a_known_community_answer_like_any_other(
 
 
 def test_an_integer_beyond_64_bits_comes_back_exactly(client, write, db: Session, token) -> None:
-    """Ingest stores what a producer sent exactly; reading it must not round it to a float."""
+    """Ingest stores what a producer sent exactly and the API writes it back exactly (that the
+    app's own engine reads it exactly is tests/platform/store/test_engine.py's)."""
     big = 123456789012345678901234567890
     write(envelope(subject_key=KEYS[1], employees=big))
     db.flush()
