@@ -1,28 +1,30 @@
 """Shared-API latency against tipg serving the same table, measured in the same run.
 
     deploy/with-env.sh --admin .venv/bin/python -m bench.api [--records 1000000 10000000]
-        [--requests 300] [--clients 8 32] [--ports 8401 8402]
+        [--requests 300] [--clients 8 32] [--port 58101]
 
 Loads records of one unconditional dataset into a bench database of its own, migrated as
 production is. The load is not the ingest path (bench/ingest.py measures that): points are
 generated grid by grid in the store and written in random order by one INSERT … SELECT, the
 record's indexes dropped for it and built again from their own definitions, then VACUUM ANALYZE
-and a checkpoint.
-At each size of ``--records`` (grown in turn) OneGrid (gunicorn, 1 sync worker) and tipg
-(uvicorn, 1 worker) are started on 127.0.0.1 over the SAME database and table, and each query
-is asked the same way of both, one request at a time on a kept-alive connection, the two
-servers in turn 25 requests at a time (p50, p95):
+and a checkpoint. Each further size of ``--records`` is a copy of the first's database grown
+to that size.
+OneGrid (gunicorn, 1 sync worker) and tipg (uvicorn, 1 worker) are started over each size's
+database, all of them at once, and each query is asked the same way of every server, one
+request at a time on a kept-alive connection, the servers in turn 25 requests at a time (p50,
+p95), so that the machine's drift falls on every size and both servers alike:
 
 - grid query: the records of one grid, 100 a page (OneGrid /api/v1/datasets/…/records?grid=;
   tipg /collections/public.record/items?grid_id=)
 - bbox items: OGC items in a box holding ~2 % of the records, 100 a page (both OGC API).
 
 OneGrid's answer includes the grant check and appending the pull to the hash-chained trace.
-After the first size it prints OneGrid's p50 against the first size's.
+It prints each size's p50 ratio OneGrid/tipg, and OneGrid's p50 at each size against the first.
 
-With ``--clients 8 32`` it then asks the grid query of both with that many connections at once,
-each server given the machine's cores as processes (OneGrid: gunicorn's gthread workers with 8
-threads each; tipg: uvicorn workers), and prints requests/s and the ratio."""
+With ``--clients 8 32`` it then asks the grid query of both at the last size with that many
+connections at once, each server given the machine's cores as processes (OneGrid: gunicorn's
+gthread workers with 8 threads each; tipg: uvicorn workers), and prints requests/s and the
+ratio."""
 
 from __future__ import annotations
 
@@ -35,14 +37,14 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 import requests
 import yaml
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from bench.common import bench_database, bench_settings, line
+from bench.common import bench_database, copied_database, line
 from onegrid.demo.datasets import SPECS
 from onegrid.platform.settings import Settings
 from onegrid.platform.sharing.catalog import register
@@ -140,25 +142,25 @@ Figures = tuple[float, float, float]  # p50 ms, p95 ms, requests/s
 BLOCK = 25
 
 
-def measure(ours: Asked, peer: Asked) -> tuple[Figures, Figures]:
-    """p50 and p95 in ms and requests/s of both servers over their URLs, after a short warm-up,
-    asked in turn BLOCK at a time (ours then the peer's, then the peer's then ours, and so on):
+def measure(*asked: Asked) -> list[Figures]:
+    """p50 and p95 in ms and requests/s of each server over its URLs, after a short warm-up,
+    the servers asked in turn BLOCK at a time (first to last, then last to first, and so on):
     these machines' speed drifts, and all of one server's requests asked before all of the
     other's showed the drift as a difference between the servers."""
-    asked = (ours, peer)
-    sessions = (requests.Session(), requests.Session())
+    sessions = [requests.Session() for _ in asked]
     for http, (urls, headers) in zip(sessions, asked, strict=True):
         for url in urls[:20]:
             http.get(url, headers=headers).raise_for_status()
-    times: tuple[list[float], list[float]] = ([], [])
-    for start in range(0, len(ours[0]), BLOCK):
-        for side in (0, 1) if start // BLOCK % 2 == 0 else (1, 0):
+    times: list[list[float]] = [[] for _ in asked]
+    turns = list(range(len(asked)))
+    for start in range(0, len(asked[0][0]), BLOCK):
+        for side in turns if start // BLOCK % 2 == 0 else turns[::-1]:
             urls, headers = asked[side]
             for url in urls[start:start + BLOCK]:
                 t = time.perf_counter()
                 sessions[side].get(url, headers=headers).raise_for_status()
                 times[side].append((time.perf_counter() - t) * 1000)
-    return _figures(times[0]), _figures(times[1])
+    return [_figures(t) for t in times]
 
 
 def _figures(times: list[float]) -> Figures:
@@ -205,11 +207,11 @@ def queries(engine: Engine, count: int) -> tuple[list[tuple], list[tuple]]:
 
 
 class Servers:
-    """How OneGrid and tipg are started over the bench's table, and the URLs asked of both."""
+    """How OneGrid and tipg are started over one bench database, and the URLs asked of both."""
 
-    def __init__(self, settings: Settings, ports: tuple[int, int], token: str) -> None:
+    def __init__(self, engine: Engine, ports: tuple[int, int], token: str) -> None:
         self.ours, self.peer = (f"http://127.0.0.1:{p}" for p in ports)
-        self.url = settings.database_url.replace("postgresql+psycopg://", "postgresql://")
+        self.url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         self.onegrid = [sys.executable, "-m", "gunicorn", "-w", "1", "-k", "sync",
                         "-b", f"127.0.0.1:{ports[0]}", "onegrid.api:create_app()"]
         self.tipg = [sys.executable, "-m", "uvicorn", "tipg.main:app", "--port", str(ports[1]),
@@ -229,82 +231,87 @@ class Servers:
                       f"{self.peer}/collections"):
             yield
 
-    def grid(self, grids: list[tuple]) -> tuple[list[str], list[str]]:
-        return ([f"{self.ours}/api/v1/datasets/{DATASET}/records?grid={c}&limit=100"
-                 for c, _ in grids],
-                [f"{self.peer}/collections/public.record/items?grid_id={i}&limit=100"
-                 for _, i in grids])
+    def grid(self, grids: list[tuple]) -> tuple[Asked, Asked]:
+        return (([f"{self.ours}/api/v1/datasets/{DATASET}/records?grid={c}&limit=100"
+                  for c, _ in grids], self.auth),
+                ([f"{self.peer}/collections/public.record/items?grid_id={i}&limit=100"
+                  for _, i in grids], {}))
 
-    def bbox(self, boxes: list[tuple]) -> tuple[list[str], list[str]]:
+    def bbox(self, boxes: list[tuple]) -> tuple[Asked, Asked]:
         ask = [",".join(map(str, b)) for b in boxes]
-        return ([f"{self.ours}/ogc/collections/{DATASET}/items?bbox={b}&limit=100" for b in ask],
-                [f"{self.peer}/collections/public.record/items?bbox={b}&limit=100" for b in ask])
+        return (([f"{self.ours}/ogc/collections/{DATASET}/items?bbox={b}&limit=100" for b in ask],
+                 self.auth),
+                ([f"{self.peer}/collections/public.record/items?bbox={b}&limit=100" for b in ask],
+                 {}))
 
 
-def latency(servers: Servers, engine: Engine, count: int) -> tuple[Figures, Figures]:
-    """Both queries asked of both, one at a time; OneGrid's figures of each."""
-    grids, boxes = queries(engine, count)
-    with servers.running():
-        ours, peer = servers.grid(grids)
-        grid, theirs = measure((ours, servers.auth), (peer, {}))
-        report("grid query (100 a page)", grid, theirs, target=0.5)
-        ours, peer = servers.bbox(boxes)
-        bbox, theirs = measure((ours, servers.auth), (peer, {}))
-        report("bbox items (100 a page)", bbox, theirs)
-    return grid, bbox
+def latency(stores: list[tuple[int, Servers]], grids: list[tuple], boxes: list[tuple]) -> None:
+    """Both queries asked of both servers at every size, all of them in turn; the p50 ratios
+    to tipg at each size, and OneGrid's at each size to the first's."""
+    (first, _), *_ = stores
+    with ExitStack() as running:
+        for _, servers in stores:
+            running.enter_context(servers.running())
+        for name, urls, args, target in (("grid query", Servers.grid, grids, 0.5),
+                                         ("bbox items", Servers.bbox, boxes, 1.0)):
+            figures = measure(*(asked for _, servers in stores
+                                for asked in urls(servers, args)))
+            for (size, _), ours, peer in zip(stores, figures[::2], figures[1::2], strict=True):
+                report(f"{name} at {size:,}", ours, peer, target)
+            for (size, _), ours in list(zip(stores, figures[::2], strict=True))[1:]:
+                line(f"{name}: OneGrid p50 at {size:,} / at {first:,}",
+                     f"{ours[0]:.1f} / {figures[0][0]:.1f} ms, ratio {ours[0] / figures[0][0]:.2f}"
+                     "  (target ≤ 1.30)")
 
 
-def rates(servers: Servers, engine: Engine, count: int, clients: list[int]) -> None:
+def rates(servers: Servers, grids: list[tuple], clients: list[int]) -> None:
     """The grid query's requests/s with each number of connections at once, on all cores."""
-    grids, _ = queries(engine, count)
     servers.all_cores()
-    ours, peer = servers.grid(grids)
+    (ours, auth), (peer, _) = servers.grid(grids)
     with servers.running():
         for n in clients:
-            mine, theirs = throughput(ours * 2, servers.auth, n), throughput(peer * 2, {}, n)
+            mine, theirs = throughput(ours * 2, auth, n), throughput(peer * 2, {}, n)
             line(f"grid query, {n} connections: OneGrid / tipg req/s",
                  f"{mine:.0f} / {theirs:.0f}, ratio {mine / theirs:.2f}  (target ≥ 1.00)")
 
 
-def run(settings: Settings, engine: Engine, sizes: list[int], count: int,
-        ports: tuple[int, int], clients: list[int]) -> None:
-    """At each size (ascending) the latencies of both; then OneGrid's p50 at each size against
-    the first, and requests/s with ``clients`` connections at the last size."""
+def run(engine: Engine, sizes: list[int], count: int, port: int, clients: list[int]) -> None:
+    """The first size loaded, each further size a copy of it grown, all served at once and
+    measured in one run (latency); then requests/s with ``clients`` connections at the last."""
     with Session(engine) as session:
         _, token = create_token(session, "ZHZX", "bench")
         session.commit()
-    servers, first = Servers(settings, ports, token), None
-    for size in sizes:
-        seconds = grow(engine, size)
-        print(f"{size:,} records (grown in {seconds} s, then VACUUM ANALYZE and a checkpoint)",
-              flush=True)
-        grid, bbox = latency(servers, engine, count)
-        first = first or (grid, bbox)
-        if size != sizes[0]:
-            for name, now, then in (("grid", grid, first[0]), ("bbox", bbox, first[1])):
-                line(f"{name} query: OneGrid p50 at {size:,} / at {sizes[0]:,}",
-                     f"{now[0]:.1f} / {then[0]:.1f} ms, ratio {now[0] / then[0]:.2f}  "
-                     "(target ≤ 1.30)")
-    if clients:
-        rates(servers, engine, count, clients)
+    with ExitStack() as copies:
+        stores = []
+        for i, size in enumerate(sizes):
+            store = copies.enter_context(
+                copied_database(engine, f"onegrid_bench_api_{size}")) if i else engine
+            seconds = grow(store, size)
+            print(f"{size:,} records (grown in {seconds} s, then VACUUM ANALYZE and a checkpoint)",
+                  flush=True)
+            stores.append((size, Servers(store, (port + 2 * i, port + 2 * i + 1), token)))
+        grids, boxes = queries(engine, count)
+        latency(stores, grids, boxes)
+        if clients:
+            rates(stores[-1][1], grids, clients)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, nargs="+", default=[1_000_000],
-                        help="sizes to measure at, grown in turn, e.g. 1000000 10000000")
+                        help="sizes to measure at, each a database of its own, e.g. 1000000 "
+                             "10000000")
     parser.add_argument("--requests", type=int, default=300)
-    parser.add_argument("--ports", type=int, nargs=2, default=(58101, 58102))
+    parser.add_argument("--port", type=int, default=58101,
+                        help="the first of two ports a size (OneGrid's, tipg's)")
     parser.add_argument("--clients", type=int, nargs="*", default=[],
                         help="also requests/s with this many connections at once, e.g. 8 32")
     args = parser.parse_args()
     settings = Settings.from_env()
     print("preparing a bench database with the demo city …", flush=True)
     with bench_database(settings, "onegrid_bench_api") as engine:  # dropped at the end
-        settings = bench_settings(settings, engine)
         load(engine, 0)
-        run(settings, engine, sorted(args.records), args.requests, tuple(args.ports),
-            args.clients)
+        run(engine, sorted(args.records), args.requests, args.port, args.clients)
 
 
 if __name__ == "__main__":
