@@ -31,7 +31,7 @@ from onegrid.demo.city import build
 from onegrid.platform.settings import Settings
 from onegrid.platform.sharing.views import forget_views
 from onegrid.platform.store import migrate, roles, sqlfiles
-from onegrid.platform.store.db import create_database
+from onegrid.platform.store.db import create_database, engine_for
 
 MIGRATIONS = Path(migrate.__file__).with_name("migrations")
 
@@ -148,8 +148,10 @@ def environment(settings: Settings) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def engine(settings: Settings) -> Iterator[Engine]:
-    """The owner's: for fixtures and checks that set up or look at anything."""
-    engine = create_engine(settings.owner_database_url)
+    """The owner's: for fixtures and checks that set up or look at anything. Its connections
+    are the processes' (engine_for: JSON read exactly, times in UTC), so the web app the tests
+    run on this connection reads the store as it does in production."""
+    engine = engine_for(settings.owner_database_url)
     yield engine
     engine.dispose()
 
