@@ -38,9 +38,12 @@ def test_grid_codes_work_at_every_level(client, write, db: Session, token) -> No
                           "WHERE r.subject_key = :k"),
                      {"k": KEYS[0]})
     headers = token("MZJ")
-    for code in (grid, grid[:12], grid[:9] + "000", "330302"):  # grid, community, street
-        found = _keys(client.get(f"{BUSINESSES}?grid={code}", headers=headers))
-        assert KEYS[0] in found and KEYS[1] in found, code
+    # a grid twice: asked by its code at once, then with the code known
+    for code in (grid, grid, grid[:12], grid[:9] + "000", "330302"):  # community, street
+        found = client.get(f"{BUSINESSES}?grid={code}", headers=headers).json["features"]
+        mine = {f["properties"]["subject_key"]: f["properties"] for f in found}
+        assert KEYS[0] in mine and KEYS[1] in mine, code
+        assert (mine[KEYS[0]]["grid"], mine[KEYS[0]]["subject_kind"]) == (grid, "credit_code")
     assert len(_keys(client.get(f"{BUSINESSES}?grid=330302", headers=headers))) == 3
     assert client.get(f"{BUSINESSES}?grid=999999", headers=headers).status_code == 400
 

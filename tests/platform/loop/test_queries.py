@@ -16,7 +16,7 @@ pytestmark = pytest.mark.usefixtures("city")
 
 
 def _view(dataset_id: str, **extra: object) -> dict[str, DatasetView]:
-    return {dataset_id: DatasetView(dataset_id, "unconditional", ("name", "phone"),
+    return {dataset_id: DatasetView(dataset_id, "unconditional", "event_id", ("name", "phone"),
                                     frozenset({"phone"}), **extra)}  # type: ignore[arg-type]
 
 

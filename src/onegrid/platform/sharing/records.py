@@ -55,21 +55,19 @@ class Page:
 R, _DATASET, _AREA = Record.__table__.c, Dataset.__table__.c, Area.__table__.c
 
 # A record as the API shows it: subject key (masked), grid code, GeoJSON geometry (as json, not
-# jsonb: the store need not build a binary document it only sends on). The grid's code and the
-# dataset's key kind are subqueries, not joins: a query stays on record alone, so its filter, order
-# and limit pick the rows before anything else is read, and PostgreSQL looks them up for the rows
-# returned only (a join let it look them up for every match, or fetch each row twice: a grid's
-# page of 100 took 1.5 times as long in the store, a box's 2.4 times). Built once: a query adds
-# its own clauses.
-COLUMNS: Select[*tuple[Any, ...]] = select(  # more columns than select()'s typed overloads
-    R.id, R.dataset_id,
-    select(_DATASET.subject_key_kind).where(_DATASET.id == R.dataset_id)
-    .scalar_subquery().label("subject_kind"),
-    func.coalesce(R.subject_key_masked, R.subject_key).label("subject_key"),
-    select(_AREA.code).where(_AREA.id == R.grid_id).scalar_subquery().label("grid"),
-    R.attributes, R.provenance, R.sources, R.version, R.reports,
-    R.occurred_at, R.created_at, R.updated_at,
-    cast(func.ST_AsGeoJSON(R.geom, 7, 0), JSON).label("geometry"))
+# jsonb: the store need not build a binary document it only sends on); its subject kind is the
+# view's. The grid's code is a subquery, not a join: a query stays on record alone, so its
+# filter, order and limit pick the rows before anything else is read, and PostgreSQL looks the
+# code up for the rows returned only (a join let it look it up for every match, or fetch each
+# row twice: a grid's page of 100 took 1.5 times as long in the store, a box's 2.4 times). A
+# grid's page leaves it out (IN_GRID): every row's code is the one asked. Built once: a query
+# adds its own clauses.
+_RECORD = (R.id, R.dataset_id, func.coalesce(R.subject_key_masked, R.subject_key).label(
+    "subject_key"), R.attributes, R.provenance, R.sources, R.version, R.reports, R.occurred_at,
+    R.created_at, R.updated_at, cast(func.ST_AsGeoJSON(R.geom, 7, 0), JSON).label("geometry"))
+IN_GRID: Select[*tuple[Any, ...]] = select(*_RECORD)  # more than select()'s typed overloads
+COLUMNS: Select[*tuple[Any, ...]] = IN_GRID.add_columns(
+    select(_AREA.code).where(_AREA.id == R.grid_id).scalar_subquery().label("grid"))
 
 
 # An area's id, level and path by code, changed only when the city's hierarchy is loaded again.
@@ -155,6 +153,7 @@ def shape(view: DatasetView, item: dict[str, Any]) -> dict[str, Any]:
     """One record (a row of ``COLUMNS`` as a dict, which this changes) as a caller may see
     it: visible attributes and their provenance only, and the location's (as ``geometry``)
     when the caller sees it."""
+    item["subject_kind"] = view.subject_kind
     item["attributes"] = view.visible(item["attributes"])
     for locator in view.hidden:  # the record comes without where and who it is
         item[locator] = None
@@ -184,7 +183,8 @@ def find(session: Session, view: DatasetView, flt: RecordFilter) -> Page:
         # Most pulls by area name a grid: its page is asked for by the code at once, and the
         # code is looked up only when that finds nothing (another level, an unknown code, or a
         # grid with no more records), which saves most pulls a round trip to the store.
-        page = _page(session, view, flt.limit, [*clauses, _grid_by_code(flt.area_code)])
+        page = _page(session, view, flt.limit, [*clauses, _grid_by_code(flt.area_code)],
+                     grid=flt.area_code)
         if page.rows:
             return page
         area = _area(session, flt.area_code)
@@ -194,14 +194,20 @@ def find(session: Session, view: DatasetView, flt: RecordFilter) -> Page:
     # fetched by grid and sorted, rather than let the planner walk the primary key in order
     # hoping to meet them early (40 ms on 1M records).
     return _page(session, view, flt.limit, [*clauses, _area_clause(area)],
-                 R.id + 0 if area.level == "community" else R.id)
+                 R.id + 0 if area.level == "community" else R.id,
+                 grid=flt.area_code if area.level == "grid" else None)
 
 
 def _page(session: Session, view: DatasetView, limit: int, clauses: list[Any],
-          order: Any = R.id) -> Page:
-    rows = as_dicts(session.execute(COLUMNS.where(*clauses).order_by(order).limit(limit + 1)))
+          order: Any = R.id, grid: str | None = None) -> Page:
+    """Rows in ``order``; ``grid``, when every row is in that grid, is their code."""
+    columns = COLUMNS if grid is None else IN_GRID
+    rows = as_dicts(session.execute(columns.where(*clauses).order_by(order).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
+    if grid is not None:
+        for row in rows:
+            row["grid"] = grid
     return Page([shape(view, r) for r in rows], view.fields, rows[-1]["id"] if more else None)
 
 

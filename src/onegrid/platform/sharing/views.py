@@ -35,6 +35,7 @@ class DatasetView:
 
     dataset_id: str
     sharing_class: str
+    subject_kind: str  # the dataset's subject key kind: credit_code, resident_id, …
     fields: tuple[str, ...]
     pii_fields: frozenset[str]  # fields the reader sees only masked
     owner: bool = False
@@ -90,16 +91,15 @@ def _grants(session: Session, department: Department) -> dict[str, list[GrantReq
 def _view(dataset: Dataset, department: Department,
           grants: list[GrantRequest]) -> DatasetView | None:
     fields, pii = schema_fields(dataset), frozenset(dataset.pii_fields)
+    of = (dataset.id, dataset.sharing_class, dataset.subject_key_kind)
     if dataset.owner_department_id == department.id:
-        return DatasetView(dataset.id, dataset.sharing_class, fields, frozenset(), owner=True)
+        return DatasetView(*of, fields, frozenset(), owner=True)
     if dataset.sharing_class == "unconditional":
-        return DatasetView(dataset.id, dataset.sharing_class, fields, pii,
-                           hidden=_hidden(dataset, set()))
+        return DatasetView(*of, fields, pii, hidden=_hidden(dataset, set()))
     if dataset.sharing_class == "conditional" and grants:
         granted = {f for g in grants for f in g.fields}
         clear = {f for g in grants if g.personal_information for f in g.fields}
-        return DatasetView(dataset.id, dataset.sharing_class,
-                           tuple(f for f in fields if f in granted), pii - clear,
+        return DatasetView(*of, tuple(f for f in fields if f in granted), pii - clear,
                            hidden=_hidden(dataset, granted))
     return None
 
