@@ -158,10 +158,13 @@ def shape(view: DatasetView, item: dict[str, Any]) -> dict[str, Any]:
     for locator in view.hidden:  # the record comes without where and who it is
         item[locator] = None
     sources, later = item.pop("sources"), item["provenance"]
-    said = [*item["attributes"], *(["geometry"] if item["geometry"] is not None else [])]
     first = _said(sources, 1)  # what most records say everything with, made once
-    item["provenance"] = {name: _said(sources, later[name]) if name in later else first
-                          for name in said}
+    provenance = dict.fromkeys(item["attributes"], first)
+    if item["geometry"] is not None:
+        provenance["geometry"] = first
+    for name in later.keys() & provenance.keys() if later else ():
+        provenance[name] = _said(sources, later[name])
+    item["provenance"] = provenance
     return item
 
 

@@ -11,7 +11,7 @@ grant names them (LOCATORS: ``geometry``, which brings the grid with it, ``grid`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,6 +40,11 @@ class DatasetView:
     pii_fields: frozenset[str]  # fields the reader sees only masked
     owner: bool = False
     hidden: frozenset[str] = frozenset()  # LOCATORS the reader does not see
+    # The fields as a set, asked of every attribute of every record of a page.
+    _visible: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_visible", frozenset(self.fields))
 
     def sees(self, locator: str) -> bool:
         """Whether the reader sees this part of a record (geometry, grid, subject_key)."""
@@ -48,7 +53,7 @@ class DatasetView:
     def visible(self, attributes: dict[str, Any]) -> dict[str, Any]:
         """``attributes`` cut to the visible fields, personal ones masked."""
         return {k: mask_value(v) if k in self.pii_fields else v
-                for k, v in attributes.items() if k in self.fields}
+                for k, v in attributes.items() if k in self._visible}
 
 
 def mask_value(value: object) -> str:
