@@ -9,7 +9,8 @@ import math
 import time
 from datetime import UTC
 
-from sqlalchemy import Engine, text
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from onegrid.platform.settings import Settings
 from onegrid.platform.store.db import engine_for
@@ -43,8 +44,10 @@ def test_times_come_back_in_utc(settings: Settings) -> None:
     assert moment.tzinfo is UTC and moment.hour == 0
 
 
-def _gone(engine: Engine, pid: int) -> None:
-    with engine.connect() as conn:
+def _gone(url: str, pid: int) -> None:
+    """Backend ``pid`` terminated from a connection of no pool's (engine_for gives the tests'
+    fixtures the app's own engine, whose pool holds ``pid``)."""
+    with create_engine(url, poolclass=NullPool).connect() as conn:
         conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
         for _ in range(100):
             if not conn.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :p"),
@@ -54,11 +57,10 @@ def _gone(engine: Engine, pid: int) -> None:
     raise AssertionError(f"backend {pid} outlived pg_terminate_backend")
 
 
-def test_a_connection_the_server_dropped_is_replaced_before_use(settings: Settings,
-                                                                engine: Engine) -> None:
+def test_a_connection_the_server_dropped_is_replaced_before_use(settings: Settings) -> None:
     pool = engine_for(settings.owner_database_url)
     with pool.connect() as conn:
         dropped = conn.scalar(PID)
-    _gone(engine, dropped)  # from another pool: the app's keeps its connection, now dead
+    _gone(settings.owner_database_url, dropped)  # the pool keeps its connection, now dead
     with pool.connect() as conn:
         assert conn.scalar(PID) != dropped
