@@ -204,9 +204,9 @@ def test_postgresql_killed_503_within_2_s_then_back_within_10_s(store: Store, we
 @pytest.mark.long
 def test_a_store_outage_beyond_max_poll_interval_loses_and_doubles_nothing(store: Store,
                                                                           worker) -> None:
-    """Down 15 s, max.poll.interval.ms 6 s: the worker, blocked on its batch, is dropped from
-    its group by the broker, writes the batch once the store is back and joins again; every
-    message published before, during and after is stored exactly once."""
+    """Down 15 s, max.poll.interval.ms 6 s: the worker, its batch held by the store, polls
+    with its partitions paused and stays in its group, writes the batch once the store is back
+    and reads on; every message published before, during and after is stored exactly once."""
     before, records = store.counters(), store.records()
     store.publish(2000)
     wait_until(lambda: store.counters()["received"] >= before["received"] + 200, 60,

@@ -180,7 +180,7 @@ class Worker:
         had lost batches before it (nothing of it written): the consumer then reads every
         partition again from the store's offsets, and what it fetched meanwhile is dropped."""
         try:
-            outcome = written.result()  # raises only when stopped while the store was away
+            outcome = self._outcome(consumer, written)
         except StoreRewoundError as exc:
             log.warning("the store lost batches it had committed (a crash before they reached "
                         "its disk, or a restore): %s; reading again from its offsets", exc)
@@ -200,6 +200,31 @@ class Worker:
             log.warning("the broker did not take the group's offsets: %s", exc)
         on_batch(outcome)
         return True
+
+    def _outcome(self, consumer: Consumer, written: Future[Outcome]) -> Outcome:
+        """The batch's outcome (raises only when stopped while the store was away). While the
+        store takes long over it (a failover), the consumer is polled with its partitions
+        paused, so that it stays in its group: one that does not poll for max.poll.interval.ms
+        leaves it, which costs every worker a rebalance, and in `make cluster-test` the local
+        broker (Tansu) then assigned that group nothing again (docs/reliability.md)."""
+        try:
+            return written.result(timeout=self.settings.kafka_max_poll_ms / 3000)
+        except TimeoutError:
+            pass
+        paused = consumer.assignment()
+        consumer.pause(paused)
+        try:
+            while True:
+                try:
+                    return written.result(timeout=0.5)
+                except TimeoutError:
+                    for message in consumer.consume(100, 0):
+                        if message.error() is None:  # pausing drops what was fetched; if
+                            d = _delivery(message)   # not, it is read again after the pause
+                            consumer.seek(TopicPartition(d.topic, d.partition, d.offset))
+        finally:
+            consumer.resume([tp for tp in paused
+                             if (tp.topic, tp.partition) not in self._guard.held])
 
     def _rules(self) -> dict[str, DatasetRules]:
         """The catalog's rules, read again every catalog_ttl_s; while the store does not
