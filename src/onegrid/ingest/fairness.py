@@ -120,6 +120,14 @@ class Gatherer:
             log.info("a batch was not gathered across topics: %s", exc)
             return messages
 
+    def pause_all(self, consumer: Consumer, held: Collection[tuple[str, int]] = ()) -> None:
+        """Pauses every assigned partition but ``held`` until ``resume``: a consumer that must
+        keep polling while it takes nothing (its batch held by the store) fetches nothing."""
+        self.resume(consumer, held)
+        self._paused = [tp for tp in consumer.assignment()
+                        if (tp.topic, tp.partition) not in held]
+        consumer.pause(self._paused)
+
     def resume(self, consumer: Consumer, held: Collection[tuple[str, int]] = ()) -> None:
         """Resumes what the last batch paused, but for ``held``."""
         paused = [tp for tp in self._paused if (tp.topic, tp.partition) not in held]

@@ -19,7 +19,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Collection
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 
 from confluent_kafka import (
@@ -68,6 +68,7 @@ class Worker:
         self._keyring = Keyring({}, settings.require_signatures)
         self._keys_version: tuple[int, int] | None = None
         self._guard = LossGuard(engine, group, settings.kafka, PARTITIONS)
+        self._gatherer = Gatherer()  # fairness.py
 
     def run(self, on_batch: Callable[[Outcome], None] = lambda _: None) -> None:
         """Consume until ``stopping`` is set (SIGTERM and SIGINT set it when run from the CLI).
@@ -82,7 +83,7 @@ class Worker:
         # each keep a core busy. Offsets reach Kafka only after their batch has committed.
         pending: Future[Outcome] | None = None
         topics: list[str] = []
-        gatherer, pace = Gatherer(), Pace(self.settings.ingest_batch)  # fairness.py
+        gatherer, pace = self._gatherer, Pace(self.settings.ingest_batch)
         with self.engine.connect() as conn, ThreadPoolExecutor(1) as store:
             writer = BatchWriter(conn, self.group, lambda: self._departments,
                                  self.settings.dedup, self.stopping,
@@ -207,24 +208,17 @@ class Worker:
         paused, so that it stays in its group: one that does not poll for max.poll.interval.ms
         leaves it, which costs every worker a rebalance, and in `make cluster-test` the local
         broker (Tansu) then assigned that group nothing again (docs/reliability.md)."""
-        try:
-            return written.result(timeout=self.settings.kafka_max_poll_ms / 3000)
-        except TimeoutError:
-            pass
-        paused = consumer.assignment()
-        consumer.pause(paused)
-        try:
-            while True:
-                try:
-                    return written.result(timeout=0.5)
-                except TimeoutError:
-                    for message in consumer.consume(100, 0):
-                        if message.error() is None:  # pausing drops what was fetched; if
-                            d = _delivery(message)   # not, it is read again after the pause
-                            consumer.seek(TopicPartition(d.topic, d.partition, d.offset))
-        finally:
-            consumer.resume([tp for tp in paused
-                             if (tp.topic, tp.partition) not in self._guard.held])
+        # Half the interval: far longer than a batch takes (pausing drops what was fetched,
+        # which a slow batch then waits for again), and polled long before the interval ends.
+        if wait([written], timeout=self.settings.kafka_max_poll_ms / 2000).not_done:
+            self._gatherer.pause_all(consumer, self._guard.held)
+            while wait([written], timeout=0.5).not_done:
+                for message in consumer.consume(100, 0):
+                    if message.error() is None:  # pausing drops what was fetched; if not,
+                        d = _delivery(message)   # it is read again after the pause
+                        consumer.seek(TopicPartition(d.topic, d.partition, d.offset))
+            self._gatherer.resume(consumer, self._guard.held)
+        return written.result()
 
     def _rules(self) -> dict[str, DatasetRules]:
         """The catalog's rules, read again every catalog_ttl_s; while the store does not
